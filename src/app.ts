@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config, TwilioConfig } from './config/env.ts';
+import type { Database } from './db/database.ts';
+import { checkpointRepository } from './db/settings-repository.ts';
+import { registerErrorHandler, sendError } from './http/error-handler.ts';
+import { MalformedFormError, parseForm } from './http/form-parser.ts';
+import { authRoutes } from './http/routes/auth.ts';
+import { conversationRoutes } from './http/routes/conversations.ts';
+import { demoRoutes, type DemoTwilio } from './http/routes/demo.ts';
+import { healthRoutes } from './http/routes/health.ts';
+import { mediaRoutes } from './http/routes/media.ts';
+import { adminRoutes } from './http/routes/users.ts';
+import { twilioWebhookRoutes } from './http/routes/twilio-webhooks.ts';
+import { sessionPlugin } from './http/session-plugin.ts';
+import type { InboxContext } from './messages/context.ts';
+import { InboxEvents } from './messages/inbox-events.ts';
+import { startMessageFetcher, type MessageFetcher } from './messages/message-fetcher.ts';
+import { startReconciler, type Reconciler } from './messages/reconciler.ts';
+import { createSettingsStore } from './messages/settings-store.ts';
+import { createTemplateCatalog } from './messages/template-catalog.ts';
+import { attachRealtime, type InboxSocketServer } from './realtime/socket-server.ts';
+import type { TwilioGateway } from './twilio/gateway.ts';
+
+const WEB_DIST = fileURLToPath(new URL('../web/dist/', import.meta.url));
+
+/** What the composition root (server.ts) or a test chooses: real or local Twilio, PostgreSQL or PGlite. */
+export interface AppComponents {
+  config: Config;
+  twilioConfig: TwilioConfig;
+  db: Database;
+  twilio: TwilioGateway;
+  /** Present in demo mode: the in-process local Twilio the panel's "Simular" menu drives. */
+  demo?: DemoTwilio | null;
+  /** Socket.IO adapter shared by several instances (Redis). */
+  realtimeAdapter?: Parameters<InboxSocketServer['adapter']>[0];
+  /** Background workers (the message fetcher); tests may switch them off to drive them by hand. */
+  startWorkers?: boolean;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export interface App {
+  app: FastifyInstance;
+  ctx: InboxContext;
+  io: InboxSocketServer;
+  fetcher: MessageFetcher | null;
+  reconciler: Reconciler | null;
+}
+
+export async function buildApp(c: AppComponents): Promise<App> {
+  const app = Fastify({
+    logger: c.logger ?? { level: c.config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-twilio-signature"]'] },
+    // Behind a proxy the client IP (rate limits) comes from X-Forwarded-For.
+    trustProxy: true,
+    bodyLimit: 256 * 1024,
+  });
+  const demoMode = Boolean(c.demo);
+  const events = new InboxEvents();
+  const settings = createSettingsStore(c.db);
+  const templates = createTemplateCatalog(c.twilio);
+  let fetcher: MessageFetcher | null = null;
+  const ctx: InboxContext = {
+    db: c.db, twilio: c.twilio, events, settings, baseUrl: c.config.baseUrl, log: app.log,
+    wakeWorker: () => fetcher?.wake(),
+  };
+
+  // 1. Outside plugins, in a fixed order.
+  registerErrorHandler(app);
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:', 'blob:', 'https:'],
+        mediaSrc: ["'self'", 'blob:', 'https:'],
+        connectSrc: ["'self'", 'ws:', 'wss:'],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        upgradeInsecureRequests: null,
+      },
+    },
+  });
+  // Without SESSION_SECRET, one generated once and kept in the database: sessions survive restarts
+  // and are valid on every instance.
+  const cookieSecret = c.config.sessionSecret ?? (await checkpointRepository.getOrCreate(c.db, 'session_secret', randomBytes(32).toString('hex')));
+  await app.register(cookie, { secret: cookieSecret });
+  // Twilio's form bodies, parsed from the raw bytes so non-UTF-8 input is refused (400) instead of
+  // being stored with replacement characters, which @fastify/formbody's string parser would do.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      done(null, parseForm(body as Buffer));
+    } catch (err) {
+      done(err instanceof MalformedFormError ? err : new MalformedFormError(String(err)), undefined);
+    }
+  });
+  await app.register(rateLimit, { global: false });
+
+  // 2. The app's own plugins.
+  await app.register(sessionPlugin, { db: c.db });
+  if (demoMode) {
+    app.addHook('onSend', async (request, reply) => {
+      if (request.url.startsWith('/api/')) reply.header('x-demo-mode', 'true');
+    });
+  }
+  const io = attachRealtime(app, { db: c.db, events, adapter: c.realtimeAdapter });
+
+  // 3. Routes.
+  await app.register(twilioWebhookRoutes, { ctx, authToken: () => c.twilioConfig.authToken, baseUrl: c.config.baseUrl });
+  await app.register(authRoutes, { db: c.db, secureCookies: c.config.baseUrl.startsWith('https://'), demoMode, settings });
+  await app.register(conversationRoutes, {
+    ctx, templates,
+    sender: { whatsappFrom: c.twilioConfig.whatsappFrom, messagingServiceSid: c.twilioConfig.messagingServiceSid },
+  });
+  await app.register(adminRoutes, { db: c.db, settings });
+  await app.register(mediaRoutes, { ctx });
+  await app.register(healthRoutes, { db: c.db });
+  if (c.demo) await app.register(demoRoutes, { local: c.demo });
+
+  // The panel: static files, and index.html for any other GET outside /api (client-side routes).
+  const hasPanel = existsSync(WEB_DIST + 'index.html');
+  if (hasPanel) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false });
+  app.setNotFoundHandler((request, reply) => {
+    if (hasPanel && request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/socket.io')) {
+      return reply.sendFile('index.html');
+    }
+    return sendError(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`, `No existe la ruta ${request.method} ${request.url.split('?')[0]}`);
+  });
+
+  let reconciler: Reconciler | null = null;
+  if (c.startWorkers !== false) {
+    fetcher = startMessageFetcher({ ...ctx, templates });
+    reconciler = startReconciler(ctx, c.config.reconcileIntervalSeconds);
+    app.addHook('onClose', async () => {
+      await fetcher?.stop();
+      await reconciler?.stop();
+    });
+  }
+  return { app, ctx, io, fetcher, reconciler };
+}

@@ -1,0 +1,26 @@
+import 'dotenv/config';
+import pino from 'pino';
+import { loadConfig, type Config } from '../config/env.ts';
+import { connectPostgres, openPglite, type Database } from '../db/database.ts';
+import { migrate } from '../db/migrate.ts';
+import type { InboxContext } from '../messages/context.ts';
+import { InboxEvents } from '../messages/inbox-events.ts';
+import { createSettingsStore } from '../messages/settings-store.ts';
+import { createTwilioGateway, type TwilioGateway } from '../twilio/gateway.ts';
+
+export const openDatabase = async (config: Config): Promise<Database> =>
+  config.database.kind === 'postgres' ? connectPostgres(config.database.url, { max: 4 }) : openPglite(config.database.dataDir);
+
+/** What a CLI command works with: the same configuration, database and domain as the server. */
+export async function openRuntime(o: { needTwilio: boolean; env?: NodeJS.ProcessEnv }): Promise<{ config: Config; db: Database; twilio: TwilioGateway | null; ctx: InboxContext | null; close(): Promise<void> }> {
+  const config = loadConfig(o.env);
+  if (o.needTwilio && !config.twilio) throw new Error('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not set: this command talks to Twilio');
+  const db = await openDatabase(config);
+  await migrate(db);
+  const twilio = config.twilio ? createTwilioGateway(config.twilio) : null;
+  const log = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
+  const ctx: InboxContext | null = twilio
+    ? { db, twilio, events: new InboxEvents(), settings: createSettingsStore(db), baseUrl: config.baseUrl, log, wakeWorker: () => {} }
+    : null;
+  return { config, db, twilio, ctx, close: () => db.close() };
+}

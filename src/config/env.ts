@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+// One schema for the whole environment, validated once at start; tests reuse it through loadConfig().
+const optional = <T extends z.ZodTypeAny>(schema: T) =>
+  z.preprocess((v) => (v === '' ? undefined : v), schema.optional());
+
+const envSchema = z.object({
+  PORT: optional(z.coerce.number().int().min(0).max(65535)),
+  HOST: optional(z.string()),
+  BASE_URL: optional(z.string().url().refine((u) => /^https?:\/\//.test(u), 'must start with http:// or https://')),
+  DATABASE_URL: optional(z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')),
+  DATA_DIR: optional(z.string()),
+  TWILIO_ACCOUNT_SID: optional(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits')),
+  TWILIO_AUTH_TOKEN: optional(z.string().min(16, 'looks too short for a Twilio auth token')),
+  TWILIO_WHATSAPP_FROM: optional(z.string().regex(/^whatsapp:\+[1-9]\d{6,14}$/, 'must look like whatsapp:+573001234567')),
+  TWILIO_MESSAGING_SERVICE_SID: optional(z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'must be MG followed by 32 hex digits')),
+  TWILIO_API_URL: optional(z.string().url()),
+  REDIS_URL: optional(z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL')),
+  ADMIN_EMAIL: optional(z.string().email()),
+  ADMIN_PASSWORD: optional(z.string().min(8, 'must have at least 8 characters')),
+  SESSION_SECRET: optional(z.string().min(16, 'must have at least 16 characters')),
+  LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
+  RECONCILE_INTERVAL: optional(z.coerce.number().int().min(0)),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface TwilioConfig {
+  accountSid: string;
+  authToken: string;
+  whatsappFrom: string | null;
+  messagingServiceSid: string | null;
+  /** Origin every Twilio REST call goes to instead of *.twilio.com (the local Twilio). */
+  apiUrl: string | null;
+}
+
+export interface Config {
+  port: number;
+  host: string;
+  baseUrl: string;
+  database: { kind: 'postgres'; url: string } | { kind: 'pglite'; dataDir: string };
+  /** Null: demo mode, the server starts a local Twilio in-process. */
+  twilio: TwilioConfig | null;
+  redisUrl: string | null;
+  admin: { email: string; password: string | null };
+  /** Null: a secret generated once and kept in the database, so sessions survive restarts. */
+  sessionSecret: string | null;
+  logLevel: string;
+  /** Seconds between reconciliations with Twilio's message list; 0 turns it off. */
+  reconcileIntervalSeconds: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid environment variables:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Validates the environment and reports every bad variable at once. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  const hasSid = Boolean(e.TWILIO_ACCOUNT_SID);
+  const hasToken = Boolean(e.TWILIO_AUTH_TOKEN);
+  if (hasSid !== hasToken) problems.push('TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN: set both or neither (neither = demo mode)');
+  if (hasSid && hasToken && !e.TWILIO_WHATSAPP_FROM && !e.TWILIO_MESSAGING_SERVICE_SID) {
+    problems.push('TWILIO_WHATSAPP_FROM or TWILIO_MESSAGING_SERVICE_SID: one is needed to send');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const port = e.PORT ?? 8080;
+  return {
+    port,
+    host: e.HOST ?? '0.0.0.0',
+    baseUrl: (e.BASE_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    database: e.DATABASE_URL ? { kind: 'postgres', url: e.DATABASE_URL } : { kind: 'pglite', dataDir: e.DATA_DIR ?? './data' },
+    twilio: hasSid
+      ? {
+          accountSid: e.TWILIO_ACCOUNT_SID!,
+          authToken: e.TWILIO_AUTH_TOKEN!,
+          whatsappFrom: e.TWILIO_WHATSAPP_FROM ?? null,
+          messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID ?? null,
+          apiUrl: e.TWILIO_API_URL ?? null,
+        }
+      : null,
+    redisUrl: e.REDIS_URL ?? null,
+    admin: { email: e.ADMIN_EMAIL ?? 'admin@localhost', password: e.ADMIN_PASSWORD ?? null },
+    sessionSecret: e.SESSION_SECRET ?? null,
+    logLevel: e.LOG_LEVEL ?? 'info',
+    reconcileIntervalSeconds: e.RECONCILE_INTERVAL ?? 300,
+  };
+}

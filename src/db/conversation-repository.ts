@@ -1,0 +1,137 @@
+import type { ConversationDto } from '../realtime/events.ts';
+import type { Queryable } from './database.ts';
+import { toMessageDto, type MessageRow } from './message-repository.ts';
+
+const WINDOW_HOURS = 24;
+
+interface ConversationRow {
+  id: string; contact_id: string; phone: string; name: string | null; last_message_at: Date | null;
+  last_inbound_at: Date | null; unread_count: number; seq: string | number;
+  lm: MessageRow | null;
+}
+
+const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+
+function toConversationDto(r: ConversationRow): ConversationDto {
+  const lastInbound = r.last_inbound_at ? new Date(r.last_inbound_at) : null;
+  return {
+    id: r.id,
+    contact: { id: r.contact_id, phone: r.phone, name: r.name },
+    lastMessage: r.lm ? toMessageDto(r.lm) : null,
+    lastMessageAt: iso(r.last_message_at),
+    unreadCount: r.unread_count,
+    lastInboundAt: iso(lastInbound),
+    windowExpiresAt: lastInbound ? new Date(lastInbound.getTime() + WINDOW_HOURS * 3600_000).toISOString() : null,
+    seq: Number(r.seq),
+  };
+}
+
+// The last message travels as a JSON object so one query returns the whole list item.
+const CONVERSATION_SELECT = `
+  SELECT c.id, c.contact_id, k.phone, k.name, c.last_message_at, c.last_inbound_at, c.unread_count, c.seq,
+    (SELECT to_jsonb(x) FROM (
+       SELECT m.id, m.sid, m.conversation_id, m.direction, m.source, m.captured_via, m.status, m.body, m.body_pending,
+         m.media, m.content_sid, m.content_variables, m.error_code, m.error_message, m.reply_to_sid, m.button_payload,
+         m.location, m.created_at, m.sent_at, m.delivered_at, m.read_at, m.failed_at, m.seq,
+         u.id AS sent_by_id, u.name AS sent_by_name
+       FROM messages m LEFT JOIN users u ON u.id = m.sent_by WHERE m.id = c.last_message_id) x) AS lm
+  FROM conversations c JOIN contacts k ON k.id = c.contact_id`;
+
+export const conversationRepository = {
+  /**
+   * The conversation with this customer, created with its contact if new. Upserts (not
+   * look-up-then-insert), so two callbacks for a new customer at the same instant share one.
+   */
+  async ensureForPhone(q: Queryable, phone: string): Promise<string> {
+    const contact = await q.query<{ id: string }>(
+      `INSERT INTO contacts (phone) VALUES ($1) ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING id`,
+      [phone],
+    );
+    const conversation = await q.query<{ id: string }>(
+      `INSERT INTO conversations (contact_id) VALUES ($1)
+       ON CONFLICT (contact_id) DO UPDATE SET contact_id = EXCLUDED.contact_id RETURNING id`,
+      [contact.rows[0]!.id],
+    );
+    return conversation.rows[0]!.id;
+  },
+
+  /** WhatsApp's ProfileName names the contact, unless a person renamed it. */
+  async updateProfileName(q: Queryable, conversationId: string, profileName: string, waId: string | null): Promise<void> {
+    await q.query(
+      `UPDATE contacts k SET name = CASE WHEN k.name_source = 'user' THEN k.name ELSE $2 END,
+         name_source = CASE WHEN k.name_source = 'user' THEN 'user' ELSE 'profile' END, wa_id = COALESCE($3, k.wa_id)
+       FROM conversations c WHERE c.id = $1 AND k.id = c.contact_id
+         AND (k.name IS DISTINCT FROM $2 OR k.wa_id IS DISTINCT FROM $3) AND k.name_source <> 'user'`,
+      [conversationId, profileName, waId],
+    );
+  },
+
+  /** A new message joined the conversation: it becomes the latest if it is, and may open the window or count as unread. */
+  async recordActivity(q: Queryable, conversationId: string, a: { messageId: string; at: Date; unread: boolean; inbound: boolean; raise: boolean }): Promise<void> {
+    await q.query(
+      `UPDATE conversations SET
+         last_message_id = CASE WHEN ($5 AND (last_message_at IS NULL OR last_message_at <= $3)) OR last_message_id IS NULL THEN $2 ELSE last_message_id END,
+         last_message_at = CASE WHEN $5 THEN GREATEST(last_message_at, $3) ELSE last_message_at END,
+         unread_count = unread_count + CASE WHEN $4 THEN 1 ELSE 0 END,
+         last_inbound_at = CASE WHEN $6 THEN GREATEST(last_inbound_at, $3) ELSE last_inbound_at END,
+         seq = nextval('change_seq')
+       WHERE id = $1`,
+      [conversationId, a.messageId, a.at, a.unread, a.raise, a.inbound],
+    );
+  },
+
+  /** Every change to a message shows in the list item (ticks of the last message), so the item's seq moves too. */
+  async touch(q: Queryable, conversationId: string): Promise<void> {
+    await q.query(`UPDATE conversations SET seq = nextval('change_seq') WHERE id = $1`, [conversationId]);
+  },
+
+  async markRead(q: Queryable, conversationId: string): Promise<boolean> {
+    const { rows } = await q.query(
+      `UPDATE conversations SET unread_count = 0, seq = CASE WHEN unread_count = 0 THEN seq ELSE nextval('change_seq') END
+       WHERE id = $1 RETURNING id`,
+      [conversationId],
+    );
+    return rows.length > 0;
+  },
+
+  async findDto(q: Queryable, id: string): Promise<ConversationDto | null> {
+    const { rows } = await q.query<ConversationRow>(`${CONVERSATION_SELECT} WHERE c.id = $1`, [id]);
+    return rows[0] ? toConversationDto(rows[0]) : null;
+  },
+
+  async findContactPhone(q: Queryable, id: string): Promise<{ phone: string; lastInboundAt: Date | null } | null> {
+    const { rows } = await q.query<{ phone: string; last_inbound_at: Date | null }>(
+      'SELECT k.phone, c.last_inbound_at FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE c.id = $1',
+      [id],
+    );
+    return rows[0] ? { phone: rows[0].phone, lastInboundAt: rows[0].last_inbound_at ? new Date(rows[0].last_inbound_at) : null } : null;
+  },
+
+  /** Newest activity first; `after` is the last item of the previous page. */
+  async list(q: Queryable, o: { search: string | null; after: { at: string | null; id: string } | null; limit: number }): Promise<ConversationDto[]> {
+    const params: unknown[] = [o.limit];
+    const where: string[] = ['c.last_message_id IS NOT NULL'];
+    if (o.search) {
+      params.push(`%${o.search.replace(/[\\%_]/g, (ch) => '\\' + ch)}%`, o.search.replace(/[^\d]/g, ''));
+      where.push(`(k.name ILIKE $2 OR (length($3) >= 3 AND k.phone LIKE '%' || $3 || '%')
+        OR EXISTS (SELECT 1 FROM messages s WHERE s.conversation_id = c.id AND s.body ILIKE $2))`);
+    }
+    if (o.after) {
+      params.push(o.after.at, o.after.id);
+      const a = params.length - 1;
+      // Keyset pagination over (last_message_at DESC NULLS LAST, id DESC).
+      where.push(`(($${a}::timestamptz IS NULL AND c.last_message_at IS NULL AND c.id < $${a + 1}::uuid)
+        OR ($${a}::timestamptz IS NOT NULL AND (c.last_message_at IS NULL OR (c.last_message_at, c.id) < ($${a}::timestamptz, $${a + 1}::uuid))))`);
+    }
+    const { rows } = await q.query<ConversationRow>(
+      `${CONVERSATION_SELECT} WHERE ${where.join(' AND ')} ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC LIMIT $1`,
+      params,
+    );
+    return rows.map(toConversationDto);
+  },
+
+  async changedSince(q: Queryable, seq: number, limit: number): Promise<ConversationDto[]> {
+    const { rows } = await q.query<ConversationRow>(`${CONVERSATION_SELECT} WHERE c.seq > $1 ORDER BY c.seq LIMIT $2`, [seq, limit]);
+    return rows.map(toConversationDto);
+  },
+};

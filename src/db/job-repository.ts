@@ -1,0 +1,41 @@
+import type { Queryable } from './database.ts';
+
+export interface Job { id: string; kind: string; message_id: string; attempts: number }
+
+export const jobRepository = {
+  async enqueue(q: Queryable, kind: string, messageId: string): Promise<void> {
+    await q.query('INSERT INTO jobs (kind, message_id) VALUES ($1, $2) ON CONFLICT (kind, message_id) DO NOTHING', [kind, messageId]);
+  },
+
+  /**
+   * Claims due jobs for `leaseSeconds`. SKIP LOCKED lets several workers (or instances) claim at
+   * once without taking the same job; a worker that dies leaves a lease that simply expires.
+   */
+  async claimDue(q: Queryable, limit: number, leaseSeconds: number): Promise<Job[]> {
+    const { rows } = await q.query<Job>(
+      `UPDATE jobs SET locked_until = now() + make_interval(secs => $2), attempts = attempts + 1
+       WHERE id IN (
+         SELECT id FROM jobs WHERE run_at <= now() AND (locked_until IS NULL OR locked_until < now())
+         ORDER BY run_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING id, kind, message_id, attempts`,
+      [limit, leaseSeconds],
+    );
+    return rows;
+  },
+
+  async complete(q: Queryable, id: string): Promise<void> {
+    await q.query('DELETE FROM jobs WHERE id = $1', [id]);
+  },
+
+  async retryLater(q: Queryable, id: string, delaySeconds: number, error: string): Promise<void> {
+    await q.query(
+      `UPDATE jobs SET run_at = now() + make_interval(secs => $2), locked_until = NULL, last_error = $3 WHERE id = $1`,
+      [id, delaySeconds, error.slice(0, 1000)],
+    );
+  },
+
+  async countPending(q: Queryable): Promise<number> {
+    const { rows } = await q.query<{ n: string }>('SELECT count(*) AS n FROM jobs');
+    return Number(rows[0]!.n);
+  },
+};

@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { InboxContext } from '../../messages/context.ts';
+import { changesSince, getConversation, listConversations, listMessages, markConversationRead } from '../../messages/inbox-queries.ts';
+import { sendFromPanel } from '../../messages/send-message.ts';
+import type { TemplateCatalog } from '../../messages/template-catalog.ts';
+
+const page = z.object({
+  cursor: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+const listQuery = page.extend({ q: z.string().max(200).optional() });
+const idParams = z.object({ id: z.string().max(64) });
+const sendBody = z.union([
+  z.strictObject({ body: z.string().trim().min(1, 'must not be empty').max(4096) }),
+  z.strictObject({
+    contentSid: z.string().regex(/^HX[0-9a-fA-F]{32}$/, 'must be a Content SID (HX...)'),
+    contentVariables: z.record(z.string().regex(/^\w{1,20}$/), z.string().max(1024)).default({}),
+  }),
+]);
+const changesQuery = z.object({ after: z.coerce.number().int().min(0) });
+
+export async function conversationRoutes(
+  app: FastifyInstance,
+  opts: { ctx: InboxContext; templates: TemplateCatalog; sender: { whatsappFrom: string | null; messagingServiceSid: string | null } },
+) {
+  const { ctx } = opts;
+  app.get('/api/conversations', async (request) => listConversations(ctx, listQuery.parse(request.query)));
+  app.get('/api/conversations/:id', async (request) => getConversation(ctx, idParams.parse(request.params).id));
+  app.get('/api/conversations/:id/messages', async (request) =>
+    listMessages(ctx, idParams.parse(request.params).id, page.parse(request.query)),
+  );
+  app.post('/api/conversations/:id/messages', async (request, reply) => {
+    const { id } = idParams.parse(request.params);
+    const out = sendBody.parse(request.body);
+    const message = await sendFromPanel({ ...ctx, templates: opts.templates, sender: opts.sender }, id, request.user!.id, out);
+    return reply.code(201).send(message);
+  });
+  app.post('/api/conversations/:id/read', async (request) => markConversationRead(ctx, idParams.parse(request.params).id));
+  app.get('/api/changes', async (request) => changesSince(ctx, changesQuery.parse(request.query).after));
+  app.get('/api/templates', async () => ({ items: await opts.templates.list() }));
+}

@@ -1,0 +1,18 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Database } from '../db/database.ts';
+import type { TwilioGateway } from '../twilio/gateway.ts';
+import type { InboxEvents } from './inbox-events.ts';
+import type { SettingsStore } from './settings-store.ts';
+
+/** What the domain needs from the outside, chosen once by the composition root. */
+export interface InboxContext {
+  db: Database;
+  twilio: TwilioGateway;
+  events: InboxEvents;
+  settings: SettingsStore;
+  /** Public origin Twilio reaches us at: callback URLs are built from it. */
+  baseUrl: string;
+  log: Pick<FastifyBaseLogger, 'info' | 'warn' | 'error' | 'debug'>;
+  /** Called when background work was queued, so the worker starts now rather than at its next poll. */
+  wakeWorker: () => void;
+}

@@ -1,0 +1,83 @@
+import { conversationRepository } from '../db/conversation-repository.ts';
+import { messageRepository } from '../db/message-repository.ts';
+import type { ConversationDto, MessageDto } from '../realtime/events.ts';
+import type { InboxContext } from './context.ts';
+import { DomainError, NotFoundError } from './errors.ts';
+import { publishConversation } from './publish.ts';
+
+// Cursors are opaque to clients: the keyset of the last item of the previous page.
+const encodeCursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+function decodeCursor<T>(cursor: string | undefined, valid: (v: unknown) => v is T): T | null {
+  if (!cursor) return null;
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (valid(v)) return v;
+  } catch {
+    /* falls through to the error */
+  }
+  throw new DomainError('validation', 'Invalid cursor', 'Cursor no válido');
+}
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const isConversationKey = (v: unknown): v is { at: string | null; id: string } =>
+  typeof v === 'object' && v !== null && typeof (v as { id: unknown }).id === 'string' && UUID.test((v as { id: string }).id) &&
+  ((v as { at: unknown }).at === null || !Number.isNaN(Date.parse(String((v as { at: unknown }).at))));
+const isMessageKey = (v: unknown): v is { createdAt: string; id: string } =>
+  typeof v === 'object' && v !== null && typeof (v as { id: unknown }).id === 'string' && UUID.test((v as { id: string }).id) &&
+  !Number.isNaN(Date.parse(String((v as { createdAt: unknown }).createdAt)));
+
+export const isUuid = (s: string) => UUID.test(s);
+
+export async function listConversations(ctx: InboxContext, o: { q?: string; cursor?: string; limit: number }) {
+  const after = decodeCursor(o.cursor, isConversationKey);
+  const rows = await conversationRepository.list(ctx.db, { search: o.q?.trim() || null, after, limit: o.limit + 1 });
+  const items = rows.slice(0, o.limit);
+  const last = items[items.length - 1];
+  return { items, nextCursor: rows.length > o.limit && last ? encodeCursor({ at: last.lastMessageAt, id: last.id }) : null };
+}
+
+export async function getConversation(ctx: InboxContext, id: string): Promise<ConversationDto> {
+  const c = isUuid(id) ? await conversationRepository.findDto(ctx.db, id) : null;
+  if (!c) throw new NotFoundError('Conversation', 'Conversación');
+  return c;
+}
+
+/** A page of a conversation, oldest to newest; nextCursor points at the older page. */
+export async function listMessages(ctx: InboxContext, conversationId: string, o: { cursor?: string; limit: number }) {
+  await getConversation(ctx, conversationId);
+  const before = decodeCursor(o.cursor, isMessageKey);
+  const rows = await messageRepository.listForConversation(ctx.db, conversationId, before, o.limit + 1);
+  const page = rows.slice(0, o.limit);
+  const oldest = page[page.length - 1];
+  return {
+    items: page.reverse(),
+    nextCursor: rows.length > o.limit && oldest ? encodeCursor({ createdAt: oldest.createdAt, id: oldest.id }) : null,
+  };
+}
+
+export async function markConversationRead(ctx: InboxContext, id: string): Promise<ConversationDto> {
+  if (!isUuid(id) || !(await conversationRepository.markRead(ctx.db, id))) throw new NotFoundError('Conversation', 'Conversación');
+  await publishConversation(ctx, id);
+  return getConversation(ctx, id);
+}
+
+const CHANGES_LIMIT = 1000;
+
+/** Everything written after `seq`, so a panel that was offline catches up on all of it. */
+export async function changesSince(ctx: InboxContext, seq: number): Promise<{ messages: MessageDto[]; conversations: ConversationDto[]; seq: number; more: boolean }> {
+  const [messages, conversations] = await Promise.all([
+    messageRepository.changedSince(ctx.db, seq, CHANGES_LIMIT),
+    conversationRepository.changedSince(ctx.db, seq, CHANGES_LIMIT),
+  ]);
+  const more = messages.length === CHANGES_LIMIT || conversations.length === CHANGES_LIMIT;
+  // With a page cut short, resume from the lowest last seq of the two lists, so nothing is skipped.
+  const ends = [messages.at(-1)?.seq, conversations.at(-1)?.seq].filter((n): n is number => n !== undefined);
+  const top = more
+    ? Math.min(...[messages.length === CHANGES_LIMIT ? messages.at(-1)!.seq : Infinity, conversations.length === CHANGES_LIMIT ? conversations.at(-1)!.seq : Infinity])
+    : Math.max(seq, ...ends);
+  return {
+    messages: messages.filter((m) => m.seq <= top),
+    conversations: conversations.filter((c) => c.seq <= top),
+    seq: top,
+    more,
+  };
+}

@@ -1,0 +1,59 @@
+import type { CapturedVia } from '../realtime/events.ts';
+import type { TwilioMessage } from '../twilio/gateway.ts';
+import { phoneFromAddress } from './addresses.ts';
+import type { InboxContext } from './context.ts';
+import { recordInboundMessage } from './record-inbound.ts';
+import { recordStatus } from './record-status.ts';
+
+export interface ReconcileCounts {
+  seen: number;
+  new: number;
+  updated: number;
+  /** Messages of other channels (SMS, voice numbers) that are not WhatsApp. */
+  ignored: number;
+}
+
+/**
+ * Records one message from Twilio's list as a callback or the inbound webhook would have: new ones
+ * are added (with their text, which the list carries), known ones advance. Idempotent by SID.
+ */
+export async function recordListedMessage(ctx: InboxContext, m: TwilioMessage, via: CapturedVia): Promise<'new' | 'updated' | 'unchanged' | 'ignored'> {
+  const isWhatsApp = (m.direction === 'inbound' ? m.from : m.to)?.startsWith('whatsapp:');
+  if (!isWhatsApp) return 'ignored';
+  if (m.direction === 'inbound') {
+    const customerPhone = phoneFromAddress(m.from);
+    if (!customerPhone) return 'ignored';
+    const outcome = await recordInboundMessage(ctx, {
+      messageSid: m.sid, customerPhone, to: m.to, body: m.body, media: [], profileName: null, waId: null,
+      messagingServiceSid: m.messagingServiceSid, replyToSid: null, buttonPayload: null, location: null,
+      at: m.dateCreated ?? m.dateSent ?? new Date(),
+    }, via);
+    return outcome === 'recorded' ? 'new' : 'unchanged';
+  }
+  if (!phoneFromAddress(m.to)) return 'ignored';
+  const outcome = await recordStatus(ctx, {
+    messageSid: m.sid, status: m.status, from: m.from, to: m.to, errorCode: m.errorCode, errorMessage: m.errorMessage,
+    messagingServiceSid: m.messagingServiceSid, messageId: null, at: m.dateSent ?? m.dateCreated ?? new Date(),
+    body: m.body, createdAt: m.dateCreated,
+  }, via);
+  return outcome === 'recorded' ? 'new' : outcome === 'advanced' ? 'updated' : 'unchanged';
+}
+
+/** Walks Twilio's message list for a date range and records what we lack. */
+export async function reconcileRange(
+  ctx: InboxContext,
+  range: { since: Date; until?: Date },
+  via: CapturedVia,
+  onProgress?: (c: ReconcileCounts, m: TwilioMessage) => void,
+): Promise<ReconcileCounts> {
+  const counts: ReconcileCounts = { seen: 0, new: 0, updated: 0, ignored: 0 };
+  for await (const m of ctx.twilio.listMessages(range)) {
+    counts.seen++;
+    const outcome = await recordListedMessage(ctx, m, via);
+    if (outcome === 'new') counts.new++;
+    else if (outcome === 'updated') counts.updated++;
+    else if (outcome === 'ignored') counts.ignored++;
+    onProgress?.(counts, m);
+  }
+  return counts;
+}

@@ -1,0 +1,73 @@
+import { conversationRepository } from '../db/conversation-repository.ts';
+import { messageRepository } from '../db/message-repository.ts';
+import type { MessageDto } from '../realtime/events.ts';
+import { renderTemplate, TwilioRequestError } from '../twilio/gateway.ts';
+import { whatsappAddress } from './addresses.ts';
+import type { InboxContext } from './context.ts';
+import { DomainError, NotFoundError, TwilioSendError, WindowClosedError } from './errors.ts';
+import { isUuid } from './inbox-queries.ts';
+import { publishMessage } from './publish.ts';
+import type { TemplateCatalog } from './template-catalog.ts';
+import { describeTwilioError } from './twilio-error-texts.ts';
+
+const WINDOW_MS = 24 * 3600_000;
+
+export type Outgoing = { body: string } | { contentSid: string; contentVariables: Record<string, string> };
+
+export const statusCallbackUrl = (baseUrl: string, messageId: string) => `${baseUrl}/api/whatsapp/status?mid=${messageId}`;
+
+/**
+ * An agent's send. The row is written before Twilio is called and its id travels in the callback
+ * URL, so a callback that beats Twilio's answer lands on this row instead of creating an
+ * "external" twin. Free text is refused before Twilio when WhatsApp's 24-hour window is closed.
+ */
+export async function sendFromPanel(
+  ctx: InboxContext & { templates: TemplateCatalog; sender: { whatsappFrom: string | null; messagingServiceSid: string | null } },
+  conversationId: string,
+  userId: string,
+  out: Outgoing,
+): Promise<MessageDto> {
+  const conversation = isUuid(conversationId) ? await conversationRepository.findContactPhone(ctx.db, conversationId) : null;
+  if (!conversation) throw new NotFoundError('Conversation', 'Conversación');
+
+  let body: string | null = null;
+  if ('body' in out) {
+    const open = conversation.lastInboundAt && Date.now() - conversation.lastInboundAt.getTime() < WINDOW_MS;
+    if (!open) throw new WindowClosedError();
+    body = out.body;
+  } else {
+    const template = await ctx.templates.find(out.contentSid).catch(() => null);
+    if (!template) throw new DomainError('unknown_template', `Unknown template ${out.contentSid}`, `Plantilla desconocida ${out.contentSid}`, 21655);
+    if (!template.approved) throw new DomainError('template_not_approved', 'This template is not approved by WhatsApp yet', 'WhatsApp aún no aprobó esta plantilla');
+    body = renderTemplate(template.body, out.contentVariables);
+  }
+
+  const contentSid = 'contentSid' in out ? out.contentSid : null;
+  const contentVariables = 'contentSid' in out ? out.contentVariables : null;
+  const id = await ctx.db.transaction(async (tx) => {
+    const messageId = await messageRepository.insertPanelMessage(tx, {
+      conversationId, body, contentSid, contentVariables, sentBy: userId,
+      businessAddress: ctx.sender.whatsappFrom, messagingServiceSid: ctx.sender.messagingServiceSid,
+    });
+    await conversationRepository.recordActivity(tx, conversationId, { messageId, at: new Date(), unread: false, inbound: false, raise: true });
+    return messageId;
+  });
+  await publishMessage(ctx, id, 'new');
+
+  try {
+    const sent = await ctx.twilio.send({
+      to: whatsappAddress(conversation.phone),
+      ...(contentSid ? { contentSid, contentVariables: contentVariables ?? undefined } : { body: body! }),
+      statusCallback: statusCallbackUrl(ctx.baseUrl, id),
+    });
+    await messageRepository.attachSid(ctx.db, id, sent.sid, { status: sent.status, errorCode: sent.errorCode, errorMessage: sent.errorMessage, at: new Date() }, sent.body);
+  } catch (err) {
+    if (!(err instanceof TwilioRequestError)) throw err;
+    const text = describeTwilioError(err.code, err.message);
+    await messageRepository.markRejected(ctx.db, id, err.code, text.en);
+    await publishMessage(ctx, id, 'updated');
+    throw new TwilioSendError(text.en, text.es, err.code ?? undefined);
+  }
+  await publishMessage(ctx, id, 'updated');
+  return (await messageRepository.findDto(ctx.db, id))!;
+}

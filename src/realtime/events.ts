@@ -1,0 +1,96 @@
+// The one contract between server and panel: the shapes the REST API returns and the Socket.IO
+// events that carry them. Imported by the server (src/) and by the panel (web/).
+
+export const MESSAGE_STATUSES = [
+  'accepted', 'scheduled', 'queued', 'sending', 'sent', 'delivered', 'read',
+  'undelivered', 'failed', 'canceled', 'receiving', 'received', 'partially_delivered',
+] as const;
+export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
+
+export type Direction = 'inbound' | 'outbound';
+/** Who originated the message: an agent in the panel, someone outside (Wix, scripts), or the customer. */
+export type MessageSource = 'panel' | 'external' | 'inbound';
+/** How the message reached our database. */
+export type CapturedVia = 'send' | 'callback' | 'webhook' | 'reconcile' | 'backfill';
+
+export interface MediaDto {
+  /** Our own proxy path (`/api/media/<messageId>/<index>`); the server adds Twilio's credentials. */
+  url: string;
+  contentType: string | null;
+}
+
+export interface MessageDto {
+  id: string;
+  sid: string | null;
+  conversationId: string;
+  direction: Direction;
+  source: MessageSource;
+  capturedVia: CapturedVia;
+  status: MessageStatus;
+  /** Null while the text of a captured message is still being fetched from Twilio. */
+  body: string | null;
+  bodyPending: boolean;
+  media: MediaDto[];
+  contentSid: string | null;
+  contentVariables: Record<string, string> | null;
+  errorCode: number | null;
+  errorMessage: string | null;
+  sentBy: { id: string; name: string } | null;
+  replyToSid: string | null;
+  buttonPayload: string | null;
+  location: { latitude: number; longitude: number; address: string | null; label: string | null } | null;
+  createdAt: string;
+  sentAt: string | null;
+  deliveredAt: string | null;
+  readAt: string | null;
+  failedAt: string | null;
+  /** Change sequence: grows on every write; `GET /api/changes?after=` resumes from it. */
+  seq: number;
+}
+
+export interface ContactDto {
+  id: string;
+  /** E.164, e.g. +573153369631 */
+  phone: string;
+  name: string | null;
+}
+
+export interface ConversationDto {
+  id: string;
+  contact: ContactDto;
+  lastMessage: MessageDto | null;
+  lastMessageAt: string | null;
+  unreadCount: number;
+  lastInboundAt: string | null;
+  /** When WhatsApp's 24-hour customer-service window closes (null: never opened). */
+  windowExpiresAt: string | null;
+  seq: number;
+}
+
+export interface UserDto {
+  id: string;
+  email: string;
+  name: string;
+  role: 'admin' | 'agent';
+  disabled: boolean;
+}
+
+export interface ApiError {
+  error: {
+    /** Stable machine code: `window_closed`, `twilio_error`, `not_found`, `validation`, ... */
+    code: string;
+    /** English text. */
+    message: string;
+    /** Spanish text. */
+    messageEs: string;
+    twilioCode?: number;
+  };
+}
+
+export interface ServerToClientEvents {
+  'message:new': (message: MessageDto) => void;
+  'message:updated': (message: MessageDto) => void;
+  'conversation:updated': (conversation: ConversationDto) => void;
+}
+
+export interface ClientToServerEvents {}

@@ -1,0 +1,83 @@
+// The composition root: the one place that picks real implementations and listens.
+import { randomBytes } from 'node:crypto';
+import 'dotenv/config';
+import { buildApp } from './app.ts';
+import { ConfigError, loadConfig, type TwilioConfig } from './config/env.ts';
+import { connectPostgres, openPglite, type Database } from './db/database.ts';
+import { migrate } from './db/migrate.ts';
+import { ensureFirstAdmin } from './auth/users.ts';
+import { createTwilioGateway } from './twilio/gateway.ts';
+import { startLocalTwilio, type LocalTwilio } from './twilio/local/server.ts';
+import { connectRedisAdapter } from './realtime/redis-adapter.ts';
+
+async function main() {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(1);
+    }
+    throw err;
+  }
+
+  const db: Database = config.database.kind === 'postgres' ? connectPostgres(config.database.url) : await openPglite(config.database.dataDir);
+  await migrate(db);
+
+  // Demo mode: no Twilio credentials, so a local Twilio runs in-process and plays Twilio's side.
+  let local: LocalTwilio | null = null;
+  let twilioConfig: TwilioConfig;
+  if (config.twilio) {
+    twilioConfig = config.twilio;
+  } else {
+    const accountSid = 'AC' + randomBytes(16).toString('hex');
+    const authToken = randomBytes(16).toString('hex');
+    const messagingServiceSid = 'MG' + randomBytes(16).toString('hex');
+    const whatsappFrom = 'whatsapp:+14155238886';
+    local = await startLocalTwilio({
+      accountSid, authToken, port: 0, messagingServiceSid, whatsappFrom,
+      statusCallbackUrl: `${config.baseUrl}/api/whatsapp/status`,
+      inboundUrl: `${config.baseUrl}/api/whatsapp/incoming`,
+      lifecycle: { delayMs: 1500 },
+    });
+    twilioConfig = { accountSid, authToken, whatsappFrom, messagingServiceSid: null, apiUrl: local.url };
+  }
+
+  const realtimeAdapter = config.redisUrl ? await connectRedisAdapter(config.redisUrl) : undefined;
+  const { app } = await buildApp({
+    config, twilioConfig, db, twilio: createTwilioGateway(twilioConfig), demo: local, realtimeAdapter: realtimeAdapter?.adapter,
+  });
+
+  if (local) {
+    app.log.warn(`DEMO MODE: no TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN set. A local Twilio runs at ${local.url}; nothing reaches WhatsApp.`);
+  }
+  const admin = await ensureFirstAdmin(db, config.admin);
+  if (admin?.generatedPassword) {
+    // Printed once, on the first start with an empty database; set ADMIN_PASSWORD to choose it.
+    app.log.warn(`First admin created: ${admin.email} / ${admin.generatedPassword} (shown only this once)`);
+  } else if (admin) {
+    app.log.info(`First admin created: ${admin.email}`);
+  }
+
+  const shutdown = async (signal: string) => {
+    app.log.info(`${signal}: shutting down`);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    await app.close().catch((err) => app.log.error({ err }, 'error while closing'));
+    await local?.close();
+    await realtimeAdapter?.close();
+    await db.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+  await app.listen({ port: config.port, host: config.host });
+  app.log.info(`wa-inbox listening on ${config.baseUrl} (database: ${config.database.kind})`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

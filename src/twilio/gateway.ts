@@ -1,0 +1,241 @@
+import twilio from 'twilio';
+import type { TwilioConfig } from '../config/env.ts';
+import type { MessageStatus } from '../realtime/events.ts';
+import { createLocalRedirectingHttpClient } from './http-client.ts';
+
+// Twilio is an outside system: the domain talks to it only through this adapter.
+
+export interface TwilioMessage {
+  sid: string;
+  status: MessageStatus;
+  direction: 'inbound' | 'outbound';
+  from: string | null;
+  to: string;
+  body: string;
+  numMedia: number;
+  dateCreated: Date | null;
+  dateSent: Date | null;
+  errorCode: number | null;
+  errorMessage: string | null;
+  messagingServiceSid: string | null;
+}
+
+export interface TwilioTemplate {
+  sid: string;
+  name: string;
+  language: string;
+  /** Text with {{1}}-style placeholders. */
+  body: string;
+  /** Sample values for the placeholders. */
+  variables: Record<string, string>;
+  approved: boolean;
+}
+
+export interface SendRequest {
+  to: string;
+  body?: string;
+  contentSid?: string;
+  contentVariables?: Record<string, string>;
+  statusCallback: string;
+}
+
+export interface ServiceWebhooks {
+  sid: string;
+  name: string;
+  statusCallback: string | null;
+  inboundRequestUrl: string | null;
+}
+
+export interface SenderWebhooks {
+  sid: string;
+  /** whatsapp:+57... */
+  senderId: string;
+  callbackUrl: string | null;
+  statusCallbackUrl: string | null;
+}
+
+export interface TwilioGateway {
+  readonly accountSid: string;
+  fetchService(sid: string): Promise<ServiceWebhooks>;
+  updateService(sid: string, w: { statusCallback: string; inboundRequestUrl: string }): Promise<ServiceWebhooks>;
+  listWhatsAppSenders(): Promise<SenderWebhooks[]>;
+  updateSender(sid: string, w: { callbackUrl: string; statusCallbackUrl: string }): Promise<SenderWebhooks>;
+  send(r: SendRequest): Promise<TwilioMessage>;
+  fetchMessage(sid: string): Promise<TwilioMessage>;
+  /** Every message of the account in the date range, newest first, page by page. */
+  listMessages(o: { since: Date; until?: Date; pageSize?: number }): AsyncIterable<TwilioMessage>;
+  listTemplates(): Promise<TwilioTemplate[]>;
+  /** Downloads a Twilio-hosted media file with the account's credentials. */
+  fetchMedia(url: string): Promise<{ status: number; contentType: string | null; body: Buffer }>;
+  /** Whether a URL is Twilio's own (only those ever get our credentials). */
+  isTwilioMediaUrl(url: string): boolean;
+}
+
+/** A Twilio API error, with Twilio's numeric code (63016, 21211, ...) when it gave one. */
+export class TwilioRequestError extends Error {
+  constructor(message: string, readonly status: number | null, readonly code: number | null) {
+    super(message);
+    this.name = 'TwilioRequestError';
+  }
+}
+
+function toRequestError(err: unknown): TwilioRequestError {
+  const e = err as { status?: number; code?: number | string; message?: string };
+  if (typeof e?.status === 'number') return new TwilioRequestError(e.message ?? 'Twilio error', e.status, typeof e.code === 'number' ? e.code : null);
+  return new TwilioRequestError(`Twilio could not be reached: ${e?.message ?? String(err)}`, null, null);
+}
+
+type MessageInstance = { sid: string; status: string; direction: string; from: string | null; to: string; body: string; numMedia: string; dateCreated: Date | null; dateSent: Date | null; errorCode: number | null; errorMessage: string | null; messagingServiceSid: string | null };
+
+function toTwilioMessage(m: MessageInstance): TwilioMessage {
+  return {
+    sid: m.sid,
+    status: m.status as MessageStatus,
+    // Twilio says outbound-api, outbound-call, outbound-reply; all are ours going out.
+    direction: m.direction?.startsWith('inbound') ? 'inbound' : 'outbound',
+    from: m.from,
+    to: m.to,
+    body: m.body ?? '',
+    numMedia: Number(m.numMedia ?? 0),
+    dateCreated: m.dateCreated ?? null,
+    dateSent: m.dateSent ?? null,
+    errorCode: m.errorCode ?? null,
+    errorMessage: m.errorMessage ?? null,
+    messagingServiceSid: m.messagingServiceSid ?? null,
+  };
+}
+
+/** Fills a template's {{n}} placeholders; unknown ones stay visible rather than vanish. */
+export function renderTemplate(body: string, variables: Record<string, string> | null): string {
+  return body.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => variables?.[key] ?? whole);
+}
+
+export function createTwilioGateway(cfg: TwilioConfig): TwilioGateway {
+  const client = twilio(cfg.accountSid, cfg.authToken, {
+    httpClient: cfg.apiUrl ? createLocalRedirectingHttpClient(cfg.apiUrl) : undefined,
+    timeout: 10_000,
+  } as never);
+  const twilioOrigins = cfg.apiUrl ? [new URL(cfg.apiUrl).origin] : [];
+
+  const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (err) {
+      throw toRequestError(err);
+    }
+  };
+  type Service = { sid: string; friendlyName: string; statusCallback: string | null; inboundRequestUrl: string | null };
+  const toService = (s: Service): ServiceWebhooks => ({ sid: s.sid, name: s.friendlyName, statusCallback: s.statusCallback || null, inboundRequestUrl: s.inboundRequestUrl || null });
+  type Sender = { sid: string; senderId: string; webhook?: { callback_url?: string | null; status_callback_url?: string | null } | null };
+  const toSender = (s: Sender): SenderWebhooks => ({
+    sid: s.sid, senderId: s.senderId, callbackUrl: s.webhook?.callback_url ?? null, statusCallbackUrl: s.webhook?.status_callback_url ?? null,
+  });
+
+  return {
+    accountSid: cfg.accountSid,
+
+    fetchService: (sid) => guarded(async () => toService((await client.messaging.v1.services(sid).fetch()) as unknown as Service)),
+
+    updateService: (sid, w) =>
+      guarded(async () => toService((await client.messaging.v1.services(sid).update({ statusCallback: w.statusCallback, inboundRequestUrl: w.inboundRequestUrl, inboundMethod: 'POST' })) as unknown as Service)),
+
+    listWhatsAppSenders: () =>
+      guarded(async () => {
+        const senders = (await client.messaging.v2.channelsSenders.list({ channel: 'whatsapp', pageSize: 100 } as never)) as unknown as Sender[];
+        return senders.map(toSender);
+      }),
+
+    // The Senders API takes JSON; twilio-node sends the object as given, so the keys are snake_case.
+    updateSender: (sid, w) =>
+      guarded(async () =>
+        toSender((await client.messaging.v2.channelsSenders(sid).update({
+          webhook: { callback_url: w.callbackUrl, callback_method: 'POST', status_callback_url: w.statusCallbackUrl, status_callback_method: 'POST' },
+        } as never)) as unknown as Sender),
+      ),
+
+    async send(r) {
+      try {
+        const m = await client.messages.create({
+          to: r.to,
+          ...(cfg.messagingServiceSid ? { messagingServiceSid: cfg.messagingServiceSid } : { from: cfg.whatsappFrom! }),
+          ...(r.contentSid
+            ? { contentSid: r.contentSid, contentVariables: r.contentVariables ? JSON.stringify(r.contentVariables) : undefined }
+            : { body: r.body }),
+          statusCallback: r.statusCallback,
+        });
+        return toTwilioMessage(m as unknown as MessageInstance);
+      } catch (err) {
+        throw toRequestError(err);
+      }
+    },
+
+    async fetchMessage(sid) {
+      try {
+        return toTwilioMessage((await client.messages(sid).fetch()) as unknown as MessageInstance);
+      } catch (err) {
+        throw toRequestError(err);
+      }
+    },
+
+    async *listMessages(o) {
+      let page;
+      try {
+        page = await client.messages.page({ dateSentAfter: o.since, dateSentBefore: o.until, pageSize: o.pageSize ?? 1000 });
+      } catch (err) {
+        throw toRequestError(err);
+      }
+      while (page) {
+        for (const m of page.instances) yield toTwilioMessage(m as unknown as MessageInstance);
+        try {
+          page = await page.nextPage();
+        } catch (err) {
+          throw toRequestError(err);
+        }
+      }
+    },
+
+    async listTemplates() {
+      try {
+        const items = await client.content.v1.contentAndApprovals.list({ pageSize: 500 });
+        return items.map((c) => {
+          const types = c.types as Record<string, { body?: string }>;
+          const text = types['twilio/text']?.body ?? Object.values(types).find((t) => typeof t?.body === 'string')?.body ?? '';
+          // ContentAndApprovals nests WhatsApp's verdict under approval_requests.whatsapp.
+          const requests = c.approvalRequests as { whatsapp?: { status?: string }; status?: string } | undefined;
+          const approval = requests?.whatsapp?.status ?? requests?.status;
+          return {
+            sid: c.sid,
+            name: c.friendlyName,
+            language: c.language,
+            body: text,
+            variables: (c.variables ?? {}) as unknown as Record<string, string>,
+            approved: approval === 'approved',
+          };
+        });
+      } catch (err) {
+        throw toRequestError(err);
+      }
+    },
+
+    isTwilioMediaUrl(url) {
+      let u: URL;
+      try {
+        u = new URL(url);
+      } catch {
+        return false;
+      }
+      if (twilioOrigins.includes(u.origin)) return true;
+      return u.protocol === 'https:' && (u.hostname === 'api.twilio.com' || u.hostname.endsWith('.twilio.com'));
+    },
+
+    async fetchMedia(url) {
+      // Twilio answers media with a redirect to its CDN; fetch follows it and drops the
+      // Authorization header when the origin changes, which is what we want.
+      const res = await fetch(url, {
+        headers: { authorization: 'Basic ' + Buffer.from(`${cfg.accountSid}:${cfg.authToken}`).toString('base64') },
+        signal: AbortSignal.timeout(15_000),
+      });
+      return { status: res.status, contentType: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()) };
+    },
+  };
+}

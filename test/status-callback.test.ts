@@ -1,0 +1,208 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { messageRepository } from '../src/db/message-repository.ts';
+import { conversationRepository } from '../src/db/conversation-repository.ts';
+import type { MessageDto } from '../src/realtime/events.ts';
+import { databaseKinds } from './support/databases.ts';
+import { newSid, startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';
+
+const STATUS = '/api/whatsapp/status';
+
+async function rowsFor(inbox: TestInbox, sid: string) {
+  const { rows } = await inbox.db.query<{ id: string; status: string; source: string; error_code: number | null; sent_at: Date | null; delivered_at: Date | null; read_at: Date | null; failed_at: Date | null; body: string | null; body_pending: boolean; conversation_id: string }>(
+    'SELECT * FROM messages WHERE sid = $1', [sid],
+  );
+  return rows;
+}
+
+for (const kind of databaseKinds()) {
+  describe(`status callback (${kind})`, () => {
+    let inbox: TestInbox;
+    before(async () => {
+      // Workers off: these tests look at the rows the callback itself writes.
+      inbox = await startTestInbox({ kind, startWorkers: false });
+    });
+    after(() => inbox.close());
+
+    test('a new SID is recorded once as an outgoing external message of the customer\'s conversation', async () => {
+      const sid = newSid();
+      const res = await inbox.postSigned(STATUS, statusParams(sid, 'sent', { to: 'whatsapp:+573001112233' }));
+      assert.equal(res.status, 204);
+      const rows = await rowsFor(inbox, sid);
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]!.source, 'external');
+      assert.equal(rows[0]!.status, 'sent');
+      assert.equal(rows[0]!.body_pending, true);
+      assert.ok(rows[0]!.sent_at);
+      const conversation = await conversationRepository.findDto(inbox.db, rows[0]!.conversation_id);
+      assert.equal(conversation?.contact.phone, '+573001112233');
+      assert.equal(conversation?.lastMessage?.sid, sid);
+      const jobs = await inbox.db.query('SELECT * FROM jobs WHERE message_id = $1', [rows[0]!.id]);
+      assert.equal(jobs.rows.length, 1, 'the fetch of its text is queued in the database');
+    });
+
+    test('replayed callbacks leave one row and change nothing', async () => {
+      const sid = newSid();
+      for (let i = 0; i < 5; i++) assert.equal((await inbox.postSigned(STATUS, statusParams(sid, 'delivered'))).status, 204);
+      const rows = await rowsFor(inbox, sid);
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]!.status, 'delivered');
+    });
+
+    test('50 concurrent callbacks on one new SID give one row with the highest status', async () => {
+      const sid = newSid();
+      const statuses = ['sent', 'delivered', 'read', 'queued', 'sending'];
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => inbox.postSigned(STATUS, statusParams(sid, statuses[i % statuses.length]!, { to: 'whatsapp:+573009990000' }))),
+      );
+      assert.deepEqual(new Set(answers.map((a) => a.status)), new Set([204]));
+      const rows = await rowsFor(inbox, sid);
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]!.status, 'read');
+      assert.ok(rows[0]!.sent_at && rows[0]!.delivered_at && rows[0]!.read_at);
+      const contacts = await inbox.db.query("SELECT * FROM contacts WHERE phone = '+573009990000'");
+      assert.equal(contacts.rows.length, 1);
+    });
+
+    test('many new SIDs for one new customer at once share one conversation', async () => {
+      const to = 'whatsapp:+573004445566';
+      const sids = Array.from({ length: 20 }, () => newSid());
+      await Promise.all(sids.flatMap((sid) => [inbox.postSigned(STATUS, statusParams(sid, 'sent', { to })), inbox.postSigned(STATUS, statusParams(sid, 'delivered', { to }))]));
+      const { rows } = await inbox.db.query<{ n: string; c: string }>(
+        `SELECT count(*) AS n, count(DISTINCT m.conversation_id) AS c FROM messages m JOIN conversations c ON c.id = m.conversation_id
+         JOIN contacts k ON k.id = c.contact_id WHERE k.phone = '+573004445566'`,
+      );
+      assert.equal(Number(rows[0]!.n), 20);
+      assert.equal(Number(rows[0]!.c), 1);
+    });
+
+    test('status never moves backwards: delivered before sent stays delivered, and sent still records its time', async () => {
+      const sid = newSid();
+      await inbox.postSigned(STATUS, statusParams(sid, 'delivered'));
+      await inbox.postSigned(STATUS, statusParams(sid, 'sent'));
+      const [row] = await rowsFor(inbox, sid);
+      assert.equal(row!.status, 'delivered');
+      assert.ok(row!.sent_at, 'the time sent was reached is kept');
+    });
+
+    test('a late sent never revives a failed message, and failed without ErrorCode keeps the stored error', async () => {
+      const sid = newSid();
+      await inbox.postSigned(STATUS, statusParams(sid, 'failed', { errorCode: 63016 }));
+      await inbox.postSigned(STATUS, statusParams(sid, 'sent'));
+      await inbox.postSigned(STATUS, statusParams(sid, 'failed'));
+      const [row] = await rowsFor(inbox, sid);
+      assert.equal(row!.status, 'failed');
+      assert.equal(row!.error_code, 63016);
+      assert.ok(row!.failed_at);
+    });
+
+    test('a callback with ?mid= that beats the send\'s answer lands on the panel\'s own row', async () => {
+      const conversationId = await conversationRepository.ensureForPhone(inbox.db, '+573151234567');
+      const admin = await inbox.db.query<{ id: string }>('SELECT id FROM users LIMIT 1');
+      const id = await messageRepository.insertPanelMessage(inbox.db, {
+        conversationId, body: 'Hola', contentSid: null, contentVariables: null, sentBy: admin.rows[0]!.id, businessAddress: null, messagingServiceSid: null,
+      });
+      const sid = newSid();
+      const to = 'whatsapp:+573151234567';
+      await Promise.all([
+        inbox.postSigned(`${STATUS}?mid=${id}`, statusParams(sid, 'sent', { to })),
+        inbox.postSigned(`${STATUS}?mid=${id}`, statusParams(sid, 'delivered', { to })),
+      ]);
+      // Twilio's answer to the create call arrives last, with the initial status.
+      await messageRepository.attachSid(inbox.db, id, sid, { status: 'queued', errorCode: null, errorMessage: null, at: new Date() }, 'Hola');
+      const rows = await rowsFor(inbox, sid);
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]!.id, id);
+      assert.equal(rows[0]!.source, 'panel');
+      assert.equal(rows[0]!.status, 'delivered');
+    });
+
+    test('a wrong or missing signature is refused with 403 and stores nothing', async () => {
+      const sid = newSid();
+      const params = statusParams(sid, 'sent');
+      assert.equal((await inbox.postSigned(STATUS, params, { signature: 'bm90IGEgc2lnbmF0dXJl' })).status, 403);
+      assert.equal((await inbox.postSigned(STATUS, params, { signature: null })).status, 403);
+      // Signed for another URL (the query string is part of what Twilio signs).
+      const res = await fetch(`${inbox.baseUrl}${STATUS}?mid=x`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': (await import('twilio')).default.getExpectedTwilioSignature(inbox.authToken, inbox.baseUrl + STATUS, params) },
+        body: new URLSearchParams(params).toString(),
+      });
+      assert.equal(res.status, 403);
+      assert.equal((await rowsFor(inbox, sid)).length, 0);
+    });
+
+    test('the signature is checked against BASE_URL, the query string kept exactly as received', async () => {
+      const sid = newSid();
+      const res = await inbox.postSigned(`${STATUS}?a=1&b=%C3%B1&empty=`, statusParams(sid, 'sent'));
+      assert.equal(res.status, 204);
+      assert.equal((await rowsFor(inbox, sid)).length, 1);
+    });
+
+    test('unknown fields added by Twilio are accepted', async () => {
+      const sid = newSid();
+      const res = await inbox.postSigned(STATUS, statusParams(sid, 'read', { extra: { EventType: 'READ', SomethingNew: 'x', StructuredMessage: 'false' } }));
+      assert.equal(res.status, 204);
+    });
+
+    test('GET and PUT answer 405 with Allow: POST', async () => {
+      for (const method of ['GET', 'PUT']) {
+        const res = await fetch(inbox.baseUrl + STATUS, { method });
+        assert.equal(res.status, 405, method);
+        assert.equal(res.headers.get('allow'), 'POST');
+      }
+    });
+
+    test('malformed callbacks get a clear 400 and store nothing; the server keeps serving', async () => {
+      const sid = newSid();
+      const cases: Record<string, string>[] = [
+        { ...statusParams(sid, 'sent'), MessageSid: '' },
+        { ...statusParams(sid, 'bogus') },
+        { ...statusParams(sid, 'sent'), To: 'not-a-phone' },
+        (() => { const p = statusParams(sid, 'sent'); delete (p as Record<string, string>).MessageStatus; return p; })(),
+      ];
+      for (const params of cases) {
+        const res = await inbox.postSigned(STATUS, params);
+        assert.equal(res.status, 400, JSON.stringify(params));
+        const body = (await res.json()) as { error: { code: string; message: string } };
+        assert.equal(body.error.code, 'validation');
+      }
+      assert.equal((await rowsFor(inbox, sid)).length, 0);
+      assert.equal((await fetch(inbox.baseUrl + '/api/health')).status, 200);
+    });
+
+    test('a 1 MB body is refused with 413 and a non-UTF-8 body with 400', async () => {
+      const big = await fetch(inbox.baseUrl + STATUS, {
+        method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'x' }, body: 'Body=' + 'a'.repeat(1_000_000),
+      });
+      assert.equal(big.status, 413);
+      const sid = newSid();
+      const raw = Buffer.concat([Buffer.from(new URLSearchParams(statusParams(sid, 'sent')).toString() + '&Junk='), Buffer.from([0xff, 0xfe])]);
+      const bad = await fetch(inbox.baseUrl + STATUS, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'x' }, body: raw });
+      assert.equal(bad.status, 400);
+      const badEscape = await fetch(inbox.baseUrl + STATUS, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'x' }, body: 'MessageSid=%FF%FE' });
+      assert.equal(badEscape.status, 400);
+      assert.equal((await rowsFor(inbox, sid)).length, 0);
+      assert.equal((await fetch(inbox.baseUrl + '/api/health')).status, 200);
+    });
+
+    test('Socket.IO clients get message:new and message:updated after commit; unauthenticated ones are refused', async () => {
+      const cookie = await inbox.loginCookie();
+      const socket = await inbox.connectSocket(cookie);
+      const seen: { event: string; m: MessageDto }[] = [];
+      socket.on('message:new', (m) => seen.push({ event: 'new', m }));
+      socket.on('message:updated', (m) => seen.push({ event: 'updated', m }));
+      const sid = newSid();
+      await inbox.postSigned(STATUS, statusParams(sid, 'sent'));
+      await inbox.postSigned(STATUS, statusParams(sid, 'delivered'));
+      const got = await waitFor(() => (seen.filter((s) => s.m.sid === sid).length >= 2 ? seen.filter((s) => s.m.sid === sid) : undefined), 'two events');
+      assert.equal(got[0]!.event, 'new');
+      assert.equal(got[0]!.m.source, 'external');
+      assert.equal(got[1]!.event, 'updated');
+      assert.equal(got[1]!.m.status, 'delivered');
+      assert.ok(got[1]!.m.seq > got[0]!.m.seq);
+      await assert.rejects(inbox.connectSocket(), /unauthenticated/);
+      await assert.rejects(inbox.connectSocket('wa_session=forged.value'), /unauthenticated/);
+    });
+  });
+}

@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import twilio from 'twilio';
+import { buildApp, type App } from '../../src/app.ts';
+import { ensureFirstAdmin } from '../../src/auth/users.ts';
+import { loadConfig } from '../../src/config/env.ts';
+import type { Database } from '../../src/db/database.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../src/realtime/events.ts';
+import { createTwilioGateway } from '../../src/twilio/gateway.ts';
+import { startLocalTwilio, type LifecycleOptions, type LocalTwilio } from '../../src/twilio/local/server.ts';
+import { openTestDatabase, type DatabaseKind } from './databases.ts';
+
+export const ADMIN = { email: 'admin@clinica.test', password: 'correct-horse-battery' };
+export const OUR_NUMBER = 'whatsapp:+14155238886';
+export const hex = (bytes: number) => randomBytes(bytes).toString('hex');
+export const newSid = (prefix = 'SM') => prefix + hex(16);
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestInbox extends App {
+  db: Database;
+  kind: DatabaseKind;
+  databaseUrl: string | null;
+  local: LocalTwilio;
+  baseUrl: string;
+  authToken: string;
+  accountSid: string;
+  /** POSTs a form to our server signed as Twilio would sign it. */
+  postSigned(pathAndQuery: string, params: Record<string, string>, o?: { signature?: string | null }): Promise<Response>;
+  loginCookie(email?: string, password?: string): Promise<string>;
+  connectSocket(cookie?: string): Promise<Socket<ServerToClientEvents, ClientToServerEvents>>;
+  /** Stops the HTTP server (and its workers) but keeps the database and the local Twilio. */
+  stopServer(): Promise<void>;
+  /** Starts the server again on the same port and database (a restart). */
+  restartServer(o?: { startWorkers?: boolean }): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTestInbox(o: {
+  kind: DatabaseKind;
+  lifecycle?: LifecycleOptions;
+  startWorkers?: boolean;
+  messagingServiceSid?: boolean;
+  reconcileIntervalSeconds?: number;
+}): Promise<TestInbox> {
+  const database = await openTestDatabase(o.kind);
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const accountSid = 'AC' + hex(16);
+  const authToken = hex(16);
+  const messagingServiceSid = 'MG' + hex(16);
+  const local = await startLocalTwilio({
+    accountSid, authToken, port: 0, whatsappFrom: OUR_NUMBER, messagingServiceSid,
+    statusCallbackUrl: `${baseUrl}/api/whatsapp/status`,
+    inboundUrl: `${baseUrl}/api/whatsapp/incoming`,
+    lifecycle: o.lifecycle ?? { delayMs: 20 },
+  });
+  const config = loadConfig({
+    PORT: String(port), BASE_URL: baseUrl, TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken,
+    TWILIO_WHATSAPP_FROM: OUR_NUMBER, TWILIO_API_URL: local.url, LOG_LEVEL: process.env.WA_TEST_LOG_LEVEL ?? 'silent',
+    RECONCILE_INTERVAL: String(o.reconcileIntervalSeconds ?? 0),
+    ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SESSION_SECRET: 'a-test-secret-of-enough-length',
+    ...(o.messagingServiceSid ? { TWILIO_MESSAGING_SERVICE_SID: messagingServiceSid } : {}),
+  });
+  await ensureFirstAdmin(database.db, config.admin);
+
+  let built: App;
+  const start = async (startWorkers = o.startWorkers) => {
+    built = await buildApp({
+      config, twilioConfig: config.twilio!, db: database.db, twilio: createTwilioGateway(config.twilio!), startWorkers,
+    });
+    await built.app.listen({ port, host: '127.0.0.1' });
+  };
+  await start();
+  const sockets: Socket[] = [];
+  let serverUp = true;
+
+  const inbox: TestInbox = {
+    get app() { return built.app; },
+    get ctx() { return built.ctx; },
+    get io() { return built.io; },
+    get fetcher() { return built.fetcher; },
+    get reconciler() { return built.reconciler; },
+    db: database.db, kind: o.kind, databaseUrl: database.url, local, baseUrl, authToken, accountSid,
+
+    async postSigned(pathAndQuery, params, so = {}) {
+      const signature = so.signature === undefined ? twilio.getExpectedTwilioSignature(authToken, baseUrl + pathAndQuery, params) : so.signature;
+      return fetch(baseUrl + pathAndQuery, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(signature ? { 'x-twilio-signature': signature } : {}) },
+        body: new URLSearchParams(params).toString(),
+      });
+    },
+
+    async loginCookie(email = ADMIN.email, password = ADMIN.password) {
+      const res = await fetch(baseUrl + '/api/auth/login', {
+        method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }),
+      });
+      if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
+      return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    },
+
+    async connectSocket(cookie) {
+      const socket = connectClient(baseUrl, { transports: ['websocket'], extraHeaders: cookie ? { cookie } : {}, reconnection: false, forceNew: true });
+      sockets.push(socket);
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', () => resolve());
+        socket.once('connect_error', (err) => reject(err));
+      });
+      return socket;
+    },
+
+    async stopServer() {
+      if (!serverUp) return;
+      serverUp = false;
+      await built.app.close();
+    },
+
+    async restartServer(ro = {}) {
+      await inbox.stopServer();
+      await start(ro.startWorkers ?? o.startWorkers);
+      serverUp = true;
+    },
+
+    async close() {
+      sockets.forEach((s) => s.close());
+      await inbox.stopServer();
+      await local.close();
+      await database.close();
+    },
+  };
+  return inbox;
+}
+
+/** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
+export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** A status callback as Twilio sends it for a WhatsApp message. */
+export function statusParams(sid: string, status: string, o: { to?: string; from?: string; accountSid?: string; errorCode?: number; extra?: Record<string, string> } = {}): Record<string, string> {
+  const to = o.to ?? 'whatsapp:+573153369631';
+  return {
+    MessageSid: sid, SmsSid: sid, MessageStatus: status, SmsStatus: status,
+    AccountSid: o.accountSid ?? 'AC' + '0'.repeat(32), From: o.from ?? OUR_NUMBER, To: to,
+    ChannelToAddress: to.replace('whatsapp:', ''), ChannelPrefix: 'whatsapp', ChannelInstallSid: 'XE' + '1'.repeat(32), ApiVersion: '2010-04-01',
+    ...(o.errorCode ? { ErrorCode: String(o.errorCode), ChannelStatusMessage: 'failed' } : {}),
+    ...(o.extra ?? {}),
+  };
+}
