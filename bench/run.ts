@@ -44,7 +44,7 @@ async function main() {
   const authToken = hex(16);
   const port = 18080 + Math.floor(Math.random() * 1000);
   const baseUrl = `http://127.0.0.1:${port}`;
-  const local = await startLocalTwilio({ accountSid, authToken, port: 0, whatsappFrom: OUR_NUMBER, lifecycle: { statuses: [] }, statusCallbackUrl: 'http://127.0.0.1:9/none' });
+  const local = await startLocalTwilio({ accountSid, authToken, port: 0, whatsappFrom: OUR_NUMBER, lifecycle: { statuses: [] }, enforceWindow: false });
   const server = await startServerProcess({
     DATABASE_URL: url, BASE_URL: baseUrl, TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken, TWILIO_WHATSAPP_FROM: OUR_NUMBER,
     TWILIO_API_URL: local.url, LOG_LEVEL: 'warn', ADMIN_EMAIL: 'bench@example.com', ADMIN_PASSWORD: 'bench-password-1', SESSION_SECRET: 'bench-secret-0123456789',

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ConversationDto, MessageDto } from '../src/realtime/events.ts';
 import { databaseKinds } from './support/databases.ts';
-import { newSid, OUR_NUMBER, startTestInbox, waitFor, type TestInbox } from './support/inbox.ts';
+import { newSid, OUR_NUMBER, startTestInbox, type TestInbox } from './support/inbox.ts';
 
 const INCOMING = '/api/whatsapp/incoming';
 
@@ -107,16 +107,18 @@ for (const kind of databaseKinds()) {
     });
 
     test('media is fetched with Twilio credentials only from Twilio; other URLs get a plain redirect', async () => {
-      const local = await inbox.local.simulateInbound({ from: 'whatsapp:+573150000006', body: 'foto', media: [{ url: '', contentType: 'image/png' }] }).catch(() => null);
-      // The local Twilio hosts the file: our proxy downloads it with the account's credentials.
-      if (local) {
-        const m = await waitFor(async () => (await inbox.db.query<{ id: string; media: unknown[] }>('SELECT id, media FROM messages WHERE sid = $1', [local.sid])).rows[0], 'inbound media row');
-        if (m.media.length) {
-          const res = await fetch(`${inbox.baseUrl}/api/media/${m.id}/0`, { headers: { cookie } });
-          assert.equal(res.status, 200);
-          assert.ok((await res.arrayBuffer()).byteLength > 0);
-        }
-      }
+      const local = await inbox.local.simulateInbound({ from: 'whatsapp:+573150000006', body: 'foto', media: [{ contentType: 'image/png' }] });
+      assert.equal(local.status, 200);
+      // The local Twilio hosts the file and wants the account's credentials, which our proxy adds.
+      const m = (await inbox.db.query<{ id: string; media: { url: string }[] }>('SELECT id, media FROM messages WHERE sid = $1', [local.sid])).rows[0]!;
+      assert.equal(m.media.length, 1);
+      assert.equal((await fetch(m.media[0]!.url)).status, 401, 'without credentials the file is refused');
+      const proxied = await fetch(`${inbox.baseUrl}/api/media/${m.id}/0`, { headers: { cookie } });
+      assert.equal(proxied.status, 200);
+      assert.equal(proxied.headers.get('content-type'), 'image/png');
+      assert.ok((await proxied.arrayBuffer()).byteLength > 0);
+      assert.equal((await fetch(`${inbox.baseUrl}/api/media/${m.id}/0`)).status, 401, 'the proxy needs a session');
+
       const params = inboundParams({ from: 'whatsapp:+573150000007', extra: { NumMedia: '1', MediaUrl0: 'https://evil.example.com/steal', MediaContentType0: 'image/png' } });
       await inbox.postSigned(INCOMING, params);
       const { rows } = await inbox.db.query<{ id: string }>('SELECT id FROM messages WHERE sid = $1', [params.MessageSid]);

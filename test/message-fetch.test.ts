@@ -24,6 +24,8 @@ for (const kind of databaseKinds()) {
       const socket = await inbox.connectSocket(cookie);
       const updates: MessageDto[] = [];
       socket.on('message:updated', (m) => updates.push(m));
+      // The customer wrote first, so WhatsApp's window is open for the site's free text.
+      await inbox.local.simulateInbound({ from: 'whatsapp:+573180000001', body: '¿Tienen cita para mañana?' });
       const { sid } = await inbox.local.simulateExternalSend({ to: 'whatsapp:+573180000001', body: 'Su cita quedó agendada ✅' });
       const row = await waitFor(async () => {
         const rows = await messageBySid(inbox, sid);

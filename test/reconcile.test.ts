@@ -16,7 +16,8 @@ for (const kind of databaseKinds()) {
       await checkpointRepository.set(inbox.db, 'reconcile_since', new Date(Date.now() - 60_000).toISOString());
       await inbox.stopServer();
       const sent = [];
-      for (let i = 0; i < 5; i++) sent.push(await inbox.local.simulateExternalSend({ to: `whatsapp:+57319000000${i}`, body: `Campaña ${i} ✅` }));
+      const template = inbox.local.addTemplate({ friendlyName: 'campana', language: 'es', category: 'UTILITY', approval: 'approved', body: 'Campaña {{1}} ✅', variables: { 1: '0' } });
+      for (let i = 0; i < 5; i++) sent.push(await inbox.local.simulateExternalSend({ to: `whatsapp:+57319000000${i}`, contentSid: template.sid, contentVariables: { 1: String(i) } }));
       const replied = await inbox.local.simulateInbound({ from: 'whatsapp:+573190000000', body: 'Gracias' });
       await inbox.local.idle();
       await inbox.restartServer();

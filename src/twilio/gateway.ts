@@ -126,9 +126,14 @@ export function createTwilioGateway(cfg: TwilioConfig): TwilioGateway {
   };
   type Service = { sid: string; friendlyName: string; statusCallback: string | null; inboundRequestUrl: string | null };
   const toService = (s: Service): ServiceWebhooks => ({ sid: s.sid, name: s.friendlyName, statusCallback: s.statusCallback || null, inboundRequestUrl: s.inboundRequestUrl || null });
-  type Sender = { sid: string; senderId: string; webhook?: { callback_url?: string | null; status_callback_url?: string | null } | null };
+  // The library hands the webhook back camelCased (its own class), though it is sent snake_case.
+  type Webhook = { callbackUrl?: string | null; statusCallbackUrl?: string | null; callback_url?: string | null; status_callback_url?: string | null };
+  type Sender = { sid: string; senderId: string; webhook?: Webhook | null };
   const toSender = (s: Sender): SenderWebhooks => ({
-    sid: s.sid, senderId: s.senderId, callbackUrl: s.webhook?.callback_url ?? null, statusCallbackUrl: s.webhook?.status_callback_url ?? null,
+    sid: s.sid,
+    senderId: s.senderId,
+    callbackUrl: s.webhook?.callbackUrl ?? s.webhook?.callback_url ?? null,
+    statusCallbackUrl: s.webhook?.statusCallbackUrl ?? s.webhook?.status_callback_url ?? null,
   });
 
   return {
@@ -180,7 +185,9 @@ export function createTwilioGateway(cfg: TwilioConfig): TwilioGateway {
     async *listMessages(o) {
       let page;
       try {
-        page = await client.messages.page({ dateSentAfter: o.since, dateSentBefore: o.until, pageSize: o.pageSize ?? 1000 });
+        // The library sends whole seconds: round the upper bound up so the last second is included.
+        const until = o.until ? new Date(Math.ceil(o.until.getTime() / 1000) * 1000 + 1000) : undefined;
+        page = await client.messages.page({ dateSentAfter: o.since, dateSentBefore: until, pageSize: o.pageSize ?? 1000 });
       } catch (err) {
         throw toRequestError(err);
       }
