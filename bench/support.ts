@@ -14,7 +14,9 @@ export const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximu
 
 /** Runs the real server entry point (src/server.ts) as its own process, so its memory is its own. */
 export async function startServerProcess(env: Record<string, string>, port: number): Promise<{ child: ChildProcess; peakRssMb(): number; stop(): Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  // BENCH_PROFILE=1 writes a V8 CPU profile of the server into ./tmp when it exits.
+  const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', `${ROOT}tmp`] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'],
   });
   const deadline = Date.now() + 30_000;

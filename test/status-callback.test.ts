@@ -99,7 +99,7 @@ for (const kind of databaseKinds()) {
     test('a callback with ?mid= that beats the send\'s answer lands on the panel\'s own row', async () => {
       const conversationId = await conversationRepository.ensureForPhone(inbox.db, '+573151234567');
       const admin = await inbox.db.query<{ id: string }>('SELECT id FROM users LIMIT 1');
-      const id = await messageRepository.insertPanelMessage(inbox.db, {
+      const { id } = await messageRepository.insertPanelMessage(inbox.db, {
         conversationId, body: 'Hola', contentSid: null, contentVariables: null, sentBy: admin.rows[0]!.id, businessAddress: null, messagingServiceSid: null,
       });
       const sid = newSid();

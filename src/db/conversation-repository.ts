@@ -1,6 +1,6 @@
 import type { ConversationDto } from '../realtime/events.ts';
 import type { Queryable } from './database.ts';
-import { toMessageDto, type MessageRow } from './message-repository.ts';
+import { MESSAGE_COLUMNS, toMessageDto, type MessageRow } from './message-repository.ts';
 
 const WINDOW_HOURS = 24;
 
@@ -29,12 +29,7 @@ function toConversationDto(r: ConversationRow): ConversationDto {
 // The last message travels as a JSON object so one query returns the whole list item.
 const CONVERSATION_SELECT = `
   SELECT c.id, c.contact_id, k.phone, k.name, c.last_message_at, c.last_inbound_at, c.unread_count, c.seq,
-    (SELECT to_jsonb(x) FROM (
-       SELECT m.id, m.sid, m.conversation_id, m.direction, m.source, m.captured_via, m.status, m.body, m.body_pending,
-         m.media, m.content_sid, m.content_variables, m.error_code, m.error_message, m.reply_to_sid, m.button_payload,
-         m.location, m.created_at, m.sent_at, m.delivered_at, m.read_at, m.failed_at, m.seq,
-         u.id AS sent_by_id, u.name AS sent_by_name
-       FROM messages m LEFT JOIN users u ON u.id = m.sent_by WHERE m.id = c.last_message_id) x) AS lm
+    (SELECT to_jsonb(x) FROM (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = c.last_message_id) x) AS lm
   FROM conversations c JOIN contacts k ON k.id = c.contact_id`;
 
 export const conversationRepository = {
@@ -43,16 +38,24 @@ export const conversationRepository = {
    * look-up-then-insert), so two callbacks for a new customer at the same instant share one.
    */
   async ensureForPhone(q: Queryable, phone: string): Promise<string> {
-    const contact = await q.query<{ id: string }>(
-      `INSERT INTO contacts (phone) VALUES ($1) ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING id`,
+    // One round trip: a known customer is only read; a new one is upserted, so two callbacks for
+    // the same new customer at the same instant still share one contact and one conversation.
+    const { rows } = await q.query<{ id: string }>(
+      `WITH found AS (
+         SELECT c.id FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE k.phone = $1
+       ),
+       contact AS (
+         INSERT INTO contacts (phone) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM found)
+         ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING id
+       ),
+       conversation AS (
+         INSERT INTO conversations (contact_id) SELECT id FROM contact
+         ON CONFLICT (contact_id) DO UPDATE SET contact_id = EXCLUDED.contact_id RETURNING id
+       )
+       SELECT id FROM found UNION ALL SELECT id FROM conversation`,
       [phone],
     );
-    const conversation = await q.query<{ id: string }>(
-      `INSERT INTO conversations (contact_id) VALUES ($1)
-       ON CONFLICT (contact_id) DO UPDATE SET contact_id = EXCLUDED.contact_id RETURNING id`,
-      [contact.rows[0]!.id],
-    );
-    return conversation.rows[0]!.id;
+    return rows[0]!.id;
   },
 
   /** WhatsApp's ProfileName names the contact, unless a person renamed it. */
@@ -64,25 +67,6 @@ export const conversationRepository = {
          AND (k.name IS DISTINCT FROM $2 OR k.wa_id IS DISTINCT FROM $3) AND k.name_source <> 'user'`,
       [conversationId, profileName, waId],
     );
-  },
-
-  /** A new message joined the conversation: it becomes the latest if it is, and may open the window or count as unread. */
-  async recordActivity(q: Queryable, conversationId: string, a: { messageId: string; at: Date; unread: boolean; inbound: boolean; raise: boolean }): Promise<void> {
-    await q.query(
-      `UPDATE conversations SET
-         last_message_id = CASE WHEN ($5 AND (last_message_at IS NULL OR last_message_at <= $3)) OR last_message_id IS NULL THEN $2 ELSE last_message_id END,
-         last_message_at = CASE WHEN $5 THEN GREATEST(last_message_at, $3) ELSE last_message_at END,
-         unread_count = unread_count + CASE WHEN $4 THEN 1 ELSE 0 END,
-         last_inbound_at = CASE WHEN $6 THEN GREATEST(last_inbound_at, $3) ELSE last_inbound_at END,
-         seq = nextval('change_seq')
-       WHERE id = $1`,
-      [conversationId, a.messageId, a.at, a.unread, a.raise, a.inbound],
-    );
-  },
-
-  /** Every change to a message shows in the list item (ticks of the last message), so the item's seq moves too. */
-  async touch(q: Queryable, conversationId: string): Promise<void> {
-    await q.query(`UPDATE conversations SET seq = nextval('change_seq') WHERE id = $1`, [conversationId]);
   },
 
   async markRead(q: Queryable, conversationId: string): Promise<boolean> {

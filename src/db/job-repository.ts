@@ -1,6 +1,15 @@
 import type { Queryable } from './database.ts';
 
-export interface Job { id: string; kind: string; message_id: string; attempts: number }
+export interface Job {
+  id: string;
+  kind: string;
+  message_id: string;
+  attempts: number;
+  /** What the worker needs of the message, read in the same statement that claims the job. */
+  sid: string | null;
+  content_sid: string | null;
+  content_variables: Record<string, string> | null;
+}
 
 export const jobRepository = {
   async enqueue(q: Queryable, kind: string, messageId: string): Promise<void> {
@@ -13,11 +22,12 @@ export const jobRepository = {
    */
   async claimDue(q: Queryable, limit: number, leaseSeconds: number): Promise<Job[]> {
     const { rows } = await q.query<Job>(
-      `UPDATE jobs SET locked_until = now() + make_interval(secs => $2), attempts = attempts + 1
-       WHERE id IN (
+      `UPDATE jobs j SET locked_until = now() + make_interval(secs => $2), attempts = j.attempts + 1
+       FROM messages m
+       WHERE m.id = j.message_id AND j.id IN (
          SELECT id FROM jobs WHERE run_at <= now() AND (locked_until IS NULL OR locked_until < now())
          ORDER BY run_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING id, kind, message_id, attempts`,
+       RETURNING j.id, j.kind, j.message_id, j.attempts, m.sid, m.content_sid, m.content_variables`,
       [limit, leaseSeconds],
     );
     return rows;

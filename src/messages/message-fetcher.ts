@@ -30,35 +30,29 @@ export function startMessageFetcher(ctx: InboxContext & { templates: TemplateCat
   let stopped = false;
 
   async function fetchOne(job: Job): Promise<void> {
-    const stored = await messageRepository.findRaw(ctx.db, job.message_id);
-    if (!stored?.sid) return jobRepository.complete(ctx.db, job.id);
+    if (!job.sid) return jobRepository.complete(ctx.db, job.id);
     try {
-      const m = await ctx.twilio.fetchMessage(stored.sid);
+      const m = await ctx.twilio.fetchMessage(job.sid);
       let body: string | null = m.body;
       if (!body && m.numMedia === 0) {
         // A Content API template sent through a Messaging Service can come back with an empty
         // body (twilio-node #1081): show the template's own text when we know which one it was.
-        const template = stored.content_sid ? await ctx.templates.find(stored.content_sid).catch(() => null) : null;
-        body = template ? renderTemplate(template.body, stored.content_variables) : null;
+        const template = job.content_sid ? await ctx.templates.find(job.content_sid).catch(() => null) : null;
+        body = template ? renderTemplate(template.body, job.content_variables) : null;
       }
-      await messageRepository.applyFetchedContent(ctx.db, job.message_id, {
+      const updated = await messageRepository.applyFetchedContent(ctx.db, job.message_id, job.id, {
         body,
-        media: null,
         createdAt: m.dateCreated,
-        errorCode: m.errorCode,
-        errorMessage: m.errorMessage,
         u: { status: m.status, errorCode: m.errorCode, errorMessage: m.errorMessage, at: m.dateSent ?? new Date() },
       });
-      await jobRepository.complete(ctx.db, job.id);
-      await publishMessage(ctx, job.message_id, 'updated');
+      if (updated) publishMessage(ctx, updated, 'updated');
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       const permanent = err instanceof TwilioRequestError && err.status === 404;
       if (job.attempts >= MAX_ATTEMPTS || (permanent && job.attempts >= 3)) {
-        ctx.log.warn({ sid: stored.sid, attempts: job.attempts, reason }, 'giving up fetching message text');
-        await messageRepository.applyFetchedContent(ctx.db, job.message_id, { body: null, media: null, createdAt: null, errorCode: null, errorMessage: null, u: null });
-        await jobRepository.complete(ctx.db, job.id);
-        await publishMessage(ctx, job.message_id, 'updated');
+        ctx.log.warn({ sid: job.sid, attempts: job.attempts, reason }, 'giving up fetching message text');
+        const updated = await messageRepository.applyFetchedContent(ctx.db, job.message_id, job.id, { body: null, createdAt: null, u: null });
+        if (updated) publishMessage(ctx, updated, 'updated');
         return;
       }
       await jobRepository.retryLater(ctx.db, job.id, backoffSeconds(job.attempts), reason);

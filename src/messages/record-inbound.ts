@@ -2,7 +2,7 @@ import { conversationRepository } from '../db/conversation-repository.ts';
 import { messageRepository } from '../db/message-repository.ts';
 import type { CapturedVia, MessageDto } from '../realtime/events.ts';
 import type { InboxContext } from './context.ts';
-import { publishInBackground } from './publish.ts';
+import { publishMessage } from './publish.ts';
 
 export interface InboundMessage {
   messageSid: string;
@@ -26,35 +26,30 @@ export interface InboundMessage {
  * webhook), names the contact from WhatsApp's profile, opens the 24-hour window, counts as unread.
  */
 export async function recordInboundMessage(ctx: InboxContext, m: InboundMessage, via: CapturedVia = 'webhook'): Promise<'recorded' | 'duplicate'> {
-  const row = await ctx.db.transaction(async (tx) => {
-    const conversationId = await conversationRepository.ensureForPhone(tx, m.customerPhone);
-    if (m.profileName) await conversationRepository.updateProfileName(tx, conversationId, m.profileName, m.waId);
-    const inserted = await messageRepository.insertOrAdvance(
-      tx,
-      {
-        sid: m.messageSid,
-        conversationId,
-        direction: 'inbound',
-        source: 'inbound',
-        capturedVia: via,
-        body: m.body,
-        bodyPending: false,
-        media: m.media,
-        businessAddress: m.to,
-        messagingServiceSid: m.messagingServiceSid,
-        createdAt: m.at,
-        replyToSid: m.replyToSid,
-        buttonPayload: m.buttonPayload,
-        location: m.location,
-      },
-      { status: 'received', errorCode: null, errorMessage: null, at: m.at },
-    );
-    if (inserted?.inserted) {
-      await conversationRepository.recordActivity(tx, conversationId, { messageId: inserted.id, at: m.at, unread: true, inbound: true, raise: true });
-    }
-    return inserted;
-  });
+  const conversationId = await conversationRepository.ensureForPhone(ctx.db, m.customerPhone);
+  if (m.profileName) await conversationRepository.updateProfileName(ctx.db, conversationId, m.profileName, m.waId);
+  const row = await messageRepository.insertOrAdvance(
+    ctx.db,
+    {
+      sid: m.messageSid,
+      conversationId,
+      direction: 'inbound',
+      source: 'inbound',
+      capturedVia: via,
+      body: m.body,
+      bodyPending: false,
+      media: m.media,
+      businessAddress: m.to,
+      messagingServiceSid: m.messagingServiceSid,
+      createdAt: m.at,
+      replyToSid: m.replyToSid,
+      buttonPayload: m.buttonPayload,
+      location: m.location,
+    },
+    { status: 'received', errorCode: null, errorMessage: null, at: m.at },
+    { unread: true, inbound: true, raise: true, fetchJob: null },
+  );
   if (!row?.inserted) return 'duplicate';
-  publishInBackground(ctx, row.id, 'new');
+  publishMessage(ctx, row.message, 'new');
   return 'recorded';
 }

@@ -1,10 +1,9 @@
 import { conversationRepository } from '../db/conversation-repository.ts';
-import { jobRepository } from '../db/job-repository.ts';
 import { messageRepository, type StatusUpdate } from '../db/message-repository.ts';
 import type { CapturedVia, MessageStatus } from '../realtime/events.ts';
 import { phoneFromAddress } from './addresses.ts';
 import type { InboxContext } from './context.ts';
-import { publishInBackground } from './publish.ts';
+import { publishMessage } from './publish.ts';
 
 export const FETCH_MESSAGE_JOB = 'fetch_message';
 
@@ -41,13 +40,13 @@ export async function recordStatus(ctx: InboxContext, r: StatusReport, via: Capt
   if (r.messageId) {
     const hit = await messageRepository.advanceByMessageId(ctx.db, r.messageId, r.messageSid, update);
     if (hit) {
-      publishInBackground(ctx, hit.id, 'updated');
+      publishMessage(ctx, hit, 'updated');
       return 'advanced';
     }
   }
   const advanced = await messageRepository.advanceBySid(ctx.db, r.messageSid, update);
   if (advanced) {
-    publishInBackground(ctx, advanced, 'updated');
+    publishMessage(ctx, advanced, 'updated');
     return 'advanced';
   }
   return recordExternalMessage(ctx, r, update, via);
@@ -57,38 +56,32 @@ async function recordExternalMessage(ctx: InboxContext, r: StatusReport, update:
   const customer = phoneFromAddress(r.to);
   if (!customer) throw new Error(`status report for ${r.messageSid} has no customer phone in To`);
   const settings = await ctx.settings.get();
-  const result = await ctx.db.transaction(async (tx) => {
-    const conversationId = await conversationRepository.ensureForPhone(tx, customer);
-    const row = await messageRepository.insertOrAdvance(
-      tx,
-      {
-        sid: r.messageSid,
-        conversationId,
-        direction: 'outbound',
-        source: 'external',
-        capturedVia: via,
-        body: r.body || null,
-        bodyPending: r.body === undefined,
-        media: [],
-        businessAddress: r.from,
-        messagingServiceSid: r.messagingServiceSid,
-        createdAt: r.createdAt ?? r.at,
-      },
-      update,
-    );
-    if (row?.inserted) {
-      if (r.body === undefined) await jobRepository.enqueue(tx, FETCH_MESSAGE_JOB, row.id);
-      const raise = settings.externalRaisesConversation;
-      await conversationRepository.recordActivity(tx, conversationId, { messageId: row.id, at: r.createdAt ?? r.at, unread: raise, inbound: false, raise });
-    }
-    return row;
-  });
+  const conversationId = await conversationRepository.ensureForPhone(ctx.db, customer);
+  const raise = settings.externalRaisesConversation;
+  const result = await messageRepository.insertOrAdvance(
+    ctx.db,
+    {
+      sid: r.messageSid,
+      conversationId,
+      direction: 'outbound',
+      source: 'external',
+      capturedVia: via,
+      body: r.body || null,
+      bodyPending: r.body === undefined,
+      media: [],
+      businessAddress: r.from,
+      messagingServiceSid: r.messagingServiceSid,
+      createdAt: r.createdAt ?? r.at,
+    },
+    update,
+    { unread: raise, inbound: false, raise, fetchJob: r.body === undefined ? FETCH_MESSAGE_JOB : null },
+  );
   if (!result) return 'unchanged';
   if (result.inserted) {
-    ctx.wakeWorker();
-    publishInBackground(ctx, result.id, 'new');
+    if (r.body === undefined) ctx.wakeWorker();
+    publishMessage(ctx, result.message, 'new');
     return 'recorded';
   }
-  publishInBackground(ctx, result.id, 'updated');
+  publishMessage(ctx, result.message, 'updated');
   return 'advanced';
 }

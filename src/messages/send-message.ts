@@ -44,30 +44,28 @@ export async function sendFromPanel(
 
   const contentSid = 'contentSid' in out ? out.contentSid : null;
   const contentVariables = 'contentSid' in out ? out.contentVariables : null;
-  const id = await ctx.db.transaction(async (tx) => {
-    const messageId = await messageRepository.insertPanelMessage(tx, {
-      conversationId, body, contentSid, contentVariables, sentBy: userId,
-      businessAddress: ctx.sender.whatsappFrom, messagingServiceSid: ctx.sender.messagingServiceSid,
-    });
-    await conversationRepository.recordActivity(tx, conversationId, { messageId, at: new Date(), unread: false, inbound: false, raise: true });
-    return messageId;
+  const queued = await messageRepository.insertPanelMessage(ctx.db, {
+    conversationId, body, contentSid, contentVariables, sentBy: userId,
+    businessAddress: ctx.sender.whatsappFrom, messagingServiceSid: ctx.sender.messagingServiceSid,
   });
-  await publishMessage(ctx, id, 'new');
+  publishMessage(ctx, queued, 'new');
 
+  let sent: MessageDto | null;
   try {
-    const sent = await ctx.twilio.send({
+    const answer = await ctx.twilio.send({
       to: whatsappAddress(conversation.phone),
       ...(contentSid ? { contentSid, contentVariables: contentVariables ?? undefined } : { body: body! }),
-      statusCallback: statusCallbackUrl(ctx.baseUrl, id),
+      statusCallback: statusCallbackUrl(ctx.baseUrl, queued.id),
     });
-    await messageRepository.attachSid(ctx.db, id, sent.sid, { status: sent.status, errorCode: sent.errorCode, errorMessage: sent.errorMessage, at: new Date() }, sent.body);
+    sent = await messageRepository.attachSid(ctx.db, queued.id, answer.sid, { status: answer.status, errorCode: answer.errorCode, errorMessage: answer.errorMessage, at: new Date() }, answer.body);
   } catch (err) {
     if (!(err instanceof TwilioRequestError)) throw err;
     const text = describeTwilioError(err.code, err.message);
-    await messageRepository.markRejected(ctx.db, id, err.code, text.en);
-    await publishMessage(ctx, id, 'updated');
+    const rejected = await messageRepository.markRejected(ctx.db, queued.id, err.code, text.en);
+    if (rejected) publishMessage(ctx, rejected, 'updated');
     throw new TwilioSendError(text.en, text.es, err.code ?? undefined);
   }
-  await publishMessage(ctx, id, 'updated');
-  return (await messageRepository.findDto(ctx.db, id))!;
+  if (!sent) throw new NotFoundError('Message', 'Mensaje');
+  publishMessage(ctx, sent, 'updated');
+  return sent;
 }
