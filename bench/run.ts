@@ -128,12 +128,14 @@ async function main() {
   const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
   const socket = connectClient(baseUrl, { transports: ['websocket'], extraHeaders: { cookie } });
   await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
-  const sentAt = new Map<string, number>();
+  // Send times per SID, oldest first: an event for a SID answers its oldest unanswered callback
+  // (a reordered pair may raise one event for both; the other is counted as coalesced).
+  const sentAt = new Map<string, number[]>();
   const eventLatency: number[] = [];
-  const onEvent = (m: { sid: string | null; status: string }) => {
-    const key = `${m.sid}:${m.status}`;
-    const t = sentAt.get(key);
-    if (t !== undefined) { eventLatency.push(performance.now() - t); sentAt.delete(key); }
+  const onEvent = (m: { sid: string | null }) => {
+    const times = m.sid ? sentAt.get(m.sid) : undefined;
+    const t = times?.shift();
+    if (t !== undefined) eventLatency.push(performance.now() - t);
   };
   socket.on('message:new', onEvent);
   socket.on('message:updated', onEvent);
@@ -150,7 +152,8 @@ async function main() {
     const status = i % 2 === 0 ? 'sent' : 'delivered';
     const to = customerOf.get(sid)!;
     const params = { MessageSid: sid, MessageStatus: status, AccountSid: accountSid, From: OUR_NUMBER, To: to };
-    sentAt.set(`${sid}:${status}`, performance.now());
+    if (!sentAt.has(sid)) sentAt.set(sid, []);
+    sentAt.get(sid)!.push(performance.now());
     inflight.push(postForm(statusUrl, new URLSearchParams(params).toString(), { 'x-twilio-signature': sign(authToken, statusUrl.toString(), params) }));
     if (inflight.length > 500) await Promise.all(inflight.splice(0));
   }

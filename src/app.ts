@@ -23,6 +23,7 @@ import type { InboxContext } from './messages/context.ts';
 import { InboxEvents } from './messages/inbox-events.ts';
 import { startMessageFetcher, type MessageFetcher } from './messages/message-fetcher.ts';
 import { startReconciler, type Reconciler } from './messages/reconciler.ts';
+import { createStatusBatcher } from './messages/record-status.ts';
 import { createSettingsStore } from './messages/settings-store.ts';
 import { createTemplateCatalog } from './messages/template-catalog.ts';
 import { attachRealtime, type InboxSocketServer } from './realtime/socket-server.ts';
@@ -109,7 +110,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
   const io = attachRealtime(app, { db: c.db, events, adapter: c.realtimeAdapter });
 
   // 3. Routes.
-  await app.register(twilioWebhookRoutes, { ctx, authToken: () => c.twilioConfig.authToken, baseUrl: c.config.baseUrl });
+  await app.register(twilioWebhookRoutes, { ctx, statuses: createStatusBatcher(ctx), authToken: () => c.twilioConfig.authToken, baseUrl: c.config.baseUrl });
   await app.register(authRoutes, { db: c.db, secureCookies: c.config.baseUrl.startsWith('https://'), demoMode, settings });
   await app.register(conversationRoutes, {
     ctx, templates,

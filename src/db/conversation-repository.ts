@@ -38,24 +38,33 @@ export const conversationRepository = {
    * look-up-then-insert), so two callbacks for a new customer at the same instant share one.
    */
   async ensureForPhone(q: Queryable, phone: string): Promise<string> {
-    // One round trip: a known customer is only read; a new one is upserted, so two callbacks for
-    // the same new customer at the same instant still share one contact and one conversation.
-    const { rows } = await q.query<{ id: string }>(
-      `WITH found AS (
-         SELECT c.id FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE k.phone = $1
+    return (await this.ensureForPhones(q, [phone])).get(phone)!;
+  },
+
+  /**
+   * The conversation of each customer, created with its contact when new. One round trip: known
+   * customers are only read; new ones are upserted (not looked up then inserted), so callbacks for
+   * the same new customer at the same instant still share one contact and one conversation.
+   */
+  async ensureForPhones(q: Queryable, phones: string[]): Promise<Map<string, string>> {
+    const { rows } = await q.query<{ phone: string; id: string }>(
+      `WITH wanted AS (SELECT DISTINCT unnest($1::text[]) AS phone),
+       found AS (
+         SELECT k.phone, c.id FROM wanted w JOIN contacts k ON k.phone = w.phone JOIN conversations c ON c.contact_id = k.id
        ),
        contact AS (
-         INSERT INTO contacts (phone) SELECT $1 WHERE NOT EXISTS (SELECT 1 FROM found)
-         ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING id
+         INSERT INTO contacts (phone) SELECT phone FROM wanted WHERE phone NOT IN (SELECT phone FROM found)
+         ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING id, phone
        ),
        conversation AS (
          INSERT INTO conversations (contact_id) SELECT id FROM contact
-         ON CONFLICT (contact_id) DO UPDATE SET contact_id = EXCLUDED.contact_id RETURNING id
+         ON CONFLICT (contact_id) DO UPDATE SET contact_id = EXCLUDED.contact_id RETURNING id, contact_id
        )
-       SELECT id FROM found UNION ALL SELECT id FROM conversation`,
-      [phone],
+       SELECT phone, id FROM found
+       UNION ALL SELECT k.phone, c.id FROM conversation c JOIN contact k ON k.id = c.contact_id`,
+      [phones],
     );
-    return rows[0]!.id;
+    return new Map(rows.map((r) => [r.phone, r.id]));
   },
 
   /** WhatsApp's ProfileName names the contact, unless a person renamed it. */
@@ -79,8 +88,12 @@ export const conversationRepository = {
   },
 
   async findDto(q: Queryable, id: string): Promise<ConversationDto | null> {
-    const { rows } = await q.query<ConversationRow>(`${CONVERSATION_SELECT} WHERE c.id = $1`, [id]);
-    return rows[0] ? toConversationDto(rows[0]) : null;
+    return (await this.findManyDto(q, [id]))[0] ?? null;
+  },
+
+  async findManyDto(q: Queryable, ids: string[]): Promise<ConversationDto[]> {
+    const { rows } = await q.query<ConversationRow>(`${CONVERSATION_SELECT} WHERE c.id = ANY($1::uuid[])`, [ids]);
+    return rows.map(toConversationDto);
   },
 
   async findContactPhone(q: Queryable, id: string): Promise<{ phone: string; lastInboundAt: Date | null } | null> {

@@ -60,29 +60,47 @@ export function toMessageDto(r: MessageRow): MessageDto {
 }
 
 /*
- * How a status update changes a stored message, as SQL over the existing row `m` and the
- * parameters $1 status, $2 error code, $3 error message, $4 time. The status only moves forward
- * (wa_status_rank); each status's time is kept once reached; an error is never wiped by a callback
- * that lacks one. `changed` is true only when the update would change something, so a replayed or
- * stale callback writes nothing and raises no event.
+ * How a status update changes a stored message `m`, as SQL over a source of the new values. The
+ * status only moves forward (wa_status_rank); each status's time is kept once reached; an error is
+ * never wiped by a callback that lacks one. The `changes` condition is true only when something
+ * would change, so a replayed or stale callback writes nothing and raises no event. The source is
+ * either the statement's parameters or a row (a batch's `v`, or an upsert's EXCLUDED).
  */
-const ADVANCE_SET = `
-  status = CASE WHEN wa_status_rank($1) > wa_status_rank(m.status) THEN $1 ELSE m.status END,
-  error_code = COALESCE(m.error_code, $2::integer),
-  error_message = COALESCE(m.error_message, $3::text),
-  sent_at = COALESCE(m.sent_at, CASE WHEN $1 = 'sent' THEN $4::timestamptz END),
-  delivered_at = COALESCE(m.delivered_at, CASE WHEN $1 = 'delivered' THEN $4::timestamptz END),
-  read_at = COALESCE(m.read_at, CASE WHEN $1 = 'read' THEN $4::timestamptz END),
-  failed_at = COALESCE(m.failed_at, CASE WHEN $1 IN ('failed', 'undelivered') THEN $4::timestamptz END),
+interface StatusSource { status: string; errorCode: string; errorMessage: string; sentAt: string; deliveredAt: string; readAt: string; failedAt: string }
+
+const advanceSet = (v: StatusSource) => `
+  status = CASE WHEN wa_status_rank(${v.status}) > wa_status_rank(m.status) THEN ${v.status} ELSE m.status END,
+  error_code = COALESCE(m.error_code, ${v.errorCode}),
+  error_message = COALESCE(m.error_message, ${v.errorMessage}),
+  sent_at = COALESCE(m.sent_at, ${v.sentAt}),
+  delivered_at = COALESCE(m.delivered_at, ${v.deliveredAt}),
+  read_at = COALESCE(m.read_at, ${v.readAt}),
+  failed_at = COALESCE(m.failed_at, ${v.failedAt}),
   seq = nextval('change_seq')`;
-const ADVANCE_CHANGES = `(
-  wa_status_rank($1) > wa_status_rank(m.status)
-  OR (m.error_code IS NULL AND $2::integer IS NOT NULL)
-  OR (m.error_message IS NULL AND $3::text IS NOT NULL)
-  OR ($1 = 'sent' AND m.sent_at IS NULL)
-  OR ($1 = 'delivered' AND m.delivered_at IS NULL)
-  OR ($1 = 'read' AND m.read_at IS NULL)
-  OR ($1 IN ('failed', 'undelivered') AND m.failed_at IS NULL))`;
+const advanceChanges = (v: StatusSource) => `(
+  wa_status_rank(${v.status}) > wa_status_rank(m.status)
+  OR (m.error_code IS NULL AND ${v.errorCode} IS NOT NULL)
+  OR (m.error_message IS NULL AND ${v.errorMessage} IS NOT NULL)
+  OR (m.sent_at IS NULL AND ${v.sentAt} IS NOT NULL)
+  OR (m.delivered_at IS NULL AND ${v.deliveredAt} IS NOT NULL)
+  OR (m.read_at IS NULL AND ${v.readAt} IS NOT NULL)
+  OR (m.failed_at IS NULL AND ${v.failedAt} IS NOT NULL))`;
+
+/** The time a status reached goes into its own column: the one SQL rule for both sources. */
+const timeOf = (status: string, at: string) => ({
+  sentAt: `CASE WHEN ${status} = 'sent' THEN ${at} END`,
+  deliveredAt: `CASE WHEN ${status} = 'delivered' THEN ${at} END`,
+  readAt: `CASE WHEN ${status} = 'read' THEN ${at} END`,
+  failedAt: `CASE WHEN ${status} IN ('failed', 'undelivered') THEN ${at} END`,
+});
+// $1 status, $2 error code, $3 error message, $4 time.
+const FROM_PARAMS: StatusSource = { status: '$1::text', errorCode: '$2::integer', errorMessage: '$3::text', ...timeOf('$1::text', '$4::timestamptz') };
+const fromRow = (alias: string): StatusSource => ({
+  status: `${alias}.status`, errorCode: `${alias}.error_code`, errorMessage: `${alias}.error_message`,
+  sentAt: `${alias}.sent_at`, deliveredAt: `${alias}.delivered_at`, readAt: `${alias}.read_at`, failedAt: `${alias}.failed_at`,
+});
+const ADVANCE_SET = advanceSet(FROM_PARAMS);
+const ADVANCE_CHANGES = advanceChanges(FROM_PARAMS);
 const advanceParams = (u: StatusUpdate) => [u.status, u.errorCode, u.errorMessage, u.at];
 
 export interface NewCapturedMessage {
@@ -103,6 +121,11 @@ export interface NewCapturedMessage {
 }
 
 const dtoOrNull = (rows: MessageRow[]) => (rows[0] ? toMessageDto(rows[0]) : null);
+
+export interface NewCapturedItem extends NewCapturedMessage {
+  u: StatusUpdate;
+  activity: { unread: boolean; inbound: boolean; raise: boolean; fetchJob: string | null };
+}
 
 export const messageRepository = {
   async findDto(q: Queryable, id: string): Promise<MessageDto | null> {
@@ -143,51 +166,98 @@ export const messageRepository = {
   },
 
   /**
-   * Records a message first seen through a callback, the inbound webhook or Twilio's list; if the
-   * SID is already stored (a concurrent callback won), advances it instead. One statement, so
-   * concurrent deliveries of one SID can never make two rows. A new message also queues the fetch
-   * of its text when unknown, and becomes its conversation's latest activity, in the same statement.
+   * Advances many messages by SID in one statement (a batch of callbacks, each SID at most once).
+   * Returns the messages that changed, and every SID of the batch that is already stored.
    */
-  async insertOrAdvance(
-    q: Queryable,
-    m: NewCapturedMessage,
-    u: StatusUpdate,
-    activity: { unread: boolean; inbound: boolean; raise: boolean; fetchJob: string | null },
-  ): Promise<{ message: MessageDto; inserted: boolean } | null> {
+  async advanceManyBySid(q: Queryable, items: { sid: string; u: StatusUpdate }[]): Promise<{ changed: MessageDto[]; known: Set<string> }> {
+    const { rows } = await q.query<{ changed: MessageRow[]; known: string[] }>(
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::timestamptz[]) AS i(sid, status, error_code, error_message, at)
+       ),
+       v AS (
+         SELECT sid, status, error_code, error_message,
+           ${Object.values(timeOf('status', 'at')).map((e, k) => `${e} AS ${['sent_at', 'delivered_at', 'read_at', 'failed_at'][k]}`).join(', ')}
+         FROM input
+       ),
+       known AS (SELECT m.sid FROM messages m JOIN v ON v.sid = m.sid),
+       changed AS (
+         UPDATE messages AS m SET ${advanceSet(fromRow('v'))} FROM v
+         WHERE m.sid = v.sid AND ${advanceChanges(fromRow('v'))}
+         RETURNING ${MESSAGE_COLUMNS}
+       )
+       SELECT (SELECT coalesce(json_agg(changed), '[]') FROM changed) AS changed,
+              (SELECT coalesce(array_agg(sid), '{}') FROM known) AS known`,
+      [items.map((i) => i.sid), items.map((i) => i.u.status), items.map((i) => i.u.errorCode), items.map((i) => i.u.errorMessage), items.map((i) => i.u.at)],
+    );
+    return { changed: rows[0]!.changed.map(toMessageDto), known: new Set(rows[0]!.known) };
+  },
+
+  /**
+   * Records messages first seen through callbacks, the inbound webhook or Twilio's list (each SID
+   * at most once); a SID already stored (a concurrent writer won) is advanced instead. One
+   * statement, so concurrent deliveries of one SID can never make two rows. New messages also
+   * queue the fetch of their text when unknown, and become their conversation's latest activity.
+   */
+  async insertOrAdvanceMany(q: Queryable, items: NewCapturedItem[]): Promise<{ message: MessageDto; inserted: boolean }[]> {
+    const col = <T>(f: (i: NewCapturedItem) => T) => items.map(f);
     const { rows } = await q.query<MessageRow & { inserted: boolean }>(
-      `WITH saved AS (
+      `WITH input AS (
+         SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[],
+           $9::jsonb[], $10::text[], $11::text[], $12::timestamptz[], $13::text[], $14::text[], $15::jsonb[], $16::integer[], $17::text[],
+           $18::timestamptz[], $19::text[], $20::boolean[], $21::boolean[], $22::boolean[])
+         AS i(sid, conversation_id, direction, source, captured_via, status, body, body_pending, media, business_address,
+           messaging_service_sid, created_at, reply_to_sid, button_payload, location, error_code, error_message, at,
+           fetch_job, unread, inbound, raise)
+       ),
+       saved AS (
          INSERT INTO messages AS m (sid, conversation_id, direction, source, captured_via, status, body, body_pending,
            media, business_address, messaging_service_sid, created_at, reply_to_sid, button_payload, location,
            error_code, error_message, sent_at, delivered_at, read_at, failed_at)
-         VALUES ($5, $6, $7, $8, $9, $1, $10, $11, $12, $13, $14, $15, $16, $17, $18, $2, $3,
-           CASE WHEN $1 = 'sent' THEN $4::timestamptz END, CASE WHEN $1 = 'delivered' THEN $4::timestamptz END,
-           CASE WHEN $1 = 'read' THEN $4::timestamptz END, CASE WHEN $1 IN ('failed', 'undelivered') THEN $4::timestamptz END)
-         ON CONFLICT (sid) DO UPDATE SET ${ADVANCE_SET} WHERE ${ADVANCE_CHANGES}
+         SELECT sid, conversation_id, direction, source, captured_via, status, body, body_pending, media, business_address,
+           messaging_service_sid, created_at, reply_to_sid, button_payload, location, error_code, error_message,
+           ${Object.values(timeOf('status', 'at')).join(', ')}
+         FROM input
+         ON CONFLICT (sid) DO UPDATE SET ${advanceSet(fromRow('EXCLUDED'))} WHERE ${advanceChanges(fromRow('EXCLUDED'))}
          RETURNING ${MESSAGE_COLUMNS}, (xmax = 0) AS inserted
        ),
        job AS (
-         INSERT INTO jobs (kind, message_id) SELECT $19::text, id FROM saved WHERE inserted AND $19::text IS NOT NULL
+         INSERT INTO jobs (kind, message_id)
+         SELECT i.fetch_job, s.id FROM saved s JOIN input i ON i.sid = s.sid WHERE s.inserted AND i.fetch_job IS NOT NULL
          ON CONFLICT (kind, message_id) DO NOTHING
        ),
        activity AS (
+         -- One row per conversation: several new messages of one conversation in a batch.
+         SELECT s.conversation_id,
+           (array_agg(s.id ORDER BY s.created_at DESC) FILTER (WHERE i.raise))[1] AS raised_id,
+           max(s.created_at) FILTER (WHERE i.raise) AS raised_at,
+           (array_agg(s.id ORDER BY s.created_at DESC))[1] AS any_id,
+           count(*) FILTER (WHERE i.unread) AS unread,
+           max(s.created_at) FILTER (WHERE i.inbound) AS inbound_at
+         FROM saved s JOIN input i ON i.sid = s.sid WHERE s.inserted GROUP BY s.conversation_id
+       ),
+       touched AS (
          UPDATE conversations c SET
-           last_message_id = CASE WHEN ($22::boolean AND (c.last_message_at IS NULL OR c.last_message_at <= saved.created_at)) OR c.last_message_id IS NULL
-             THEN saved.id ELSE c.last_message_id END,
-           last_message_at = CASE WHEN $22::boolean THEN GREATEST(c.last_message_at, saved.created_at) ELSE c.last_message_at END,
-           unread_count = c.unread_count + CASE WHEN $20::boolean THEN 1 ELSE 0 END,
-           last_inbound_at = CASE WHEN $21::boolean THEN GREATEST(c.last_inbound_at, saved.created_at) ELSE c.last_inbound_at END,
+           last_message_id = CASE
+             WHEN a.raised_id IS NOT NULL AND (c.last_message_at IS NULL OR c.last_message_at <= a.raised_at) THEN a.raised_id
+             WHEN c.last_message_id IS NULL THEN a.any_id
+             ELSE c.last_message_id END,
+           last_message_at = GREATEST(c.last_message_at, a.raised_at),
+           unread_count = c.unread_count + a.unread,
+           last_inbound_at = GREATEST(c.last_inbound_at, a.inbound_at),
            seq = nextval('change_seq')
-         FROM saved WHERE saved.inserted AND c.id = saved.conversation_id
+         FROM activity a WHERE c.id = a.conversation_id
        )
        SELECT * FROM saved`,
       [
-        ...advanceParams(u), m.sid, m.conversationId, m.direction, m.source, m.capturedVia, m.body, m.bodyPending,
-        JSON.stringify(m.media), m.businessAddress, m.messagingServiceSid, m.createdAt, m.replyToSid ?? null,
-        m.buttonPayload ?? null, m.location ? JSON.stringify(m.location) : null,
-        activity.fetchJob, activity.unread, activity.inbound, activity.raise,
+        col((i) => i.sid), col((i) => i.conversationId), col((i) => i.direction), col((i) => i.source), col((i) => i.capturedVia),
+        col((i) => i.u.status), col((i) => i.body), col((i) => i.bodyPending), col((i) => JSON.stringify(i.media)),
+        col((i) => i.businessAddress), col((i) => i.messagingServiceSid), col((i) => i.createdAt), col((i) => i.replyToSid ?? null),
+        col((i) => i.buttonPayload ?? null), col((i) => (i.location ? JSON.stringify(i.location) : null)), col((i) => i.u.errorCode),
+        col((i) => i.u.errorMessage), col((i) => i.u.at), col((i) => i.activity.fetchJob), col((i) => i.activity.unread),
+        col((i) => i.activity.inbound), col((i) => i.activity.raise),
       ],
     );
-    return rows[0] ? { message: toMessageDto(rows[0]), inserted: rows[0].inserted } : null;
+    return rows.map((r) => ({ message: toMessageDto(r), inserted: r.inserted }));
   },
 
   /**

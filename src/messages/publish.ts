@@ -8,10 +8,21 @@ import type { InboxContext } from './context.ts';
  * late never paints stale data over newer.
  */
 
+export function publishMessages(ctx: InboxContext, created: MessageDto[], updated: MessageDto[]): void {
+  for (const m of created) ctx.events.emit('message:new', m);
+  for (const m of updated) ctx.events.emit('message:updated', m);
+  // New messages move their conversations in the list (order, preview, unread badge): one read for all.
+  if (created.length) {
+    const ids = [...new Set(created.map((m) => m.conversationId))];
+    conversationRepository
+      .findManyDto(ctx.db, ids)
+      .then((conversations) => conversations.forEach((c) => ctx.events.emit('conversation:updated', c)))
+      .catch((err) => ctx.log.warn({ err }, 'could not publish conversations'));
+  }
+}
+
 export function publishMessage(ctx: InboxContext, message: MessageDto, kind: 'new' | 'updated'): void {
-  ctx.events.emit(kind === 'new' ? 'message:new' : 'message:updated', message);
-  // A new message moves its conversation in the list (order, preview, unread badge).
-  if (kind === 'new') publishConversation(ctx, message.conversationId).catch((err) => ctx.log.warn({ err }, 'could not publish conversation'));
+  publishMessages(ctx, kind === 'new' ? [message] : [], kind === 'updated' ? [message] : []);
 }
 
 export async function publishConversation(ctx: InboxContext, conversationId: string): Promise<void> {

@@ -28,8 +28,7 @@ export interface InboundMessage {
 export async function recordInboundMessage(ctx: InboxContext, m: InboundMessage, via: CapturedVia = 'webhook'): Promise<'recorded' | 'duplicate'> {
   const conversationId = await conversationRepository.ensureForPhone(ctx.db, m.customerPhone);
   if (m.profileName) await conversationRepository.updateProfileName(ctx.db, conversationId, m.profileName, m.waId);
-  const row = await messageRepository.insertOrAdvance(
-    ctx.db,
+  const [row] = await messageRepository.insertOrAdvanceMany(ctx.db, [
     {
       sid: m.messageSid,
       conversationId,
@@ -45,10 +44,10 @@ export async function recordInboundMessage(ctx: InboxContext, m: InboundMessage,
       replyToSid: m.replyToSid,
       buttonPayload: m.buttonPayload,
       location: m.location,
+      u: { status: 'received', errorCode: null, errorMessage: null, at: m.at },
+      activity: { unread: true, inbound: true, raise: true, fetchJob: null },
     },
-    { status: 'received', errorCode: null, errorMessage: null, at: m.at },
-    { unread: true, inbound: true, raise: true, fetchJob: null },
-  );
+  ]);
   if (!row?.inserted) return 'duplicate';
   publishMessage(ctx, row.message, 'new');
   return 'recorded';

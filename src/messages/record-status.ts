@@ -1,9 +1,9 @@
 import { conversationRepository } from '../db/conversation-repository.ts';
 import { messageRepository, type StatusUpdate } from '../db/message-repository.ts';
-import type { CapturedVia, MessageStatus } from '../realtime/events.ts';
+import type { CapturedVia, MessageDto, MessageStatus } from '../realtime/events.ts';
 import { phoneFromAddress } from './addresses.ts';
 import type { InboxContext } from './context.ts';
-import { publishMessage } from './publish.ts';
+import { publishMessage, publishMessages } from './publish.ts';
 
 export const FETCH_MESSAGE_JOB = 'fetch_message';
 
@@ -28,60 +28,135 @@ export interface StatusReport {
 
 export type RecordOutcome = 'advanced' | 'recorded' | 'unchanged';
 
-/**
- * A status callback (or a status seen in Twilio's list): advances the message it names, or, when
- * the SID is new, records the message as sent from outside and queues the fetch of its text.
- * Every path is a conditional write keyed by the unique SID, so replays, reordering and races
- * leave exactly one row with the highest status. Events go out only after commit.
- */
-export async function recordStatus(ctx: InboxContext, r: StatusReport, via: CapturedVia = 'callback'): Promise<RecordOutcome> {
-  const update: StatusUpdate = { status: r.status, errorCode: r.errorCode, errorMessage: r.errorMessage, at: r.at };
+const updateOf = (r: StatusReport): StatusUpdate => ({ status: r.status, errorCode: r.errorCode, errorMessage: r.errorMessage, at: r.at });
 
-  if (r.messageId) {
-    const hit = await messageRepository.advanceByMessageId(ctx.db, r.messageId, r.messageSid, update);
-    if (hit) {
-      publishMessage(ctx, hit, 'updated');
-      return 'advanced';
-    }
-  }
-  const advanced = await messageRepository.advanceBySid(ctx.db, r.messageSid, update);
-  if (advanced) {
-    publishMessage(ctx, advanced, 'updated');
-    return 'advanced';
-  }
-  return recordExternalMessage(ctx, r, update, via);
+/** One status report (a callback, or a message seen in Twilio's list). */
+export async function recordStatus(ctx: InboxContext, r: StatusReport, via: CapturedVia = 'callback'): Promise<RecordOutcome> {
+  return (await recordStatuses(ctx, [r], via))[0]!;
 }
 
-async function recordExternalMessage(ctx: InboxContext, r: StatusReport, update: StatusUpdate, via: CapturedVia): Promise<RecordOutcome> {
-  const customer = phoneFromAddress(r.to);
-  if (!customer) throw new Error(`status report for ${r.messageSid} has no customer phone in To`);
-  const settings = await ctx.settings.get();
-  const conversationId = await conversationRepository.ensureForPhone(ctx.db, customer);
-  const raise = settings.externalRaisesConversation;
-  const result = await messageRepository.insertOrAdvance(
-    ctx.db,
-    {
-      sid: r.messageSid,
-      conversationId,
-      direction: 'outbound',
-      source: 'external',
-      capturedVia: via,
-      body: r.body || null,
-      bodyPending: r.body === undefined,
-      media: [],
-      businessAddress: r.from,
-      messagingServiceSid: r.messagingServiceSid,
-      createdAt: r.createdAt ?? r.at,
-    },
-    update,
-    { unread: raise, inbound: false, raise, fetchJob: r.body === undefined ? FETCH_MESSAGE_JOB : null },
-  );
-  if (!result) return 'unchanged';
-  if (result.inserted) {
-    if (r.body === undefined) ctx.wakeWorker();
-    publishMessage(ctx, result.message, 'new');
-    return 'recorded';
+/**
+ * Status reports, many at once: each advances the message it names, or, when its SID is new,
+ * records the message as sent from outside and queues the fetch of its text. Every path is a
+ * conditional write keyed by the unique SID, so replays, reordering and races (here or on another
+ * instance) leave exactly one row with the highest status. Events go out after each write commits.
+ */
+export async function recordStatuses(ctx: InboxContext, reports: StatusReport[], via: CapturedVia = 'callback'): Promise<RecordOutcome[]> {
+  for (const r of reports) {
+    if (!phoneFromAddress(r.to)) throw new Error(`status report for ${r.messageSid} has no customer phone in To`);
   }
-  publishMessage(ctx, result.message, 'updated');
-  return 'advanced';
+  const outcomes: RecordOutcome[] = new Array(reports.length);
+  const bySid: number[] = [];
+  // Panel sends are named by our own id, which also claims the SID before Twilio's answer does.
+  await Promise.all(reports.map(async (r, i) => {
+    const hit = r.messageId ? await messageRepository.advanceByMessageId(ctx.db, r.messageId, r.messageSid, updateOf(r)) : null;
+    if (hit) {
+      publishMessage(ctx, hit, 'updated');
+      outcomes[i] = 'advanced';
+    } else bySid.push(i);
+  }));
+  bySid.sort((a, b) => a - b);
+  // A batch statement may touch each row once: a SID reported twice goes into a second round.
+  let pending = bySid;
+  while (pending.length) {
+    const seen = new Set<string>();
+    const round: number[] = [];
+    const later: number[] = [];
+    for (const i of pending) {
+      const sid = reports[i]!.messageSid;
+      if (seen.has(sid)) later.push(i);
+      else {
+        seen.add(sid);
+        round.push(i);
+      }
+    }
+    await recordRound(ctx, reports, round, outcomes, via);
+    pending = later;
+  }
+  return outcomes;
+}
+
+async function recordRound(ctx: InboxContext, reports: StatusReport[], round: number[], outcomes: RecordOutcome[], via: CapturedVia): Promise<void> {
+  const { changed, known } = await messageRepository.advanceManyBySid(ctx.db, round.map((i) => ({ sid: reports[i]!.messageSid, u: updateOf(reports[i]!) })));
+  const changedSids = new Set(changed.map((m) => m.sid));
+  const missing: number[] = [];
+  for (const i of round) {
+    const sid = reports[i]!.messageSid;
+    if (known.has(sid)) outcomes[i] = changedSids.has(sid) ? 'advanced' : 'unchanged';
+    else missing.push(i);
+  }
+  const created: MessageDto[] = [];
+  const updated: MessageDto[] = [...changed];
+  if (missing.length) {
+    const { externalRaisesConversation: raise } = await ctx.settings.get();
+    const conversations = await conversationRepository.ensureForPhones(ctx.db, missing.map((i) => phoneFromAddress(reports[i]!.to)!));
+    const saved = await messageRepository.insertOrAdvanceMany(ctx.db, missing.map((i) => {
+      const r = reports[i]!;
+      const fetchText = r.body === undefined;
+      return {
+        sid: r.messageSid,
+        conversationId: conversations.get(phoneFromAddress(r.to)!)!,
+        direction: 'outbound' as const,
+        source: 'external' as const,
+        capturedVia: via,
+        body: r.body || null,
+        bodyPending: fetchText,
+        media: [],
+        businessAddress: r.from,
+        messagingServiceSid: r.messagingServiceSid,
+        createdAt: r.createdAt ?? r.at,
+        u: updateOf(r),
+        activity: { unread: raise, inbound: false, raise, fetchJob: fetchText ? FETCH_MESSAGE_JOB : null },
+      };
+    }));
+    const savedBySid = new Map(saved.map((s) => [s.message.sid, s]));
+    for (const i of missing) {
+      const s = savedBySid.get(reports[i]!.messageSid);
+      outcomes[i] = !s ? 'unchanged' : s.inserted ? 'recorded' : 'advanced';
+      if (s) (s.inserted ? created : updated).push(s.message);
+    }
+    if (created.some((m) => m.bodyPending)) ctx.wakeWorker();
+  }
+  publishMessages(ctx, created, updated);
+}
+
+export interface StatusBatcher {
+  record(r: StatusReport): Promise<RecordOutcome>;
+}
+
+/**
+ * Callbacks arriving together are written together: while one batch is being written, the next
+ * one gathers, then goes out as a few statements instead of a few per callback. Each callback is
+ * answered only after the batch holding it has committed. Under light load a batch is one callback.
+ */
+export function createStatusBatcher(ctx: InboxContext, o: { maxBatch?: number } = {}): StatusBatcher {
+  const maxBatch = o.maxBatch ?? 500;
+  let queue: { r: StatusReport; resolve: (o: RecordOutcome) => void; reject: (e: unknown) => void }[] = [];
+  let writing = false;
+
+  async function flush(): Promise<void> {
+    const batch = queue.slice(0, maxBatch);
+    queue = queue.slice(batch.length);
+    try {
+      const outcomes = await recordStatuses(ctx, batch.map((b) => b.r));
+      batch.forEach((b, i) => b.resolve(outcomes[i]!));
+    } catch (err) {
+      batch.forEach((b) => b.reject(err));
+    }
+    if (queue.length) setImmediate(() => void flush());
+    else writing = false;
+  }
+
+  return {
+    record(r) {
+      return new Promise((resolve, reject) => {
+        queue.push({ r, resolve, reject });
+        if (!writing) {
+          writing = true;
+          // Let the callbacks already read from the network join this batch.
+          setImmediate(() => void flush());
+        }
+      });
+    },
+  };
 }

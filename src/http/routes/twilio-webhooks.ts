@@ -5,7 +5,7 @@ import { noteCallbackReceived } from '../../messages/callback-heartbeat.ts';
 import type { InboxContext } from '../../messages/context.ts';
 import { isUuid } from '../../messages/inbox-queries.ts';
 import { recordInboundMessage } from '../../messages/record-inbound.ts';
-import { recordStatus } from '../../messages/record-status.ts';
+import type { StatusBatcher } from '../../messages/record-status.ts';
 import { MESSAGE_STATUSES } from '../../realtime/events.ts';
 import { verifyTwilioSignature } from '../../twilio/signature.ts';
 import { sendError } from '../error-handler.ts';
@@ -44,7 +44,7 @@ const WEBHOOK_BODY_LIMIT = 64 * 1024;
 const nonEmpty = (s: string | undefined) => (s ? s : null);
 
 /** Twilio's two webhooks: signed, form-encoded, answered within milliseconds after the write commits. */
-export async function twilioWebhookRoutes(app: FastifyInstance, opts: { ctx: InboxContext; authToken: () => string; baseUrl: string }) {
+export async function twilioWebhookRoutes(app: FastifyInstance, opts: { ctx: InboxContext; statuses: StatusBatcher; authToken: () => string; baseUrl: string }) {
   const { ctx } = opts;
 
   // The URL Twilio signed is the public one: BASE_URL + the path and query exactly as received.
@@ -64,7 +64,7 @@ export async function twilioWebhookRoutes(app: FastifyInstance, opts: { ctx: Inb
     if (!params) return reply;
     const cb = statusCallback.parse(params);
     const mid = (request.query as { mid?: string }).mid;
-    await recordStatus(ctx, {
+    await opts.statuses.record({
       messageSid: cb.MessageSid,
       status: cb.MessageStatus,
       from: cb.From ?? null,

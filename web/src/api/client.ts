@@ -1,0 +1,123 @@
+import type { ApiError, ConversationDto, MessageDto, UserDto } from './contract.ts';
+
+// Shapes the REST API returns that src/realtime/events.ts does not (yet) export.
+export interface Settings {
+  externalRaisesConversation: boolean;
+}
+export interface Session {
+  user: UserDto;
+  demoMode: boolean;
+  settings: Settings;
+}
+export interface Template {
+  sid: string;
+  name: string;
+  language: string;
+  /** Text with {{1}}-style placeholders. */
+  body: string;
+  /** Sample values for the placeholders. */
+  variables: Record<string, string>;
+  approved: boolean;
+}
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+export interface Changes {
+  messages: MessageDto[];
+  conversations: ConversationDto[];
+  seq: number;
+  /** The server cut the answer short; ask again from `seq`. Not in the written contract, so optional. */
+  more?: boolean;
+}
+export type Outgoing = { body: string } | { contentSid: string; contentVariables: Record<string, string> };
+
+/** A failed API call, carrying the server's ApiError when it sent one. */
+export class ApiRequestError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly messageEs: string | null;
+  readonly twilioCode: number | null;
+
+  constructor(status: number, body: ApiError | null, fallback: string) {
+    super(body?.error.message ?? fallback);
+    this.name = 'ApiRequestError';
+    this.status = status;
+    this.code = body?.error.code ?? (status === 0 ? 'network' : 'http_' + status);
+    this.messageEs = body?.error.messageEs ?? null;
+    this.twilioCode = body?.error.twilioCode ?? null;
+  }
+}
+
+let onUnauthenticated: () => void = () => {};
+/** The session layer learns here that the cookie stopped being valid (expired, user disabled). */
+export function setUnauthenticatedHandler(handler: () => void): void {
+  onUnauthenticated = handler;
+}
+
+function isApiError(v: unknown): v is ApiError {
+  const e = (v as { error?: { code?: unknown } } | null)?.error;
+  return typeof e === 'object' && e !== null && typeof e.code === 'string';
+}
+
+async function request<T>(method: string, path: string, body?: unknown, o: { quiet401?: boolean } = {}): Promise<T> {
+  let res: Response;
+  try {
+    res = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch (err) {
+    throw new ApiRequestError(0, null, err instanceof Error ? err.message : String(err));
+  }
+  const text = await res.text();
+  let json: unknown = null;
+  try {
+    json = text ? JSON.parse(text) : null;
+  } catch {
+    json = null;
+  }
+  if (!res.ok) {
+    if (res.status === 401 && !o.quiet401) onUnauthenticated();
+    throw new ApiRequestError(res.status, isApiError(json) ? json : null, `HTTP ${res.status}`);
+  }
+  return json as T;
+}
+
+const qs = (params: Record<string, string | number | null | undefined>) => {
+  const s = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') s.set(k, String(v));
+  const out = s.toString();
+  return out ? '?' + out : '';
+};
+const enc = encodeURIComponent;
+
+export const PAGE_SIZE = 50;
+
+export const api = {
+  login: (email: string, password: string) => request<{ user: UserDto }>('POST', '/api/auth/login', { email, password }, { quiet401: true }),
+  logout: () => request<unknown>('POST', '/api/auth/logout', {}, { quiet401: true }),
+  me: () => request<Session>('GET', '/api/auth/me', undefined, { quiet401: true }),
+
+  conversations: (o: { q?: string; cursor?: string | null; limit?: number }) =>
+    request<Page<ConversationDto>>('GET', '/api/conversations' + qs({ q: o.q, cursor: o.cursor, limit: o.limit ?? PAGE_SIZE })),
+  conversation: (id: string) => request<ConversationDto>('GET', `/api/conversations/${enc(id)}`),
+  messages: (id: string, o: { cursor?: string | null; limit?: number }) =>
+    request<Page<MessageDto>>('GET', `/api/conversations/${enc(id)}/messages` + qs({ cursor: o.cursor, limit: o.limit ?? PAGE_SIZE })),
+  send: (id: string, out: Outgoing) => request<MessageDto>('POST', `/api/conversations/${enc(id)}/messages`, out),
+  markRead: (id: string) => request<ConversationDto | null>('POST', `/api/conversations/${enc(id)}/read`, {}),
+  templates: () => request<{ items: Template[] }>('GET', '/api/templates'),
+  changes: (after: number) => request<Changes>('GET', '/api/changes' + qs({ after })),
+
+  users: () => request<{ items: UserDto[] }>('GET', '/api/users'),
+  createUser: (u: { email: string; name: string; password: string; role: UserDto['role'] }) => request<UserDto>('POST', '/api/users', u),
+  updateUser: (id: string, p: { name?: string; role?: UserDto['role']; disabled?: boolean; password?: string }) =>
+    request<UserDto>('PATCH', `/api/users/${enc(id)}`, p),
+  saveSettings: (s: Settings) => request<Settings>('PUT', '/api/settings', s),
+
+  demoInbound: (m: { from: string; body: string; profileName?: string }) => request<unknown>('POST', '/api/demo/inbound', m),
+  demoExternalSend: (m: { to: string; body?: string; contentSid?: string; contentVariables?: Record<string, string> }) =>
+    request<unknown>('POST', '/api/demo/external-send', m),
+};

@@ -1,0 +1,14 @@
+// The panel's one door to the server's contract: the types live in src/realtime/events.ts and are
+// shared, never copied.
+export type {
+  ApiError,
+  ClientToServerEvents,
+  ContactDto,
+  ConversationDto,
+  MediaDto,
+  MessageDto,
+  MessageSource,
+  MessageStatus,
+  ServerToClientEvents,
+  UserDto,
+} from '../../../src/realtime/events.ts';

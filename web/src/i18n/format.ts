@@ -1,0 +1,98 @@
+import { ApiRequestError } from '../api/client.ts';
+import type { Translate } from './I18nProvider.tsx';
+import { twilioErrors, type Lang } from './strings.ts';
+
+// ITU country codes of one and two digits; every other code has three.
+const TWO_DIGIT_CODES = new Set([
+  20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 53, 54, 55, 56, 57, 58,
+  60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98,
+]);
+
+/** `+573153369631` → `+57 315 336 9631`; anything that is not E.164 comes back as it was. */
+export function formatPhone(e164: string): string {
+  const m = /^\+(\d{7,15})$/.exec(e164);
+  if (!m) return e164;
+  const digits = m[1]!;
+  const ccLength = digits[0] === '1' || digits[0] === '7' ? 1 : TWO_DIGIT_CODES.has(Number(digits.slice(0, 2))) ? 2 : 3;
+  const cc = digits.slice(0, ccLength);
+  const national = digits.slice(ccLength);
+  const groups: string[] = [];
+  if (national.length === 10) groups.push(national.slice(0, 3), national.slice(3, 6), national.slice(6));
+  else for (let i = 0; i < national.length; i += 3) groups.push(national.slice(i, i + 3));
+  // No lone digit at the end: "123 4567" reads better than "123 456 7".
+  if (groups.length > 1 && groups[groups.length - 1]!.length === 1) groups[groups.length - 2] += groups.pop()!;
+  return `+${cc} ${groups.join(' ')}`;
+}
+
+export function contactLabel(contact: { name: string | null; phone: string }): string {
+  return contact.name?.trim() || formatPhone(contact.phone);
+}
+
+/** Local calendar day, `2025-03-07`: the key of a day separator. */
+export function dayKey(d: Date): string {
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
+function daysBetween(a: Date, b: Date): number {
+  const start = (d: Date) => new Date(d.getFullYear(), d.getMonth(), d.getDate()).getTime();
+  return Math.round((start(b) - start(a)) / 86_400_000);
+}
+
+/** "Hoy", "Ayer", or the full date: the chat's day separators. */
+export function dayLabel(d: Date, now: Date, t: Translate, locale: string): string {
+  const days = daysBetween(d, now);
+  if (days === 0) return t('day.today');
+  if (days === 1) return t('day.yesterday');
+  return new Intl.DateTimeFormat(locale, {
+    weekday: 'long', day: 'numeric', month: 'long', ...(d.getFullYear() === now.getFullYear() ? {} : { year: 'numeric' }),
+  }).format(d);
+}
+
+export function formatClock(iso: string, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' }).format(new Date(iso));
+}
+
+/** The list's time column: the hour today, "Ayer", the weekday within a week, else the date. */
+export function formatListTime(iso: string, now: Date, t: Translate, locale: string): string {
+  const d = new Date(iso);
+  const days = daysBetween(d, now);
+  if (days <= 0) return formatClock(iso, locale);
+  if (days === 1) return t('day.yesterday');
+  if (days < 7) return new Intl.DateTimeFormat(locale, { weekday: 'long' }).format(d);
+  return new Intl.DateTimeFormat(locale, { day: '2-digit', month: '2-digit', year: 'numeric' }).format(d);
+}
+
+export function formatFullDate(iso: string, locale: string): string {
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'full', timeStyle: 'short' }).format(new Date(iso));
+}
+
+/** Time left in the 24-hour window: "23 h 5 min", "42 min", "30 s". */
+export function formatDuration(ms: number, t: Translate): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return t('duration.s', { s });
+  const totalMinutes = Math.floor(s / 60);
+  const h = Math.floor(totalMinutes / 60);
+  const m = totalMinutes % 60;
+  return h > 0 ? t('duration.hm', { h, m }) : t('duration.m', { m });
+}
+
+/** A failed message's reason in words: our table first, Twilio's own text for codes it lacks. */
+export function describeTwilioError(code: number | null, fallback: string | null, lang: Lang): string | null {
+  const known = code !== null ? twilioErrors[code]?.[lang] : undefined;
+  const suffix = code !== null ? ` (${code})` : '';
+  if (known) return known + suffix;
+  if (fallback) return fallback + suffix;
+  return code !== null ? `Twilio${suffix}` : null;
+}
+
+/** An API failure in the user's language. */
+export function describeApiError(err: unknown, lang: Lang, t: Translate): string {
+  if (err instanceof ApiRequestError) {
+    if (err.code === 'network') return t('error.network');
+    if (err.twilioCode) return describeTwilioError(err.twilioCode, lang === 'es' ? err.messageEs : err.message, lang)!;
+    const text = lang === 'es' ? err.messageEs : err.message;
+    if (text && !/^HTTP \d+$/.test(text)) return text;
+    return t('error.server', { status: err.status });
+  }
+  return t('error.generic', { reason: err instanceof Error ? err.message : String(err) });
+}
