@@ -52,8 +52,10 @@ async function main() {
   }, port);
   const statusUrl = new URL(`${baseUrl}/api/whatsapp/status`);
 
-  // 1. Throughput: messages sent from outside (the local Twilio knows them, so the text fetches
-  //    run too), three callbacks each, shuffled within a window so most arrive out of order.
+  // 1. Throughput, shaped like a campaign: two thirds of the messages were sent from the panel
+  //    (their rows exist), one third from outside (new SIDs: recorded on first sight, text fetched
+  //    from the local Twilio). sent/delivered/read each, shuffled in blocks so most arrive out of
+  //    order, and one SID in ten gets a duplicate callback.
   const expected = new Map<string, number>();
   const customerOf = new Map<string, string>();
   async function newSid(): Promise<string> {
@@ -62,14 +64,16 @@ async function main() {
     customerOf.set(sid, to);
     return sid;
   }
+  const plannedSids = Math.ceil((SECONDS * 3000) / 3.3);
+  const panelSids: string[] = [];
   const queue: { sid: string; status: string; to: string }[] = [];
-  async function refill() {
+  for (let block = 0; block * 200 < plannedSids; block++) {
     const batch: typeof queue = [];
     for (let i = 0; i < 200; i++) {
       const sid = await newSid();
+      if (i % 3 !== 2) panelSids.push(sid);
       const to = customerOf.get(sid)!;
       for (const status of STATUSES) batch.push({ sid, status, to });
-      // Duplicates: one in ten callbacks is sent twice.
       if (i % 10 === 0) batch.push({ sid, status: 'delivered', to });
     }
     for (let i = batch.length - 1; i > 0; i--) {
@@ -78,16 +82,25 @@ async function main() {
     }
     queue.push(...batch);
   }
+  // The panel's own sends: rows written before Twilio was called, as sendFromPanel does.
+  await db.query(`INSERT INTO contacts (phone) SELECT DISTINCT replace(unnest($1::text[]), 'whatsapp:', '') ON CONFLICT DO NOTHING`, [panelSids.map((s) => customerOf.get(s)!)]);
+  await db.query(`INSERT INTO conversations (contact_id) SELECT id FROM contacts ON CONFLICT DO NOTHING`);
+  await db.query(
+    `INSERT INTO messages (sid, conversation_id, direction, source, captured_via, status, body)
+     SELECT s.sid, c.id, 'outbound', 'panel', 'send', 'queued', 'Recordatorio de cita'
+     FROM unnest($1::text[], $2::text[]) AS s(sid, phone) JOIN contacts k ON k.phone = s.phone JOIN conversations c ON c.contact_id = k.id`,
+    [panelSids, panelSids.map((s) => customerOf.get(s)!.replace('whatsapp:', ''))],
+  );
+  console.log(`planned ${queue.length} callbacks for ${customerOf.size} SIDs (${panelSids.length} sent from the panel)`);
   const latencies: number[] = [];
   let errors = 0, sent = 0;
   const sentSids = new Set<string>();
   const stopAt = Date.now() + SECONDS * 1000;
-  await refill();
   const started = Date.now();
+  let next = 0;
   await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
-    while (Date.now() < stopAt) {
-      if (queue.length < 100) await refill();
-      const cb = queue.shift()!;
+    while (Date.now() < stopAt && next < queue.length) {
+      const cb = queue[next++]!;
       const params = {
         MessageSid: cb.sid, SmsSid: cb.sid, MessageStatus: cb.status, SmsStatus: cb.status, AccountSid: accountSid,
         From: OUR_NUMBER, To: cb.to, ChannelPrefix: 'whatsapp', ApiVersion: '2010-04-01',
@@ -118,7 +131,7 @@ async function main() {
   }
   duplicated = rows.filter((r) => Number(r.n) > 1).length;
 
-  console.log('\n## Status callbacks (signed, new external SIDs, shuffled, 10% duplicated)');
+  console.log('\n## Status callbacks (signed; 2/3 panel SIDs, 1/3 new external SIDs with text fetch; shuffled; 10% duplicated)');
   console.log(`callbacks: ${sent} in ${fmt(elapsed)} s = ${fmt(sent / elapsed, 0)}/s; non-204 answers: ${errors}`);
   console.log(`latency ms: p50 ${fmt(percentile(latencies, 50), 2)}, p90 ${fmt(percentile(latencies, 90), 2)}, p99 ${fmt(percentile(latencies, 99), 2)}, max ${fmt(latencies.at(-1)!, 2)}`);
   console.log(`messages: ${expected.size} SIDs, ${stored.size} rows; lost ${lost}, duplicated ${duplicated}, wrong final status ${wrongStatus}`);
