@@ -99,6 +99,8 @@ const fromRow = (alias: string): StatusSource => ({
   status: `${alias}.status`, errorCode: `${alias}.error_code`, errorMessage: `${alias}.error_message`,
   sentAt: `${alias}.sent_at`, deliveredAt: `${alias}.delivered_at`, readAt: `${alias}.read_at`, failedAt: `${alias}.failed_at`,
 });
+/** The per-status time columns computed from a row's `status` and `at`, as a select list. */
+const TIME_COLUMNS = Object.values(timeOf('status', 'at')).map((e, k) => `${e} AS ${['sent_at', 'delivered_at', 'read_at', 'failed_at'][k]}`).join(', ');
 const ADVANCE_SET = advanceSet(FROM_PARAMS);
 const ADVANCE_CHANGES = advanceChanges(FROM_PARAMS);
 const advanceParams = (u: StatusUpdate) => [u.status, u.errorCode, u.errorMessage, u.at];
@@ -176,7 +178,7 @@ export const messageRepository = {
        ),
        v AS (
          SELECT sid, status, error_code, error_message,
-           ${Object.values(timeOf('status', 'at')).map((e, k) => `${e} AS ${['sent_at', 'delivered_at', 'read_at', 'failed_at'][k]}`).join(', ')}
+           ${TIME_COLUMNS}
          FROM input
        ),
        known AS (SELECT m.sid FROM messages m JOIN v ON v.sid = m.sid),
@@ -304,23 +306,35 @@ export const messageRepository = {
   },
 
   /**
-   * Fills in what Twilio's REST API says of a captured message (its text is not in callbacks) and
-   * completes the job that asked for it, in one statement.
+   * Fills in what Twilio's REST API says of captured messages (their text is not in callbacks)
+   * and completes the jobs that asked for it, in one statement.
    */
   async applyFetchedContent(
     q: Queryable,
-    id: string,
-    jobId: string,
-    c: { body: string | null; createdAt: Date | null; u: StatusUpdate | null },
-  ): Promise<MessageDto | null> {
-    const u = c.u ?? { status: 'accepted' as MessageStatus, errorCode: null, errorMessage: null, at: new Date() };
+    items: { id: string; jobId: string; body: string | null; createdAt: Date | null; u: StatusUpdate | null }[],
+  ): Promise<MessageDto[]> {
+    // Without a status (Twilio never answered) the rank-0 'accepted' leaves the status alone.
+    const u = (i: (typeof items)[number]) => i.u ?? { status: 'accepted' as MessageStatus, errorCode: null, errorMessage: null, at: new Date() };
     const { rows } = await q.query<MessageRow>(
-      `WITH done AS (DELETE FROM jobs WHERE id = $8)
-       UPDATE messages AS m SET body = COALESCE($6, m.body), body_pending = false, created_at = COALESCE($7, m.created_at), ${ADVANCE_SET}
-       WHERE m.id = $5 RETURNING ${MESSAGE_COLUMNS}`,
-      [...advanceParams(u), id, c.body, c.createdAt, jobId],
+      `WITH input AS (
+         SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::integer[], $7::text[], $8::timestamptz[])
+           AS i(id, job_id, body, created_at, status, error_code, error_message, at)
+       ),
+       v AS (
+         SELECT id, job_id, body, created_at, status, error_code, error_message,
+           ${TIME_COLUMNS}
+         FROM input
+       ),
+       done AS (DELETE FROM jobs WHERE id IN (SELECT job_id FROM v))
+       UPDATE messages AS m SET body = COALESCE(v.body, m.body), body_pending = false, created_at = COALESCE(v.created_at, m.created_at),
+         ${advanceSet(fromRow('v'))}
+       FROM v WHERE m.id = v.id RETURNING ${MESSAGE_COLUMNS}`,
+      [
+        items.map((i) => i.id), items.map((i) => i.jobId), items.map((i) => i.body), items.map((i) => i.createdAt),
+        items.map((i) => u(i).status), items.map((i) => u(i).errorCode), items.map((i) => u(i).errorMessage), items.map((i) => u(i).at),
+      ],
     );
-    return dtoOrNull(rows);
+    return rows.map(toMessageDto);
   },
 
   async listForConversation(q: Queryable, conversationId: string, before: { createdAt: string; id: string } | null, limit: number): Promise<MessageDto[]> {

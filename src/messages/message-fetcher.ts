@@ -1,14 +1,16 @@
 import { jobRepository, type Job } from '../db/job-repository.ts';
-import { messageRepository } from '../db/message-repository.ts';
+import { messageRepository, type StatusUpdate } from '../db/message-repository.ts';
 import { renderTemplate, TwilioRequestError } from '../twilio/gateway.ts';
 import type { InboxContext } from './context.ts';
-import { publishMessage } from './publish.ts';
+import { publishMessages } from './publish.ts';
 import { FETCH_MESSAGE_JOB } from './record-status.ts';
 import type { TemplateCatalog } from './template-catalog.ts';
 
 const MAX_ATTEMPTS = 12;
 const LEASE_SECONDS = 60;
-const BATCH = 8;
+const BATCH = 32;
+// Requests to Twilio in flight at once: its API limits concurrency per account.
+const TWILIO_PARALLEL = 8;
 
 /** Seconds before attempt n+1: 2, 4, 8 ... capped at 10 minutes. */
 export const backoffSeconds = (attempts: number) => Math.min(2 ** attempts, 600);
@@ -29,10 +31,13 @@ export function startMessageFetcher(ctx: InboxContext & { templates: TemplateCat
   let again = false;
   let stopped = false;
 
-  async function fetchOne(job: Job): Promise<void> {
-    if (!job.sid) return jobRepository.complete(ctx.db, job.id);
+  type Fetched = { id: string; jobId: string; body: string | null; createdAt: Date | null; u: StatusUpdate | null };
+
+  /** Fetches one message; null when it must be retried later. */
+  async function fetchOne(job: Job): Promise<Fetched | null> {
+    const base = { id: job.message_id, jobId: job.id };
     try {
-      const m = await ctx.twilio.fetchMessage(job.sid);
+      const m = await ctx.twilio.fetchMessage(job.sid!);
       let body: string | null = m.body;
       if (!body && m.numMedia === 0) {
         // A Content API template sent through a Messaging Service can come back with an empty
@@ -40,23 +45,30 @@ export function startMessageFetcher(ctx: InboxContext & { templates: TemplateCat
         const template = job.content_sid ? await ctx.templates.find(job.content_sid).catch(() => null) : null;
         body = template ? renderTemplate(template.body, job.content_variables) : null;
       }
-      const updated = await messageRepository.applyFetchedContent(ctx.db, job.message_id, job.id, {
-        body,
-        createdAt: m.dateCreated,
-        u: { status: m.status, errorCode: m.errorCode, errorMessage: m.errorMessage, at: m.dateSent ?? new Date() },
-      });
-      if (updated) publishMessage(ctx, updated, 'updated');
+      return { ...base, body, createdAt: m.dateCreated, u: { status: m.status, errorCode: m.errorCode, errorMessage: m.errorMessage, at: m.dateSent ?? new Date() } };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       const permanent = err instanceof TwilioRequestError && err.status === 404;
       if (job.attempts >= MAX_ATTEMPTS || (permanent && job.attempts >= 3)) {
         ctx.log.warn({ sid: job.sid, attempts: job.attempts, reason }, 'giving up fetching message text');
-        const updated = await messageRepository.applyFetchedContent(ctx.db, job.message_id, job.id, { body: null, createdAt: null, u: null });
-        if (updated) publishMessage(ctx, updated, 'updated');
-        return;
+        return { ...base, body: null, createdAt: null, u: null };
       }
       await jobRepository.retryLater(ctx.db, job.id, backoffSeconds(job.attempts), reason);
+      return null;
     }
+  }
+
+  /** Fetches a batch (a few requests to Twilio at a time), then applies all results in one statement. */
+  async function fetchBatch(jobs: Job[]): Promise<void> {
+    const results: Fetched[] = [];
+    for (let i = 0; i < jobs.length; i += TWILIO_PARALLEL) {
+      const chunk = jobs.slice(i, i + TWILIO_PARALLEL);
+      const done = await Promise.all(chunk.map((j) => (j.kind === FETCH_MESSAGE_JOB && j.sid ? fetchOne(j) : jobRepository.complete(ctx.db, j.id).then(() => null))));
+      results.push(...done.filter((r): r is Fetched => r !== null));
+    }
+    if (!results.length) return;
+    const updated = await messageRepository.applyFetchedContent(ctx.db, results);
+    publishMessages(ctx, [], updated);
   }
 
   async function drainLoop(): Promise<number> {
@@ -67,7 +79,7 @@ export function startMessageFetcher(ctx: InboxContext & { templates: TemplateCat
         if (stopped) return done;
         const jobs = await jobRepository.claimDue(ctx.db, BATCH, LEASE_SECONDS);
         if (!jobs.length) break;
-        await Promise.all(jobs.map((j) => (j.kind === FETCH_MESSAGE_JOB ? fetchOne(j) : jobRepository.complete(ctx.db, j.id))));
+        await fetchBatch(jobs);
         done += jobs.length;
       }
     } while (again && !stopped);

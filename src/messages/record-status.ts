@@ -1,9 +1,10 @@
 import { conversationRepository } from '../db/conversation-repository.ts';
+import type { Queryable } from '../db/database.ts';
 import { messageRepository, type StatusUpdate } from '../db/message-repository.ts';
 import type { CapturedVia, MessageDto, MessageStatus } from '../realtime/events.ts';
 import { phoneFromAddress } from './addresses.ts';
 import type { InboxContext } from './context.ts';
-import { publishMessage, publishMessages } from './publish.ts';
+import { publishMessages } from './publish.ts';
 
 export const FETCH_MESSAGE_JOB = 'fetch_message';
 
@@ -39,23 +40,45 @@ export async function recordStatus(ctx: InboxContext, r: StatusReport, via: Capt
  * Status reports, many at once: each advances the message it names, or, when its SID is new,
  * records the message as sent from outside and queues the fetch of its text. Every path is a
  * conditional write keyed by the unique SID, so replays, reordering and races (here or on another
- * instance) leave exactly one row with the highest status. Events go out after each write commits.
+ * instance) leave exactly one row with the highest status. Each statement commits on its own
+ * (measured: wrapping a batch in one transaction was slower here, the round trips cost more than
+ * the commits saved); events go out after the writes.
  */
 export async function recordStatuses(ctx: InboxContext, reports: StatusReport[], via: CapturedVia = 'callback'): Promise<RecordOutcome[]> {
   for (const r of reports) {
     if (!phoneFromAddress(r.to)) throw new Error(`status report for ${r.messageSid} has no customer phone in To`);
   }
-  const outcomes: RecordOutcome[] = new Array(reports.length);
+  const { externalRaisesConversation } = await ctx.settings.get();
+  const written = await withDeadlockRetry(() => writeStatuses(ctx.db, reports, via, externalRaisesConversation));
+  publishMessages(ctx, written.created, written.updated);
+  if (written.created.some((m) => m.bodyPending)) ctx.wakeWorker();
+  return written.outcomes;
+}
+
+// Two instances writing batches that share rows can deadlock; PostgreSQL aborts one, which retries.
+async function withDeadlockRetry<T>(work: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= 3 || (err as { code?: string }).code !== '40P01') throw err;
+    }
+  }
+}
+
+interface Written { outcomes: RecordOutcome[]; created: MessageDto[]; updated: MessageDto[] }
+
+async function writeStatuses(q: Queryable, reports: StatusReport[], via: CapturedVia, raise: boolean): Promise<Written> {
+  const w: Written = { outcomes: new Array(reports.length), created: [], updated: [] };
   const bySid: number[] = [];
   // Panel sends are named by our own id, which also claims the SID before Twilio's answer does.
-  await Promise.all(reports.map(async (r, i) => {
-    const hit = r.messageId ? await messageRepository.advanceByMessageId(ctx.db, r.messageId, r.messageSid, updateOf(r)) : null;
+  for (const [i, r] of reports.entries()) {
+    const hit = r.messageId ? await messageRepository.advanceByMessageId(q, r.messageId, r.messageSid, updateOf(r)) : null;
     if (hit) {
-      publishMessage(ctx, hit, 'updated');
-      outcomes[i] = 'advanced';
+      w.updated.push(hit);
+      w.outcomes[i] = 'advanced';
     } else bySid.push(i);
-  }));
-  bySid.sort((a, b) => a - b);
+  }
   // A batch statement may touch each row once: a SID reported twice goes into a second round.
   let pending = bySid;
   while (pending.length) {
@@ -70,54 +93,49 @@ export async function recordStatuses(ctx: InboxContext, reports: StatusReport[],
         round.push(i);
       }
     }
-    await recordRound(ctx, reports, round, outcomes, via);
+    await writeRound(q, reports, round, via, raise, w);
     pending = later;
   }
-  return outcomes;
+  return w;
 }
 
-async function recordRound(ctx: InboxContext, reports: StatusReport[], round: number[], outcomes: RecordOutcome[], via: CapturedVia): Promise<void> {
-  const { changed, known } = await messageRepository.advanceManyBySid(ctx.db, round.map((i) => ({ sid: reports[i]!.messageSid, u: updateOf(reports[i]!) })));
+async function writeRound(q: Queryable, reports: StatusReport[], round: number[], via: CapturedVia, raise: boolean, w: Written): Promise<void> {
+  const { changed, known } = await messageRepository.advanceManyBySid(q, round.map((i) => ({ sid: reports[i]!.messageSid, u: updateOf(reports[i]!) })));
+  w.updated.push(...changed);
   const changedSids = new Set(changed.map((m) => m.sid));
   const missing: number[] = [];
   for (const i of round) {
     const sid = reports[i]!.messageSid;
-    if (known.has(sid)) outcomes[i] = changedSids.has(sid) ? 'advanced' : 'unchanged';
+    if (known.has(sid)) w.outcomes[i] = changedSids.has(sid) ? 'advanced' : 'unchanged';
     else missing.push(i);
   }
-  const created: MessageDto[] = [];
-  const updated: MessageDto[] = [...changed];
-  if (missing.length) {
-    const { externalRaisesConversation: raise } = await ctx.settings.get();
-    const conversations = await conversationRepository.ensureForPhones(ctx.db, missing.map((i) => phoneFromAddress(reports[i]!.to)!));
-    const saved = await messageRepository.insertOrAdvanceMany(ctx.db, missing.map((i) => {
-      const r = reports[i]!;
-      const fetchText = r.body === undefined;
-      return {
-        sid: r.messageSid,
-        conversationId: conversations.get(phoneFromAddress(r.to)!)!,
-        direction: 'outbound' as const,
-        source: 'external' as const,
-        capturedVia: via,
-        body: r.body || null,
-        bodyPending: fetchText,
-        media: [],
-        businessAddress: r.from,
-        messagingServiceSid: r.messagingServiceSid,
-        createdAt: r.createdAt ?? r.at,
-        u: updateOf(r),
-        activity: { unread: raise, inbound: false, raise, fetchJob: fetchText ? FETCH_MESSAGE_JOB : null },
-      };
-    }));
-    const savedBySid = new Map(saved.map((s) => [s.message.sid, s]));
-    for (const i of missing) {
-      const s = savedBySid.get(reports[i]!.messageSid);
-      outcomes[i] = !s ? 'unchanged' : s.inserted ? 'recorded' : 'advanced';
-      if (s) (s.inserted ? created : updated).push(s.message);
-    }
-    if (created.some((m) => m.bodyPending)) ctx.wakeWorker();
+  if (!missing.length) return;
+  const conversations = await conversationRepository.ensureForPhones(q, missing.map((i) => phoneFromAddress(reports[i]!.to)!));
+  const saved = await messageRepository.insertOrAdvanceMany(q, missing.map((i) => {
+    const r = reports[i]!;
+    const fetchText = r.body === undefined;
+    return {
+      sid: r.messageSid,
+      conversationId: conversations.get(phoneFromAddress(r.to)!)!,
+      direction: 'outbound' as const,
+      source: 'external' as const,
+      capturedVia: via,
+      body: r.body || null,
+      bodyPending: fetchText,
+      media: [],
+      businessAddress: r.from,
+      messagingServiceSid: r.messagingServiceSid,
+      createdAt: r.createdAt ?? r.at,
+      u: updateOf(r),
+      activity: { unread: raise, inbound: false, raise, fetchJob: fetchText ? FETCH_MESSAGE_JOB : null },
+    };
+  }));
+  const savedBySid = new Map(saved.map((s) => [s.message.sid, s]));
+  for (const i of missing) {
+    const s = savedBySid.get(reports[i]!.messageSid);
+    w.outcomes[i] = !s ? 'unchanged' : s.inserted ? 'recorded' : 'advanced';
+    if (s) (s.inserted ? w.created : w.updated).push(s.message);
   }
-  publishMessages(ctx, created, updated);
 }
 
 export interface StatusBatcher {
@@ -125,9 +143,10 @@ export interface StatusBatcher {
 }
 
 /**
- * Callbacks arriving together are written together: while one batch is being written, the next
- * one gathers, then goes out as a few statements instead of a few per callback. Each callback is
- * answered only after the batch holding it has committed. Under light load a batch is one callback.
+ * Callbacks arriving together are written together: while a batch is being written, the next one
+ * gathers, then goes out as a few statements instead of a few per callback. Each callback is
+ * answered only after the batch holding it is written. One batch at a time: measured here, batches
+ * in parallel lanes were smaller and the extra statements cost more than the parallelism gave.
  */
 export function createStatusBatcher(ctx: InboxContext, o: { maxBatch?: number } = {}): StatusBatcher {
   const maxBatch = o.maxBatch ?? 500;
