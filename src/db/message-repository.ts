@@ -311,27 +311,28 @@ export const messageRepository = {
    */
   async applyFetchedContent(
     q: Queryable,
-    items: { id: string; jobId: string; body: string | null; createdAt: Date | null; u: StatusUpdate | null }[],
+    // created_at stays as captured: Twilio's dates have whole seconds only, and the first callback
+    // comes within moments of the send, so ours orders the chat better.
+    items: { id: string; jobId: string; body: string | null; u: StatusUpdate | null }[],
   ): Promise<MessageDto[]> {
     // Without a status (Twilio never answered) the rank-0 'accepted' leaves the status alone.
     const u = (i: (typeof items)[number]) => i.u ?? { status: 'accepted' as MessageStatus, errorCode: null, errorMessage: null, at: new Date() };
     const { rows } = await q.query<MessageRow>(
       `WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::timestamptz[], $5::text[], $6::integer[], $7::text[], $8::timestamptz[])
-           AS i(id, job_id, body, created_at, status, error_code, error_message, at)
+         SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::integer[], $6::text[], $7::timestamptz[])
+           AS i(id, job_id, body, status, error_code, error_message, at)
        ),
        v AS (
-         SELECT id, job_id, body, created_at, status, error_code, error_message,
+         SELECT id, job_id, body, status, error_code, error_message,
            ${TIME_COLUMNS}
          FROM input
        ),
        done AS (DELETE FROM jobs WHERE id IN (SELECT job_id FROM v))
-       UPDATE messages AS m SET body = COALESCE(v.body, m.body), body_pending = false, created_at = COALESCE(v.created_at, m.created_at),
+       UPDATE messages AS m SET body = COALESCE(v.body, m.body), body_pending = false,
          ${advanceSet(fromRow('v'))}
        FROM v WHERE m.id = v.id RETURNING ${MESSAGE_COLUMNS}`,
       [
-        items.map((i) => i.id), items.map((i) => i.jobId), items.map((i) => i.body), items.map((i) => i.createdAt),
-        items.map((i) => u(i).status), items.map((i) => u(i).errorCode), items.map((i) => u(i).errorMessage), items.map((i) => u(i).at),
+        items.map((i) => i.id), items.map((i) => i.jobId), items.map((i) => i.body), items.map((i) => u(i).status), items.map((i) => u(i).errorCode), items.map((i) => u(i).errorMessage), items.map((i) => u(i).at),
       ],
     );
     return rows.map(toMessageDto);

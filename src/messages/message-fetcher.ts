@@ -31,7 +31,7 @@ export function startMessageFetcher(ctx: InboxContext & { templates: TemplateCat
   let again = false;
   let stopped = false;
 
-  type Fetched = { id: string; jobId: string; body: string | null; createdAt: Date | null; u: StatusUpdate | null };
+  type Fetched = { id: string; jobId: string; body: string | null; u: StatusUpdate | null };
 
   /** Fetches one message; null when it must be retried later. */
   async function fetchOne(job: Job): Promise<Fetched | null> {
@@ -45,13 +45,13 @@ export function startMessageFetcher(ctx: InboxContext & { templates: TemplateCat
         const template = job.content_sid ? await ctx.templates.find(job.content_sid).catch(() => null) : null;
         body = template ? renderTemplate(template.body, job.content_variables) : null;
       }
-      return { ...base, body, createdAt: m.dateCreated, u: { status: m.status, errorCode: m.errorCode, errorMessage: m.errorMessage, at: m.dateSent ?? new Date() } };
+      return { ...base, body, u: { status: m.status, errorCode: m.errorCode, errorMessage: m.errorMessage, at: m.dateSent ?? new Date() } };
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
       const permanent = err instanceof TwilioRequestError && err.status === 404;
       if (job.attempts >= MAX_ATTEMPTS || (permanent && job.attempts >= 3)) {
         ctx.log.warn({ sid: job.sid, attempts: job.attempts, reason }, 'giving up fetching message text');
-        return { ...base, body: null, createdAt: null, u: null };
+        return { ...base, body: null, u: null };
       }
       await jobRepository.retryLater(ctx.db, job.id, backoffSeconds(job.attempts), reason);
       return null;
