@@ -7,6 +7,7 @@ import { ensureFirstAdmin } from '../../src/auth/users.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import type { Database } from '../../src/db/database.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../src/realtime/events.ts';
+import { connectRedisAdapter } from '../../src/realtime/redis-adapter.ts';
 import { createTwilioGateway } from '../../src/twilio/gateway.ts';
 import { startLocalTwilio, type LifecycleOptions, type LocalTwilio } from '../../src/twilio/local/server.ts';
 import { openTestDatabase, type DatabaseKind } from './databases.ts';
@@ -53,6 +54,8 @@ export async function startTestInbox(o: {
   startWorkers?: boolean;
   messagingServiceSid?: boolean;
   reconcileIntervalSeconds?: number;
+  /** Share Socket.IO events through this Redis (several instances). */
+  redisUrl?: string;
 }): Promise<TestInbox> {
   const database = await openTestDatabase(o.kind);
   const port = await freePort();
@@ -76,9 +79,10 @@ export async function startTestInbox(o: {
   await ensureFirstAdmin(database.db, config.admin);
 
   let built: App;
+  const redis = o.redisUrl ? await connectRedisAdapter(o.redisUrl) : null;
   const start = async (startWorkers = o.startWorkers) => {
     built = await buildApp({
-      config, twilioConfig: config.twilio!, db: database.db, twilio: createTwilioGateway(config.twilio!), startWorkers,
+      config, twilioConfig: config.twilio!, db: database.db, twilio: createTwilioGateway(config.twilio!), startWorkers, realtimeAdapter: redis?.adapter,
     });
     await built.app.listen({ port, host: '127.0.0.1' });
   };
@@ -137,6 +141,7 @@ export async function startTestInbox(o: {
       sockets.forEach((s) => s.close());
       await inbox.stopServer();
       await local.close();
+      await redis?.close();
       await database.close();
     },
   };

@@ -11,7 +11,6 @@ const es = {
   close: 'Cerrar',
   cancel: 'Cancelar',
   save: 'Guardar',
-  skipToChat: 'Saltar a la conversación',
 
   'login.title': 'Iniciar sesión',
   'login.subtitle': 'Bandeja de WhatsApp de su empresa',
@@ -30,18 +29,15 @@ const es = {
 
   'banner.demo': 'Modo demostración: los mensajes no salen a WhatsApp. Use «Simular» para que un cliente escriba o para que el sitio Wix envíe un mensaje.',
   'banner.offline': 'Sin conexión… reconectando',
-  'banner.caughtUp': 'Conexión restablecida',
 
   'list.label': 'Conversaciones',
   'list.search': 'Buscar por nombre, teléfono o texto',
-  'list.clearSearch': 'Borrar búsqueda',
   'list.empty': 'Todavía no hay conversaciones.',
   'list.noResults': 'No hay conversaciones que coincidan con «{q}».',
   'list.loadingMore': 'Cargando más conversaciones…',
   'list.unread_one': '{n} mensaje no leído',
   'list.unread_other': '{n} mensajes no leídos',
   'list.noMessages': 'Sin mensajes',
-  'list.you': 'Usted',
 
   'chat.none': 'Seleccione una conversación para ver los mensajes.',
   'chat.back': 'Volver a la lista',
@@ -50,7 +46,6 @@ const es = {
   'chat.start': 'Inicio de la conversación',
   'chat.empty': 'Aún no hay mensajes en esta conversación.',
   'chat.jumpToLatest': 'Ir a los mensajes nuevos',
-  'chat.notFound': 'No se encontró la conversación.',
   'day.today': 'Hoy',
   'day.yesterday': 'Ayer',
 
@@ -64,7 +59,6 @@ const es = {
   'msg.file': 'Descargar archivo ({type})',
   'msg.fileUnknown': 'Descargar archivo',
   'msg.audio': 'Audio',
-  'msg.video': 'Video',
   'msg.location': 'Ubicación',
   'msg.openMap': 'Ver en el mapa',
   'msg.replyTo': 'Respuesta a:',
@@ -153,7 +147,6 @@ const es = {
   'demo.kind.template': 'Plantilla',
   'demo.template': 'Plantilla',
   'demo.send': 'Simular envío',
-  'demo.sent': 'Listo: el mensaje simulado se envió.',
   'demo.phoneInvalid': 'Escriba el teléfono en formato internacional, por ejemplo +573153369631.',
 
   'error.network': 'No hay conexión con el servidor.',
@@ -173,7 +166,6 @@ const en: Record<MessageKey, string> = {
   close: 'Close',
   cancel: 'Cancel',
   save: 'Save',
-  skipToChat: 'Skip to conversation',
 
   'login.title': 'Sign in',
   'login.subtitle': "Your business's WhatsApp inbox",
@@ -192,18 +184,15 @@ const en: Record<MessageKey, string> = {
 
   'banner.demo': 'Demo mode: messages do not reach WhatsApp. Use "Simulate" to make a customer write or the Wix site send a message.',
   'banner.offline': 'Offline… reconnecting',
-  'banner.caughtUp': 'Connection restored',
 
   'list.label': 'Conversations',
   'list.search': 'Search by name, phone or text',
-  'list.clearSearch': 'Clear search',
   'list.empty': 'No conversations yet.',
   'list.noResults': 'No conversations match "{q}".',
   'list.loadingMore': 'Loading more conversations…',
   'list.unread_one': '{n} unread message',
   'list.unread_other': '{n} unread messages',
   'list.noMessages': 'No messages',
-  'list.you': 'You',
 
   'chat.none': 'Select a conversation to see its messages.',
   'chat.back': 'Back to the list',
@@ -212,7 +201,6 @@ const en: Record<MessageKey, string> = {
   'chat.start': 'Start of the conversation',
   'chat.empty': 'No messages in this conversation yet.',
   'chat.jumpToLatest': 'Jump to new messages',
-  'chat.notFound': 'Conversation not found.',
   'day.today': 'Today',
   'day.yesterday': 'Yesterday',
 
@@ -226,7 +214,6 @@ const en: Record<MessageKey, string> = {
   'msg.file': 'Download file ({type})',
   'msg.fileUnknown': 'Download file',
   'msg.audio': 'Audio',
-  'msg.video': 'Video',
   'msg.location': 'Location',
   'msg.openMap': 'Open map',
   'msg.replyTo': 'Reply to:',
@@ -315,7 +302,6 @@ const en: Record<MessageKey, string> = {
   'demo.kind.template': 'Template',
   'demo.template': 'Template',
   'demo.send': 'Simulate',
-  'demo.sent': 'Done: the simulated message was sent.',
   'demo.phoneInvalid': 'Write the phone in international format, e.g. +573153369631.',
 
   'error.network': 'No connection to the server.',

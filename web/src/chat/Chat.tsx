@@ -1,0 +1,65 @@
+import { useEffect } from 'react';
+import type { UserDto } from '../api/contract.ts';
+import { Avatar } from '../components/Avatar.tsx';
+import { useI18n } from '../i18n/I18nProvider.tsx';
+import { contactLabel, describeApiError, formatPhone } from '../i18n/format.ts';
+import { useConversation, useInboxStore, useThread } from '../inbox/useInbox.ts';
+import { navigate } from '../router.ts';
+import { Composer } from './Composer.tsx';
+import { MessageList } from './MessageList.tsx';
+
+/** The right pane: who, the messages, and the composer. */
+export function Chat({ conversationId, me }: { conversationId: string; me: UserDto }) {
+  const store = useInboxStore();
+  const { t, lang } = useI18n();
+  const conversation = useConversation(conversationId);
+  const thread = useThread(conversationId);
+
+  useEffect(() => {
+    void store.ensureConversation(conversationId);
+  }, [store, conversationId]);
+
+  useEffect(() => {
+    if (!thread.loaded && !thread.loading && thread.error === null) void store.openThread(conversationId);
+  }, [store, conversationId, thread.loaded, thread.loading, thread.error]);
+
+  // Reading happens when the chat is on screen: opened, and the tab visible.
+  const unread = conversation?.unreadCount ?? 0;
+  useEffect(() => {
+    if (unread === 0) return;
+    const markIfVisible = () => {
+      if (document.visibilityState === 'visible') void store.markRead(conversationId);
+    };
+    markIfVisible();
+    document.addEventListener('visibilitychange', markIfVisible);
+    return () => document.removeEventListener('visibilitychange', markIfVisible);
+  }, [store, conversationId, unread]);
+
+  if (!conversation) {
+    return (
+      <section className="chat chat-empty" data-testid="chat" data-conversation-id={conversationId}>
+        <p className="chat-note" role={thread.error ? 'alert' : 'status'}>
+          {thread.error ? describeApiError(thread.error, lang, t) : t('loading')}
+        </p>
+      </section>
+    );
+  }
+
+  const name = contactLabel(conversation.contact);
+  return (
+    <section className="chat" data-testid="chat" data-conversation-id={conversationId} aria-labelledby="chat-title">
+      <header className="chat-header" data-testid="chat-header">
+        <button type="button" className="icon-button back-button" onClick={() => navigate('/')} aria-label={t('chat.back')}>
+          <span aria-hidden="true">←</span>
+        </button>
+        <Avatar name={conversation.contact.name} />
+        <div className="chat-title">
+          <h2 id="chat-title" data-testid="chat-title">{name}</h2>
+          {conversation.contact.name && <p className="chat-phone" data-testid="chat-phone">{formatPhone(conversation.contact.phone)}</p>}
+        </div>
+      </header>
+      <MessageList conversationId={conversationId} meId={me.id} label={t('chat.messages', { name })} />
+      <Composer key={conversationId} conversation={conversation} />
+    </section>
+  );
+}

@@ -1,0 +1,124 @@
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { api, type Template } from '../api/client.ts';
+import type { ConversationDto } from '../api/contract.ts';
+import { useI18n } from '../i18n/I18nProvider.tsx';
+import { describeApiError } from '../i18n/format.ts';
+import { isReturnedToSender } from '../inbox/inboxStore.ts';
+import { useInboxStore } from '../inbox/useInbox.ts';
+import { TemplatePicker } from './TemplatePicker.tsx';
+import { renderTemplate } from './useTemplates.ts';
+import { useWindowOpen } from './useWindowOpen.ts';
+import { WindowCountdown } from './WindowCountdown.tsx';
+
+const MAX_LENGTH = 4096;
+// Unsent text survives switching conversations.
+const drafts = new Map<string, string>();
+
+/** Free text while the 24-hour window is open; an approved template at any time. */
+export function Composer({ conversation }: { conversation: ConversationDto }) {
+  const store = useInboxStore();
+  const { t, lang } = useI18n();
+  const id = conversation.id;
+  const [text, setText] = useState(() => drafts.get(id) ?? '');
+  const [error, setError] = useState<unknown>(null);
+  const [picking, setPicking] = useState(false);
+  const open = useWindowOpen(conversation.windowExpiresAt);
+  const input = useRef<HTMLTextAreaElement>(null);
+  const inputId = useId();
+  const noticeId = useId();
+
+  useEffect(() => {
+    const el = input.current;
+    if (!el) return;
+    el.style.height = 'auto';
+    el.style.height = `${Math.min(el.scrollHeight, 160)}px`;
+  }, [text]);
+
+  function change(value: string) {
+    setText(value);
+    if (value) drafts.set(id, value);
+    else drafts.delete(id);
+  }
+
+  async function sendText() {
+    const body = text.trim();
+    if (!body || !open || body.length > MAX_LENGTH) return;
+    change('');
+    setError(null);
+    try {
+      await store.send(id, { body }, body);
+    } catch (err) {
+      if (!isReturnedToSender(err)) return; // the failed bubble explains it
+      change(body);
+      setError(err);
+      // The server saw a closed window that we thought open: take its word for it.
+      api.conversation(id).then((c) => store.upsertConversation(c), () => {});
+    }
+  }
+
+  async function sendTemplate(template: Template, variables: Record<string, string>) {
+    try {
+      await store.send(id, { contentSid: template.sid, contentVariables: variables }, renderTemplate(template.body, variables));
+    } catch (err) {
+      if (isReturnedToSender(err)) throw err; // shown in the picker, which stays open
+    }
+  }
+
+  function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      void sendText();
+    }
+  }
+
+  function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    void sendText();
+  }
+
+  const tooLong = text.trim().length > MAX_LENGTH;
+  return (
+    <div className="composer" data-testid="composer" data-window={open ? 'open' : 'closed'}>
+      {open && conversation.windowExpiresAt ? (
+        <WindowCountdown expiresAt={conversation.windowExpiresAt} />
+      ) : (
+        <p className="window-closed" id={noticeId} data-testid="window-closed" role="status">
+          {conversation.windowExpiresAt ? t('composer.windowClosed') : t('composer.windowNever')}
+        </p>
+      )}
+      {error !== null && <p className="form-error" role="alert" data-testid="composer-error">{describeApiError(error, lang, t)}</p>}
+      {tooLong && <p className="form-error" role="alert">{t('composer.tooLong', { n: text.trim().length, max: MAX_LENGTH })}</p>}
+      <form className="composer-row" onSubmit={onSubmit}>
+        <button
+          type="button"
+          className={open ? 'secondary' : 'primary'}
+          onClick={() => setPicking(true)}
+          data-testid="open-templates"
+          aria-haspopup="dialog"
+        >
+          {open ? t('composer.templates') : t('composer.chooseTemplate')}
+        </button>
+        <label htmlFor={inputId} className="visually-hidden">{t('composer.label')}</label>
+        <textarea
+          id={inputId}
+          ref={input}
+          rows={1}
+          value={open ? text : ''}
+          onChange={(e) => change(e.target.value)}
+          onKeyDown={onKeyDown}
+          disabled={!open}
+          placeholder={open ? t('composer.placeholder') : t('composer.closedPlaceholder')}
+          aria-describedby={open ? undefined : noticeId}
+          title={open ? t('composer.hint') : undefined}
+          data-testid="composer-input"
+        />
+        <button type="submit" className="send-button" disabled={!open || !text.trim() || tooLong} data-testid="send-button" aria-label={t('composer.send')}>
+          <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
+            <path fill="currentColor" d="M3.4 20.4 21 12 3.4 3.6l-.01 6.53L15 12 3.39 13.87z" />
+          </svg>
+        </button>
+      </form>
+      {picking && <TemplatePicker onSend={sendTemplate} onClose={() => setPicking(false)} />}
+    </div>
+  );
+}

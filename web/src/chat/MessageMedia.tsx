@@ -1,0 +1,36 @@
+import type { MediaDto } from '../api/contract.ts';
+import { useI18n } from '../i18n/I18nProvider.tsx';
+
+/** Images inline (in a fixed frame, so loading never moves the chat), audio playable, anything else a link. */
+export function MessageMedia({ media }: { media: readonly MediaDto[] }) {
+  const { t } = useI18n();
+  if (media.length === 0) return null;
+  return (
+    <div className="media">
+      {media.map((m, i) => {
+        const type = m.contentType ?? '';
+        if (type.startsWith('image/')) {
+          return (
+            <a key={i} href={m.url} target="_blank" rel="noopener noreferrer" className="media-image" data-testid="message-media" data-kind="image" title={t('msg.openImage')}>
+              <img src={m.url} alt={t('msg.image')} loading="lazy" width={280} height={210} />
+            </a>
+          );
+        }
+        if (type.startsWith('audio/')) {
+          return (
+            <div key={i} className="media-audio" data-testid="message-media" data-kind="audio">
+              <audio controls preload="none" src={m.url} aria-label={t('msg.audio')} />
+              <a href={m.url} download>{t('msg.file', { type })}</a>
+            </div>
+          );
+        }
+        return (
+          <a key={i} href={m.url} download className="media-file" data-testid="message-media" data-kind="file">
+            <span aria-hidden="true">📎 </span>
+            {type ? t('msg.file', { type }) : t('msg.fileUnknown')}
+          </a>
+        );
+      })}
+    </div>
+  );
+}

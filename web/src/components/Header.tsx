@@ -1,0 +1,53 @@
+import type { UserDto } from '../api/contract.ts';
+import { DemoMenu } from '../demo/DemoMenu.tsx';
+import { useI18n } from '../i18n/I18nProvider.tsx';
+import { navigate, type Route } from '../router.ts';
+import { LanguageSelect } from './LanguageSelect.tsx';
+
+/** The green bar: where you are, who you are, the language, and in demo mode the "Simular" menu. */
+export function Header({ user, route, demoMode, onLogout, openPhone }: {
+  user: UserDto;
+  route: Route;
+  demoMode: boolean;
+  onLogout(): void;
+  /** The open conversation's phone, offered as the default in the Simular menu. */
+  openPhone: string | null;
+}) {
+  const { t } = useI18n();
+  const link = (path: string, page: Route['page'], label: string, testId: string) => (
+    <a
+      href={path}
+      className="nav-link"
+      aria-current={route.page === page ? 'page' : undefined}
+      onClick={(e) => {
+        if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+        e.preventDefault();
+        navigate(path);
+      }}
+      data-testid={testId}
+    >
+      {label}
+    </a>
+  );
+  return (
+    <header className="app-header" data-testid="app-header">
+      <span className="brand">
+        <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
+          <path fill="currentColor" d="M12 2a10 10 0 0 0-8.6 15.1L2 22l5-1.3A10 10 0 1 0 12 2Zm0 18.2a8.2 8.2 0 0 1-4.2-1.1l-.3-.2-3 .8.8-2.9-.2-.3A8.2 8.2 0 1 1 12 20.2Z" />
+        </svg>
+        {t('appName')}
+      </span>
+      <nav aria-label={t('nav.main')} className="nav">
+        {link('/', 'inbox', t('nav.inbox'), 'nav-inbox')}
+        {user.role === 'admin' && link('/users', 'users', t('nav.users'), 'nav-users')}
+      </nav>
+      <span className="header-spacer" />
+      {demoMode && <DemoMenu defaultPhone={openPhone} />}
+      <LanguageSelect />
+      <span className="user-name" data-testid="current-user" title={t('header.signedInAs', { name: user.name })}>{user.name}</span>
+      <button type="button" className="header-button" onClick={onLogout} data-testid="logout-button">
+        {t('header.logout')}
+      </button>
+    </header>
+  );
+}

@@ -1,0 +1,409 @@
+import { api, ApiRequestError, type Outgoing } from '../api/client.ts';
+import type { ConversationDto, MessageDto, UserDto } from '../api/contract.ts';
+
+/**
+ * The panel's copy of the inbox: conversations, the list being shown, and the loaded pages of each
+ * opened chat. REST pages, Socket.IO events and /api/changes all merge here by `seq`, so whichever
+ * arrives last, the newest version of every row wins.
+ *
+ * Objects are immutable: a change replaces the one row that changed, so React re-renders that row
+ * (one list item, one bubble) and not the whole list.
+ */
+
+/** A panel send that the server has not confirmed yet (or refused). */
+export interface LocalSend {
+  state: 'sending' | 'failed';
+  error: unknown;
+}
+export interface ChatMessage extends MessageDto {
+  local?: LocalSend;
+}
+
+export interface ConversationList {
+  query: string;
+  ids: readonly string[];
+  nextCursor: string | null;
+  loading: boolean;
+  /** The first page has arrived. */
+  loaded: boolean;
+  error: unknown;
+}
+
+export interface Thread {
+  /** Server messages oldest → newest, then this panel's unconfirmed sends. */
+  messages: readonly ChatMessage[];
+  olderCursor: string | null;
+  loaded: boolean;
+  loading: boolean;
+  loadingOlder: boolean;
+  error: unknown;
+}
+
+const EMPTY_LIST: ConversationList = { query: '', ids: [], nextCursor: null, loading: false, loaded: false, error: null };
+const EMPTY_THREAD: Thread = { messages: [], olderCursor: null, loaded: false, loading: false, loadingOlder: false, error: null };
+/** After this many pages of /api/changes the panel is too far behind: it reloads what it shows. */
+const MAX_CATCH_UP_PAGES = 20;
+
+// Newest activity first, as the server sorts: last_message_at DESC NULLS LAST, id DESC.
+function listOrder(a: ConversationDto, b: ConversationDto): number {
+  const at = a.lastMessageAt ? Date.parse(a.lastMessageAt) : -Infinity;
+  const bt = b.lastMessageAt ? Date.parse(b.lastMessageAt) : -Infinity;
+  if (at !== bt) return bt - at;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
+
+// Oldest first, as the server pages: created_at, id.
+function chatOrder(a: MessageDto, b: MessageDto): number {
+  const d = Date.parse(a.createdAt) - Date.parse(b.createdAt);
+  if (d !== 0) return d;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+}
+
+let localCounter = 0;
+
+/**
+ * Refusals that happen before any row exists and that the sender can fix where they typed (closed
+ * window, an invalid or unapproved template): the text goes back to them instead of leaving a
+ * failed bubble in the chat.
+ */
+export function isReturnedToSender(err: unknown): boolean {
+  return err instanceof ApiRequestError && ['window_closed', 'validation', 'template_not_approved', 'unknown_template'].includes(err.code);
+}
+
+export class InboxStore {
+  private listeners = new Set<() => void>();
+  private conversations = new Map<string, ConversationDto>();
+  private threads = new Map<string, Thread>();
+  private list: ConversationList = EMPTY_LIST;
+  private listToken = 0;
+  private lastSeq = 0;
+  private catchingUp: Promise<void> | null = null;
+  private catchUpAgain = false;
+  private pendingConversationFetches = new Set<string>();
+  private unreadChats = 0;
+
+  constructor(private readonly me: UserDto) {}
+
+  // ---- subscription (useSyncExternalStore) ----
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+  private emit(): void {
+    for (const l of this.listeners) l();
+  }
+
+  getConversation = (id: string): ConversationDto | undefined => this.conversations.get(id);
+  getList = (): ConversationList => this.list;
+  getThread = (id: string): Thread => this.threads.get(id) ?? EMPTY_THREAD;
+  /** Conversations with unread messages, among those the panel knows: the tab title's number. */
+  getUnreadChats = (): number => this.unreadChats;
+  getLastSeq = (): number => this.lastSeq;
+
+  private seen(seq: number): void {
+    if (seq > this.lastSeq) this.lastSeq = seq;
+  }
+
+  // ---- conversations ----
+
+  private putConversation(next: ConversationDto): boolean {
+    const prev = this.conversations.get(next.id);
+    this.seen(next.seq);
+    if (prev && prev.seq > next.seq) return false;
+    // A message event may already have given us a newer copy of the last message (its ticks).
+    if (prev?.lastMessage && next.lastMessage && prev.lastMessage.id === next.lastMessage.id && prev.lastMessage.seq > next.lastMessage.seq) {
+      next = { ...next, lastMessage: prev.lastMessage };
+    }
+    this.conversations.set(next.id, next);
+    this.unreadChats += (next.unreadCount > 0 ? 1 : 0) - (prev && prev.unreadCount > 0 ? 1 : 0);
+    this.placeInList(next);
+    return true;
+  }
+
+  /** Moves (or adds, or drops) one conversation in the visible list, keeping the server's order. */
+  private placeInList(c: ConversationDto): void {
+    const { ids } = this.list;
+    const from = ids.indexOf(c.id);
+    const searching = this.list.query !== '';
+    // A search shows what the server matched; a conversation that changes is updated in place
+    // but never added, since only the server knows whether it matches.
+    if (from === -1 && (searching || !this.list.loaded || !c.lastMessage)) return;
+
+    const rest = from === -1 ? ids : ids.filter((id) => id !== c.id);
+    let to = rest.findIndex((id) => listOrder(c, this.conversations.get(id)!) < 0);
+    if (to === -1) {
+      // Sorts after everything loaded: it belongs to a page not fetched yet, unless there is none.
+      if (this.list.nextCursor !== null && !searching) {
+        if (from !== -1) this.list = { ...this.list, ids: rest };
+        return;
+      }
+      to = rest.length;
+    }
+    if (to === from) return;
+    const nextIds = rest.slice();
+    nextIds.splice(to, 0, c.id);
+    this.list = { ...this.list, ids: nextIds };
+  }
+
+  upsertConversation(c: ConversationDto): void {
+    if (this.putConversation(c)) this.emit();
+  }
+
+  setQuery(query: string): void {
+    const q = query.trim();
+    if (q === this.list.query && (this.list.loaded || this.list.loading)) return;
+    this.list = { ...EMPTY_LIST, query: q };
+    this.emit();
+    void this.loadConversations();
+  }
+
+  async loadConversations(): Promise<void> {
+    const list = this.list;
+    if (list.loading || (list.loaded && list.nextCursor === null)) return;
+    const token = ++this.listToken;
+    this.list = { ...list, loading: true, error: null };
+    this.emit();
+    try {
+      const page = await api.conversations({ q: list.query, cursor: list.nextCursor });
+      if (token !== this.listToken) return;
+      const ids = this.list.ids.slice();
+      const known = new Set(ids);
+      for (const c of page.items) {
+        this.seen(c.seq);
+        const prev = this.conversations.get(c.id);
+        if (!prev || prev.seq <= c.seq) {
+          this.conversations.set(c.id, c);
+          this.unreadChats += (c.unreadCount > 0 ? 1 : 0) - (prev && prev.unreadCount > 0 ? 1 : 0);
+        }
+        // Keyset pages can repeat an item that moved while the user scrolled.
+        if (!known.has(c.id)) {
+          known.add(c.id);
+          ids.push(c.id);
+        }
+      }
+      this.list = { ...this.list, ids, nextCursor: page.nextCursor, loading: false, loaded: true };
+    } catch (err) {
+      if (token !== this.listToken) return;
+      this.list = { ...this.list, loading: false, error: err };
+    }
+    this.emit();
+  }
+
+  /** An opened conversation that the list has not loaded (a link, a reload on /c/:id). */
+  async ensureConversation(id: string): Promise<void> {
+    if (this.conversations.has(id) || this.pendingConversationFetches.has(id)) return;
+    this.pendingConversationFetches.add(id);
+    try {
+      this.upsertConversation(await api.conversation(id));
+    } catch (err) {
+      this.threads.set(id, { ...this.getThread(id), error: err });
+      this.emit();
+    } finally {
+      this.pendingConversationFetches.delete(id);
+    }
+  }
+
+  async markRead(id: string): Promise<void> {
+    const c = this.conversations.get(id);
+    if (!c || c.unreadCount === 0) return;
+    // Shown read at once; the server's answer (a higher seq) confirms it.
+    this.conversations.set(id, { ...c, unreadCount: 0 });
+    this.unreadChats -= 1;
+    this.emit();
+    try {
+      const updated = await api.markRead(id);
+      if (updated && typeof updated === 'object' && 'id' in updated) this.upsertConversation(updated);
+    } catch {
+      /* the next conversation:updated says how it really stands */
+    }
+  }
+
+  // ---- messages ----
+
+  private putMessage(m: MessageDto): boolean {
+    this.seen(m.seq);
+    let changed = false;
+
+    const c = this.conversations.get(m.conversationId);
+    if (c?.lastMessage?.id === m.id && c.lastMessage.seq < m.seq) {
+      this.conversations.set(c.id, { ...c, lastMessage: m });
+      changed = true;
+    }
+
+    const thread = this.threads.get(m.conversationId);
+    if (!thread?.loaded) return changed;
+    const messages = thread.messages;
+    const at = messages.findIndex((x) => x.id === m.id);
+    if (at !== -1) {
+      if (messages[at]!.seq > m.seq) return changed;
+      const next = messages.slice();
+      next[at] = m;
+      if (messages[at]!.createdAt !== m.createdAt) this.sortServerPart(next);
+      this.threads.set(m.conversationId, { ...thread, messages: next });
+      return true;
+    }
+
+    const firstLocal = messages.findIndex((x) => x.local);
+    const serverEnd = firstLocal === -1 ? messages.length : firstLocal;
+    // Older than the oldest loaded page: it will come with that page.
+    if (thread.olderCursor !== null && serverEnd > 0 && chatOrder(m, messages[0]!) < 0) return changed;
+
+    const next = messages.slice();
+    const mine = m.direction === 'outbound' && m.source === 'panel' && (m.sentBy === null || m.sentBy.id === this.me.id);
+    if (mine) {
+      // The server's row for one of our own sends: it takes the place of the clock bubble.
+      const twin = next.findIndex((x) => x.local && (m.contentSid ? x.contentSid === m.contentSid : x.body === m.body && !x.contentSid));
+      if (twin !== -1) next.splice(twin, 1);
+    }
+    let to = serverEnd;
+    while (to > 0 && chatOrder(m, next[to - 1]!) < 0) to--;
+    next.splice(to, 0, m);
+    this.threads.set(m.conversationId, { ...thread, messages: next });
+    return true;
+  }
+
+  private sortServerPart(messages: ChatMessage[]): void {
+    const server = messages.filter((x) => !x.local).sort(chatOrder);
+    const local = messages.filter((x) => x.local);
+    messages.splice(0, messages.length, ...server, ...local);
+  }
+
+  upsertMessage(m: MessageDto): void {
+    if (this.putMessage(m)) this.emit();
+  }
+
+  async openThread(id: string): Promise<void> {
+    const thread = this.getThread(id);
+    if (thread.loaded || thread.loading) return;
+    this.threads.set(id, { ...EMPTY_THREAD, loading: true });
+    this.emit();
+    try {
+      const page = await api.messages(id, {});
+      page.items.forEach((m) => this.seen(m.seq));
+      // Events that raced the first page are in neither order nor page: the page is the truth.
+      this.threads.set(id, { ...EMPTY_THREAD, messages: page.items, olderCursor: page.nextCursor, loaded: true });
+    } catch (err) {
+      this.threads.set(id, { ...EMPTY_THREAD, error: err });
+    }
+    this.emit();
+  }
+
+  async loadOlder(id: string): Promise<void> {
+    const thread = this.getThread(id);
+    if (!thread.loaded || thread.loadingOlder || thread.olderCursor === null) return;
+    this.threads.set(id, { ...thread, loadingOlder: true, error: null });
+    this.emit();
+    try {
+      const page = await api.messages(id, { cursor: thread.olderCursor });
+      const current = this.getThread(id);
+      const have = new Set(current.messages.map((m) => m.id));
+      page.items.forEach((m) => this.seen(m.seq));
+      const older = page.items.filter((m) => !have.has(m.id));
+      this.threads.set(id, { ...current, messages: [...older, ...current.messages], olderCursor: page.nextCursor, loadingOlder: false });
+    } catch (err) {
+      this.threads.set(id, { ...this.getThread(id), loadingOlder: false, error: err });
+    }
+    this.emit();
+  }
+
+  // ---- sending ----
+
+  /** Sends from the panel: a clock bubble at once, replaced by the server's row when it comes. */
+  async send(conversationId: string, out: Outgoing, previewBody: string): Promise<void> {
+    const localId = `local-${++localCounter}`;
+    const now = new Date().toISOString();
+    const local: ChatMessage = {
+      id: localId, sid: null, conversationId, direction: 'outbound', source: 'panel', capturedVia: 'send', status: 'queued',
+      body: previewBody, bodyPending: false, media: [],
+      contentSid: 'contentSid' in out ? out.contentSid : null,
+      contentVariables: 'contentSid' in out ? out.contentVariables : null,
+      errorCode: null, errorMessage: null, sentBy: { id: this.me.id, name: this.me.name },
+      replyToSid: null, buttonPayload: null, location: null, createdAt: now,
+      sentAt: null, deliveredAt: null, readAt: null, failedAt: null, seq: 0,
+      local: { state: 'sending', error: null },
+    };
+    const thread = this.getThread(conversationId);
+    this.threads.set(conversationId, { ...thread, messages: [...thread.messages, local] });
+    this.emit();
+    try {
+      const sent = await api.send(conversationId, out);
+      this.dropLocal(conversationId, localId);
+      this.putMessage(sent);
+      this.emit();
+    } catch (err) {
+      // A Twilio refusal has a failed row that the events bring (and that replaces our bubble);
+      // until then, or when the server could not be reached, our bubble says why.
+      if (isReturnedToSender(err)) {
+        if (this.dropLocal(conversationId, localId)) this.emit();
+      } else {
+        this.updateLocal(conversationId, localId, { state: 'failed', error: err });
+      }
+      throw err;
+    }
+  }
+
+  discardLocal(conversationId: string, localId: string): void {
+    if (this.dropLocal(conversationId, localId)) this.emit();
+  }
+
+  private dropLocal(conversationId: string, localId: string): boolean {
+    const thread = this.getThread(conversationId);
+    const next = thread.messages.filter((m) => m.id !== localId);
+    if (next.length === thread.messages.length) return false;
+    this.threads.set(conversationId, { ...thread, messages: next });
+    return true;
+  }
+
+  private updateLocal(conversationId: string, localId: string, local: LocalSend): void {
+    const thread = this.getThread(conversationId);
+    const at = thread.messages.findIndex((m) => m.id === localId);
+    if (at === -1) return;
+    const next = thread.messages.slice();
+    next[at] = { ...next[at]!, local, status: local.state === 'failed' ? 'failed' : 'queued' };
+    this.threads.set(conversationId, { ...thread, messages: next });
+    this.emit();
+  }
+
+  // ---- catching up after a reconnect ----
+
+  /** Merges everything written since the highest seq seen; concurrent calls share one run. */
+  catchUp(): Promise<void> {
+    if (this.catchingUp) {
+      this.catchUpAgain = true;
+      return this.catchingUp;
+    }
+    this.catchingUp = (async () => {
+      try {
+        do {
+          this.catchUpAgain = false;
+          await this.catchUpOnce();
+        } while (this.catchUpAgain);
+      } finally {
+        this.catchingUp = null;
+      }
+    })();
+    return this.catchingUp;
+  }
+
+  private async catchUpOnce(): Promise<void> {
+    for (let page = 0; page < MAX_CATCH_UP_PAGES; page++) {
+      const changes = await api.changes(this.lastSeq);
+      for (const c of changes.conversations) this.putConversation(c);
+      for (const m of changes.messages) this.putMessage(m);
+      this.seen(changes.seq);
+      this.emit();
+      if (!changes.more) return;
+    }
+    this.reloadAll();
+  }
+
+  /** Far behind: start again from fresh pages rather than replaying thousands of changes. */
+  private reloadAll(): void {
+    const query = this.list.query;
+    this.threads.clear();
+    this.list = { ...EMPTY_LIST, query };
+    this.emit();
+    void this.loadConversations();
+  }
+}

@@ -1,0 +1,60 @@
+import { useEffect, useState } from 'react';
+import { io, type Socket } from 'socket.io-client';
+import type { ClientToServerEvents, ServerToClientEvents } from '../api/contract.ts';
+import type { InboxStore } from './inboxStore.ts';
+
+export type ConnectionState = 'connecting' | 'online' | 'offline';
+
+const RETRY_MS = [1000, 2000, 5000, 10_000, 30_000];
+
+/**
+ * The live connection: events go straight into the store, and every (re)connect asks
+ * /api/changes for what was written while the socket was down, so nothing is missed.
+ */
+export function useRealtime(store: InboxStore, onUnauthenticated: () => void): ConnectionState {
+  const [state, setState] = useState<ConnectionState>('connecting');
+
+  useEffect(() => {
+    const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ path: '/socket.io', withCredentials: true });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let attempts = 0;
+    const later = (fn: () => void) => {
+      clearTimeout(timer);
+      timer = setTimeout(fn, RETRY_MS[Math.min(attempts++, RETRY_MS.length - 1)]);
+    };
+    const catchUp = () => {
+      // Before the first page arrives there is nothing to catch up on: the page is current.
+      if (store.getLastSeq() === 0) return;
+      store.catchUp().catch(() => later(catchUp));
+    };
+
+    socket.on('message:new', (m) => store.upsertMessage(m));
+    socket.on('message:updated', (m) => store.upsertMessage(m));
+    socket.on('conversation:updated', (c) => store.upsertConversation(c));
+    socket.on('connect', () => {
+      attempts = 0;
+      setState('online');
+      catchUp();
+    });
+    socket.on('disconnect', () => {
+      setState('offline');
+      // The server closed us on purpose (a restart): Socket.IO leaves reconnecting to us.
+      if (!socket.active) later(() => socket.connect());
+    });
+    socket.on('connect_error', (err) => {
+      setState('offline');
+      // Signed out (expired, disabled)? The session check says; if not, we simply try again.
+      if (err.message === 'unauthenticated') onUnauthenticated();
+      // A refusal from the server's middleware is not retried by Socket.IO.
+      if (!socket.active) later(() => socket.connect());
+    });
+
+    return () => {
+      clearTimeout(timer);
+      socket.removeAllListeners();
+      socket.disconnect();
+    };
+  }, [store, onUnauthenticated]);
+
+  return state;
+}
