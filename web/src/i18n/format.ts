@@ -1,6 +1,9 @@
 import { ApiRequestError } from '../api/client.ts';
 import type { Translate } from './I18nProvider.tsx';
-import { twilioErrors, type Lang } from './strings.ts';
+import { describeTwilioError } from '../../../src/realtime/twilio-error-texts.ts';
+import type { Lang } from './strings.ts';
+
+export { describeTwilioError };
 
 // ITU country codes of one and two digits; every other code has three.
 const TWO_DIGIT_CODES = new Set([
@@ -74,15 +77,6 @@ export function formatDuration(ms: number, t: Translate): string {
   const h = Math.floor(totalMinutes / 60);
   const m = totalMinutes % 60;
   return h > 0 ? t('duration.hm', { h, m }) : t('duration.m', { m });
-}
-
-/** A failed message's reason in words: our table first, Twilio's own text for codes it lacks. */
-export function describeTwilioError(code: number | null, fallback: string | null, lang: Lang): string | null {
-  const known = code !== null ? twilioErrors[code]?.[lang] : undefined;
-  const suffix = code !== null ? ` (${code})` : '';
-  if (known) return known + suffix;
-  if (fallback) return fallback + suffix;
-  return code !== null ? `Twilio${suffix}` : null;
 }
 
 /** An API failure in the user's language. */
