@@ -1,9 +1,7 @@
+import type { SettingsDto } from '../realtime/events.ts';
 import type { Queryable } from './database.ts';
 
-export interface Settings {
-  /** Whether a message sent from outside (a campaign from the Wix site) raises its conversation and counts as unread. */
-  externalRaisesConversation: boolean;
-}
+export type Settings = SettingsDto;
 export const DEFAULT_SETTINGS: Settings = { externalRaisesConversation: true };
 
 export const settingsRepository = {

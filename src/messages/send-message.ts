@@ -1,6 +1,6 @@
 import { conversationRepository } from '../db/conversation-repository.ts';
 import { messageRepository } from '../db/message-repository.ts';
-import type { MessageDto } from '../realtime/events.ts';
+import type { MessageDto, OutgoingDto } from '../realtime/events.ts';
 import { renderTemplate, TwilioRequestError } from '../twilio/gateway.ts';
 import { whatsappAddress } from './addresses.ts';
 import type { InboxContext } from './context.ts';
@@ -12,7 +12,7 @@ import { describeTwilioError } from './twilio-error-texts.ts';
 
 const WINDOW_MS = 24 * 3600_000;
 
-export type Outgoing = { body: string } | { contentSid: string; contentVariables: Record<string, string> };
+export type Outgoing = OutgoingDto;
 
 export const statusCallbackUrl = (baseUrl: string, messageId: string) => `${baseUrl}/api/whatsapp/status?mid=${messageId}`;
 

@@ -75,6 +75,48 @@ export interface UserDto {
   disabled: boolean;
 }
 
+/** An approved (or pending) WhatsApp template from Twilio's Content API. */
+export interface TemplateDto {
+  sid: string;
+  name: string;
+  language: string;
+  /** Text with {{1}}-style placeholders. */
+  body: string;
+  /** Sample values for the placeholders. */
+  variables: Record<string, string>;
+  approved: boolean;
+}
+
+export interface SettingsDto {
+  /** Whether a message sent from outside (a campaign from the Wix site) raises its conversation and counts as unread. */
+  externalRaisesConversation: boolean;
+}
+
+/** `GET /api/auth/me`. */
+export interface SessionDto {
+  user: UserDto;
+  demoMode: boolean;
+  settings: SettingsDto;
+}
+
+/** A cursor page: `nextCursor` fetches the next (older) page. */
+export interface PageDto<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** `GET /api/changes?after=`: everything written after a seq. */
+export interface ChangesDto {
+  messages: MessageDto[];
+  conversations: ConversationDto[];
+  seq: number;
+  /** The answer was cut short; ask again from `seq`. */
+  more: boolean;
+}
+
+/** `POST /api/conversations/:id/messages`. */
+export type OutgoingDto = { body: string } | { contentSid: string; contentVariables: Record<string, string> };
+
 export interface ApiError {
   error: {
     /** Stable machine code: `window_closed`, `twilio_error`, `not_found`, `validation`, ... */

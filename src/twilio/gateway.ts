@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import type { TwilioConfig } from '../config/env.ts';
-import type { MessageStatus } from '../realtime/events.ts';
+import type { MessageStatus, TemplateDto } from '../realtime/events.ts';
 import { createLocalRedirectingHttpClient } from './http-client.ts';
 
 // Twilio is an outside system: the domain talks to it only through this adapter.
@@ -20,16 +20,8 @@ export interface TwilioMessage {
   messagingServiceSid: string | null;
 }
 
-export interface TwilioTemplate {
-  sid: string;
-  name: string;
-  language: string;
-  /** Text with {{1}}-style placeholders. */
-  body: string;
-  /** Sample values for the placeholders. */
-  variables: Record<string, string>;
-  approved: boolean;
-}
+/** Templates as the panel gets them. */
+export type TwilioTemplate = TemplateDto;
 
 export interface SendRequest {
   to: string;

@@ -1,36 +1,14 @@
 import type { ApiError, ConversationDto, MessageDto, UserDto } from './contract.ts';
 
-// Shapes the REST API returns that src/realtime/events.ts does not (yet) export.
-export interface Settings {
-  externalRaisesConversation: boolean;
-}
-export interface Session {
-  user: UserDto;
-  demoMode: boolean;
-  settings: Settings;
-}
-export interface Template {
-  sid: string;
-  name: string;
-  language: string;
-  /** Text with {{1}}-style placeholders. */
-  body: string;
-  /** Sample values for the placeholders. */
-  variables: Record<string, string>;
-  approved: boolean;
-}
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-export interface Changes {
-  messages: MessageDto[];
-  conversations: ConversationDto[];
-  seq: number;
-  /** The server cut the answer short; ask again from `seq`. Not in the written contract, so optional. */
-  more?: boolean;
-}
-export type Outgoing = { body: string } | { contentSid: string; contentVariables: Record<string, string> };
+export type {
+  ChangesDto as Changes,
+  OutgoingDto as Outgoing,
+  PageDto as Page,
+  SessionDto as Session,
+  SettingsDto as Settings,
+  TemplateDto as Template,
+} from './contract.ts';
+import type { ChangesDto as Changes, OutgoingDto as Outgoing, PageDto as Page, SessionDto as Session, SettingsDto as Settings, TemplateDto as Template } from './contract.ts';
 
 /** A failed API call, carrying the server's ApiError when it sent one. */
 export class ApiRequestError extends Error {

@@ -2,6 +2,12 @@
 // shared, never copied.
 export type {
   ApiError,
+  ChangesDto,
+  OutgoingDto,
+  PageDto,
+  SessionDto,
+  SettingsDto,
+  TemplateDto,
   ClientToServerEvents,
   ContactDto,
   ConversationDto,
