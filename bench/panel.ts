@@ -1,0 +1,100 @@
+// Panel benchmark (figures, not assertions): a database of 10,000 conversations and 1,000,000
+// messages; how long headless Chromium takes to show the first list, and to open a conversation
+// of 5,000 messages.
+import { connectPostgres } from '../src/db/database.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { startLocalTwilio } from '../src/twilio/local/server.ts';
+import { launchChromium } from '../test/browser/browser.ts';
+import { fmt, percentile, startServerProcess } from './support.ts';
+
+const PG = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 10_000);
+const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
+const BIG = 5_000;
+const RUNS = 5;
+
+async function main() {
+  const admin = connectPostgres(PG, { max: 1 });
+  await admin.exec('DROP DATABASE IF EXISTS wa_bench_panel WITH (FORCE)');
+  await admin.exec('CREATE DATABASE wa_bench_panel');
+  await admin.close();
+  const url = new URL(PG);
+  url.pathname = '/wa_bench_panel';
+  const db = connectPostgres(url.toString(), { max: 2 });
+  await migrate(db);
+
+  console.log(`## Panel on ${CONVERSATIONS.toLocaleString('en-US')} conversations and ${MESSAGES.toLocaleString('en-US')} messages`);
+  const t0 = Date.now();
+  await db.exec(`
+    INSERT INTO contacts (phone, name, name_source)
+      SELECT '+5730' || lpad(g::text, 8, '0'), 'Paciente ' || g, 'profile' FROM generate_series(1, ${CONVERSATIONS}) g;
+    INSERT INTO conversations (contact_id, last_inbound_at) SELECT id, now() - interval '2 hours' FROM contacts;
+    CREATE TEMP TABLE conv_order AS SELECT id, row_number() OVER (ORDER BY id) AS n FROM conversations;
+    -- The first conversation holds ${BIG} messages; the rest share the remainder.
+    INSERT INTO messages (sid, conversation_id, direction, source, captured_via, status, body, created_at)
+      SELECT 'SM' || md5(g::text), c.id,
+        CASE WHEN g % 3 = 0 THEN 'inbound' ELSE 'outbound' END,
+        CASE WHEN g % 3 = 0 THEN 'inbound' WHEN g % 3 = 1 THEN 'panel' ELSE 'external' END,
+        CASE WHEN g % 3 = 0 THEN 'webhook' WHEN g % 3 = 1 THEN 'send' ELSE 'callback' END,
+        CASE WHEN g % 3 = 0 THEN 'received' ELSE 'read' END,
+        'Mensaje de prueba número ' || g || ' sobre el examen ocupacional',
+        now() - make_interval(secs => ${MESSAGES} - g)
+      FROM generate_series(1, ${MESSAGES}) g
+      JOIN conv_order c ON c.n = CASE WHEN g <= ${BIG} THEN 1 ELSE 2 + (g % (${CONVERSATIONS} - 1)) END;
+    UPDATE conversations c SET last_message_id = x.id, last_message_at = x.created_at
+      FROM (SELECT DISTINCT ON (conversation_id) conversation_id, id, created_at FROM messages ORDER BY conversation_id, created_at DESC) x
+      WHERE x.conversation_id = c.id;
+    ANALYZE;
+  `);
+  const big = (await db.query<{ id: string }>(`SELECT conversation_id AS id FROM messages GROUP BY conversation_id ORDER BY count(*) DESC LIMIT 1`)).rows[0]!.id;
+  console.log(`seeded in ${fmt((Date.now() - t0) / 1000)} s`);
+  await db.close();
+
+  const accountSid = 'AC' + '1'.repeat(32);
+  const authToken = 'f'.repeat(32);
+  const local = await startLocalTwilio({ accountSid, authToken, port: 0, whatsappFrom: 'whatsapp:+14155238886' });
+  const port = 19080 + Math.floor(Math.random() * 500);
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const server = await startServerProcess({
+    DATABASE_URL: url.toString(), BASE_URL: baseUrl, TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken,
+    TWILIO_WHATSAPP_FROM: 'whatsapp:+14155238886', TWILIO_API_URL: local.url, LOG_LEVEL: 'warn',
+    ADMIN_EMAIL: 'bench@example.com', ADMIN_PASSWORD: 'bench-password-1', SESSION_SECRET: 'bench-secret-0123456789', RECONCILE_INTERVAL: '0',
+  }, port);
+
+  const browser = await launchChromium();
+  const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(baseUrl + '/');
+  await page.getByTestId('login-email').fill('bench@example.com');
+  await page.getByTestId('login-password').fill('bench-password-1');
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('conversation-item').first().waitFor();
+
+  const listTimes: number[] = [];
+  const chatTimes: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    // A cold load of the app with a valid session: navigation to the first list row painted.
+    let start = performance.now();
+    await page.goto(baseUrl + '/', { waitUntil: 'commit' });
+    await page.getByTestId('conversation-item').first().waitFor();
+    listTimes.push(performance.now() - start);
+    // Opening the 5,000-message conversation: navigation to its last bubbles painted.
+    start = performance.now();
+    await page.goto(`${baseUrl}/c/${big}`, { waitUntil: 'commit' });
+    await page.getByTestId('message-bubble').last().waitFor();
+    chatTimes.push(performance.now() - start);
+  }
+  listTimes.sort((a, b) => a - b);
+  chatTimes.sort((a, b) => a - b);
+  console.log(`first list shown (cold page load, ${RUNS} runs): median ${fmt(percentile(listTimes, 50), 0)} ms, worst ${fmt(listTimes.at(-1)!, 0)} ms`);
+  console.log(`${BIG}-message conversation opened (${RUNS} runs): median ${fmt(percentile(chatTimes, 50), 0)} ms, worst ${fmt(chatTimes.at(-1)!, 0)} ms`);
+  console.log(`server peak RSS: ${fmt(server.peakRssMb(), 0)} MB`);
+  await browser.close();
+  await server.stop();
+  await local.close();
+}
+
+main().then(() => process.exit(0), (err) => {
+  console.error(err);
+  process.exit(1);
+});
