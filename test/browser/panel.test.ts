@@ -69,6 +69,18 @@ describe('the panel in Chromium', { skip, timeout: 180_000 }, () => {
     await second.close();
   });
 
+  test('a customer writing to another conversation raises it with an unread badge and the tab title counts it', async () => {
+    await conversationItem(page, 'Ana María').click();
+    await customerWrites('+573185550001', 'Hola, ¿me ayudan con una orden médica?', 'Jorge Ruiz');
+    const item = conversationItem(page, 'Jorge Ruiz');
+    await item.getByTestId('unread-badge').waitFor({ timeout: 5_000 });
+    assert.equal(await item.getByTestId('unread-badge').innerText(), '1');
+    assert.equal(await page.getByTestId('conversation-item').first().getAttribute('data-conversation-id'), await item.getAttribute('data-conversation-id'), 'raised to the top');
+    await page.waitForFunction(() => /^\(\d+\) /.test(document.title), undefined, { timeout: 5_000 });
+    await item.click();
+    await item.getByTestId('unread-badge').waitFor({ state: 'detached', timeout: 5_000 });
+  });
+
   test('a template goes out when the 24-hour window is closed', async () => {
     const conversationId = await conversationRepository.ensureForPhone(inbox.db, '+573001234567');
     // A conversation that exists (an old customer) but has not written in 24 hours.

@@ -1,95 +1,146 @@
 import { randomUUID } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import twilio from 'twilio';
+
+// Twilio's side of a webhook: a signed, form-encoded POST. Used for status callbacks and for
+// inbound messages alike.
 
 export interface CallbackLog {
   url: string;
   params: Record<string, string>;
+  /** HTTP status our server answered; null when no answer came. */
   status: number | null;
   error: string | null;
+  /** 1, or 2 when Twilio's single retry was needed. */
+  attempts: number;
   at: Date;
 }
 
-/**
- * Posts a form the way Twilio does: signed with the auth token over the exact URL called, 15 s
- * at most, and on a connection failure one retry (Twilio's default), then it gives up.
- */
+/** Twilio gives the connection 5 s and the whole request 15 s. */
+const CONNECT_TIMEOUT_MS = 5_000;
+const TOTAL_TIMEOUT_MS = 15_000;
 const LOG_LIMIT = 10_000;
-const remember = (log: CallbackLog[], entry: CallbackLog) => {
-  log.push(entry);
-  if (log.length > LOG_LIMIT) log.splice(0, log.length - LOG_LIMIT);
-};
 
-export async function postSignedForm(authToken: string, url: string, params: Record<string, string>, log: CallbackLog[]): Promise<number | null> {
-  const signature = twilio.getExpectedTwilioSignature(authToken, url, params);
-  const idempotency = randomUUID();
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const res = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded; charset=utf-8',
-          'x-twilio-signature': signature,
-          'user-agent': 'TwilioProxy/1.1',
-          'i-twilio-idempotency-token': idempotency,
-        },
-        body: new URLSearchParams(params).toString(),
-        signal: AbortSignal.timeout(15_000),
+class ConnectionFailure extends Error {}
+
+/**
+ * One attempt. Node's http rather than fetch: we need to tell "could not connect" (Twilio retries
+ * once) from "connected, then no answer in time" (Twilio gives up), and to send exactly Twilio's
+ * headers.
+ */
+function postOnce(url: URL, form: string, headers: Record<string, string>, agents: WebhookAgents, signal: AbortSignal): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const client = url.protocol === 'https:' ? https : http;
+    const req = client.request(url, {
+      method: 'POST',
+      agent: url.protocol === 'https:' ? agents.https : agents.http,
+      headers: { ...headers, 'Content-Length': Buffer.byteLength(form) },
+      signal,
+    });
+    let connected = false;
+    const total = setTimeout(() => req.destroy(new Error(`no answer within ${TOTAL_TIMEOUT_MS} ms`)), TOTAL_TIMEOUT_MS);
+    const connect = setTimeout(() => connected || req.destroy(new ConnectionFailure(`could not connect within ${CONNECT_TIMEOUT_MS} ms`)), CONNECT_TIMEOUT_MS);
+    total.unref();
+    connect.unref();
+    const settle = () => {
+      clearTimeout(total);
+      clearTimeout(connect);
+    };
+    req.on('socket', (socket) => {
+      if (!socket.connecting) connected = true;
+      else socket.once('connect', () => (connected = true));
+    });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => {
+        settle();
+        resolve(res.statusCode ?? 0);
       });
-      await res.arrayBuffer();
-      remember(log, { url, params, status: res.status, error: null, at: new Date() });
-      return res.status;
-    } catch (err) {
-      if (attempt === 1) {
-        remember(log, { url, params, status: null, error: (err as Error).message, at: new Date() });
-        return null;
-      }
-    }
-  }
-  return null;
+      res.on('error', (err) => {
+        settle();
+        reject(err);
+      });
+    });
+    req.on('error', (err) => {
+      settle();
+      // A kept-alive socket the server closed meanwhile resets at once: a connection failure too.
+      const staleSocket = req.reusedSocket && (err as NodeJS.ErrnoException).code === 'ECONNRESET';
+      reject(!connected || staleSocket ? new ConnectionFailure(err.message) : err);
+    });
+    req.end(form);
+  });
 }
 
-/** Runs scheduled work and lets a caller wait until none is pending (tests: `idle()`). */
-export class Scheduler {
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private pending = 0;
-  private waiters: (() => void)[] = [];
+export interface WebhookAgents {
+  http: http.Agent;
+  https: https.Agent;
+}
 
-  after(ms: number, work: () => Promise<unknown>): void {
-    this.pending++;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      work().catch(() => {}).finally(() => this.done());
-    }, ms);
-    this.timers.add(timer);
+/**
+ * Sends signed form posts the way Twilio does and keeps a log of every delivery. `close()` aborts
+ * requests in flight, so the local Twilio can stop at once.
+ */
+export class WebhookSender {
+  private readonly log: CallbackLog[] = [];
+  private readonly abort = new AbortController();
+  private readonly agents: WebhookAgents = {
+    http: new http.Agent({ keepAlive: true, maxSockets: 64 }),
+    https: new https.Agent({ keepAlive: true, maxSockets: 64 }),
+  };
+
+  constructor(private readonly authToken: string, private readonly logger?: { warn(...a: unknown[]): void }) {}
+
+  /**
+   * Posts `params` to `url`, signed with X-Twilio-Signature over the URL and the sorted params.
+   * On a connection failure it retries once (Twilio's default), then gives up and records it.
+   * `idempotencyToken`: the same for redeliveries of one event, as Twilio does.
+   */
+  async post(url: string, params: Record<string, string>, idempotencyToken: string = randomUUID()): Promise<number | null> {
+    // A fragment (Twilio's #rc=..&rp=.. connection overrides, not honoured here) never reaches
+    // the server, so it cannot be part of what the server verifies.
+    const signedUrl = url.split('#')[0]!;
+    const target = new URL(signedUrl);
+    const headers = {
+      'Content-Type': 'application/x-www-form-urlencoded',
+      'X-Twilio-Signature': twilio.getExpectedTwilioSignature(this.authToken, signedUrl, params),
+      'I-Twilio-Idempotency-Token': idempotencyToken,
+      'User-Agent': 'TwilioProxy/1.1',
+      Accept: '*/*',
+      'Cache-Control': 'max-age=259200',
+      'X-Home-Region': 'us1',
+    };
+    const form = new URLSearchParams(params).toString();
+    let attempts = 0;
+    let error: Error | null = null;
+    while (attempts < 2 && !this.abort.signal.aborted) {
+      attempts++;
+      try {
+        const status = await postOnce(target, form, headers, this.agents, this.abort.signal);
+        this.remember({ url, params, status, error: null, attempts, at: new Date() });
+        return status;
+      } catch (err) {
+        error = err as Error;
+        if (!(err instanceof ConnectionFailure)) break;
+      }
+    }
+    this.logger?.warn({ url, messageSid: params.MessageSid, err: error?.message }, 'local twilio: webhook not delivered');
+    this.remember({ url, params, status: null, error: error?.message ?? 'aborted', attempts, at: new Date() });
+    return null;
   }
 
-  /** Work that is already running (a webhook in flight) counts as pending too. */
-  track<T>(work: Promise<T>): Promise<T> {
-    this.pending++;
-    return work.finally(() => this.done());
+  deliveries(): CallbackLog[] {
+    return [...this.log];
   }
 
-  idle(): Promise<void> {
-    if (this.pending === 0) return Promise.resolve();
-    return new Promise((resolve) => this.waiters.push(resolve));
+  close(): void {
+    this.abort.abort();
+    this.agents.http.destroy();
+    this.agents.https.destroy();
   }
 
-  cancelAll(): void {
-    for (const t of this.timers) clearTimeout(t);
-    this.pending -= this.timers.size;
-    this.timers.clear();
-    if (this.pending <= 0) this.flush();
-  }
-
-  private done() {
-    this.pending--;
-    if (this.pending <= 0) this.flush();
-  }
-
-  private flush() {
-    this.pending = Math.max(0, this.pending);
-    const w = this.waiters;
-    this.waiters = [];
-    w.forEach((resolve) => resolve());
+  private remember(entry: CallbackLog) {
+    this.log.push(entry);
+    if (this.log.length > LOG_LIMIT) this.log.splice(0, this.log.length - LOG_LIMIT);
   }
 }

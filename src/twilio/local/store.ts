@@ -1,22 +1,32 @@
 import { randomBytes } from 'node:crypto';
+import { CLINIC_TEMPLATES } from './clinic-templates.ts';
 
-// The local Twilio's state: what a real account holds (messages, templates, a Messaging Service,
-// WhatsApp senders), in memory.
+// What a real Twilio account holds, in memory: messages, Content API templates, a Messaging
+// Service and a WhatsApp sender. Routes and the lifecycle read and change it; nothing else.
+
+export interface LocalMedia {
+  sid: string;
+  contentType: string;
+  /** What GET .../Media/{ME} answers. */
+  bytes: Buffer;
+}
 
 export interface LocalMessage {
   sid: string;
   accountSid: string;
   direction: 'outbound-api' | 'inbound';
+  /** null while a message sent through a Messaging Service waits for a sender (status accepted). */
   from: string | null;
   to: string;
   body: string;
   status: string;
   numMedia: number;
-  media: { sid: string; contentType: string }[];
+  media: LocalMedia[];
   errorCode: number | null;
   errorMessage: string | null;
   messagingServiceSid: string | null;
   contentSid: string | null;
+  /** The StatusCallback given at creation (null: the service's or sender's configured URL applies). */
   statusCallback: string | null;
   dateCreated: Date;
   dateSent: Date | null;
@@ -27,10 +37,13 @@ export interface LocalTemplate {
   sid: string;
   friendlyName: string;
   language: string;
+  /** twilio/text body with {{1}}-style placeholders. */
   body: string;
+  /** The Content API's default values, used for placeholders a send leaves out. */
   variables: Record<string, string>;
-  approval: 'approved' | 'pending' | 'rejected';
-  category: string;
+  approval: 'approved' | 'pending' | 'rejected' | 'unsubmitted';
+  category: 'UTILITY' | 'MARKETING' | 'AUTHENTICATION' | string;
+  dateCreated?: Date;
 }
 
 export interface LocalService {
@@ -38,48 +51,32 @@ export interface LocalService {
   friendlyName: string;
   statusCallback: string | null;
   inboundRequestUrl: string | null;
+  dateCreated: Date;
+  dateUpdated: Date;
 }
 
 export interface LocalSender {
   sid: string;
+  /** whatsapp:+57... */
   senderId: string;
   callbackUrl: string | null;
+  callbackMethod: string;
+  fallbackUrl: string | null;
   statusCallbackUrl: string | null;
+  statusCallbackMethod: string;
 }
 
+/** Twilio SIDs: two letters and 32 lowercase hex digits. */
 export const newSid = (prefix: string) => prefix + randomBytes(16).toString('hex');
-
-const CLINIC_TEMPLATES: Omit<LocalTemplate, 'sid'>[] = [
-  {
-    friendlyName: 'recordatorio_cita', language: 'es', category: 'UTILITY', approval: 'approved',
-    body: 'Hola {{1}}, le recordamos su examen ocupacional el {{2}} a las {{3}}. Responda SÍ para confirmar.',
-    variables: { 1: 'Ana', 2: '3 de diciembre', 3: '8:00 a. m.' },
-  },
-  {
-    friendlyName: 'resultados_listos', language: 'es', category: 'UTILITY', approval: 'approved',
-    body: 'Hola {{1}}, los resultados de su examen ya están disponibles. Puede recogerlos en la sede {{2}}.',
-    variables: { 1: 'Carlos', 2: 'Chapinero' },
-  },
-  {
-    friendlyName: 'reactivar_conversacion', language: 'es', category: 'UTILITY', approval: 'approved',
-    body: 'Hola {{1}}, tenemos una actualización sobre su trámite. ¿Podemos continuar por este medio?',
-    variables: { 1: 'María' },
-  },
-  {
-    friendlyName: 'promocion_brigada', language: 'es', category: 'MARKETING', approval: 'pending',
-    body: 'Brigada de salud ocupacional para su empresa este {{1}}. ¡Agende ya!',
-    variables: { 1: 'sábado' },
-  },
-];
 
 export class LocalStore {
   readonly messages = new Map<string, LocalMessage>();
-  /** Newest last; listing walks it backwards (Twilio lists newest first). */
+  /** Creation order, oldest first; the list API walks it backwards (Twilio lists newest first). */
   readonly order: LocalMessage[] = [];
   readonly templates = new Map<string, LocalTemplate>();
   readonly services = new Map<string, LocalService>();
   readonly senders = new Map<string, LocalSender>();
-  /** The last time each customer (whatsapp:+57...) wrote to us: WhatsApp's 24-hour window. */
+  /** When each customer (whatsapp:+57...) last wrote to us: WhatsApp's 24-hour window. */
   readonly lastInbound = new Map<string, Date>();
 
   constructor(readonly accountSid: string) {
@@ -87,12 +84,12 @@ export class LocalStore {
   }
 
   addTemplate(t: Omit<LocalTemplate, 'sid'> & { sid?: string }): LocalTemplate {
-    const template = { ...t, sid: t.sid ?? newSid('HX') };
+    const template: LocalTemplate = { ...t, sid: t.sid ?? newSid('HX'), dateCreated: t.dateCreated ?? new Date() };
     this.templates.set(template.sid, template);
     return template;
   }
 
-  add(m: LocalMessage): LocalMessage {
+  addMessage(m: LocalMessage): LocalMessage {
     this.messages.set(m.sid, m);
     this.order.push(m);
     return m;

@@ -1,0 +1,198 @@
+import type { WebhookSender } from './callbacks.ts';
+import { playLifecycle, withLifecycleDefaults, type LifecycleOptions } from './lifecycle.ts';
+import { parseOutboundRequest, renderTemplate } from './outbound-request.ts';
+import { bytesFromUrl, contentTypeOfUrl, sampleBytes } from './sample-media.ts';
+import type { Scheduler } from './scheduler.ts';
+import { newSid, type LocalMessage, type LocalSender, type LocalService, type LocalStore } from './store.ts';
+import { badRequest } from './twilio-errors.ts';
+import { inboundParams, statusCallbackParams, type InboundExtras } from './webhook-payloads.ts';
+
+// The rules of one Twilio account with one WhatsApp sender in one Messaging Service: sending,
+// receiving, WhatsApp's 24-hour window, and where webhooks go. Routes and the control API call
+// this; it changes the store and schedules webhooks.
+
+const WINDOW_MS = 24 * 3600_000;
+const WHATSAPP_ADDRESS = /^whatsapp:\+[1-9]\d{6,14}$/;
+
+export interface InboundInput extends InboundExtras {
+  from: string;
+  body?: string;
+  /** `url` may be a data: URL (its bytes are served); otherwise a small sample file is. */
+  media?: { url?: string; contentType: string }[];
+}
+
+export interface ExternalSendInput {
+  to: string;
+  body?: string;
+  contentSid?: string;
+  contentVariables?: Record<string, string>;
+  viaService?: boolean;
+  statusCallback?: string;
+}
+
+export interface AccountSetup {
+  accountSid: string;
+  serviceSid: string;
+  whatsappFrom: string;
+  statusCallbackUrl: string | null;
+  inboundUrl: string | null;
+  lifecycle: LifecycleOptions | undefined;
+  enforceWindow: boolean;
+}
+
+export class LocalAccount {
+  readonly accountSid: string;
+  readonly service: LocalService;
+  readonly sender: LocalSender;
+  readonly whatsappFrom: string;
+  enforceWindow: boolean;
+  private lifecycle: ReturnType<typeof withLifecycleDefaults>;
+  /** Origin media URLs point at; known once the server listens. */
+  publicUrl = '';
+
+  constructor(private readonly store: LocalStore, private readonly scheduler: Scheduler, private readonly webhooks: WebhookSender, setup: AccountSetup) {
+    this.accountSid = setup.accountSid;
+    this.whatsappFrom = setup.whatsappFrom;
+    this.enforceWindow = setup.enforceWindow;
+    this.lifecycle = withLifecycleDefaults(setup.lifecycle);
+    const now = new Date();
+    this.service = { sid: setup.serviceSid, friendlyName: 'Clínica de Salud Ocupacional', statusCallback: null, inboundRequestUrl: null, dateCreated: now, dateUpdated: now };
+    this.sender = { sid: newSid('XE'), senderId: setup.whatsappFrom, callbackUrl: null, callbackMethod: 'POST', fallbackUrl: null, statusCallbackUrl: null, statusCallbackMethod: 'POST' };
+    store.services.set(this.service.sid, this.service);
+    store.senders.set(this.sender.sid, this.sender);
+    this.setWebhooks({ statusCallbackUrl: setup.statusCallbackUrl ?? undefined, inboundUrl: setup.inboundUrl ?? undefined });
+  }
+
+  /** What someone would set in the console: the service's and the sender's configured URLs ('' clears). */
+  setWebhooks(w: { statusCallbackUrl?: string | null; inboundUrl?: string | null }): void {
+    if (w.statusCallbackUrl !== undefined) {
+      this.service.statusCallback = w.statusCallbackUrl || null;
+      this.sender.statusCallbackUrl = w.statusCallbackUrl || null;
+    }
+    if (w.inboundUrl !== undefined) {
+      this.service.inboundRequestUrl = w.inboundUrl || null;
+      this.sender.callbackUrl = w.inboundUrl || null;
+    }
+  }
+
+  /** Applies to messages created from now on. */
+  setLifecycle(l: LifecycleOptions): void {
+    this.lifecycle = withLifecycleDefaults(l);
+  }
+
+  /**
+   * Where a message's status callbacks go: its own StatusCallback, else (sent through the
+   * service) the service's, else the sender's; our sender is in the service's pool, so the
+   * service's URL is also the fallback for a sender without one.
+   */
+  statusCallbackUrl(m: LocalMessage): string | null {
+    if (m.statusCallback) return m.statusCallback;
+    const service = m.messagingServiceSid ? this.store.services.get(m.messagingServiceSid) : undefined;
+    return service?.statusCallback ?? this.sender.statusCallbackUrl ?? this.service.statusCallback;
+  }
+
+  /** A number in a Messaging Service hands inbound messages to the service's URL first. */
+  inboundUrl(): string | null {
+    return this.service.inboundRequestUrl ?? this.sender.callbackUrl;
+  }
+
+  /** POST .../Messages.json: validated, stored, and its lifecycle scheduled. */
+  send(form: URLSearchParams): LocalMessage {
+    const r = parseOutboundRequest(form, this.store, this.whatsappFrom);
+    const now = new Date();
+    const viaService = r.messagingServiceSid !== null;
+    const media = r.mediaUrls.map((url) => {
+      const contentType = contentTypeOfUrl(url);
+      return { sid: newSid('ME'), contentType, bytes: sampleBytes(contentType) };
+    });
+    const m = this.store.addMessage({
+      sid: newSid(media.length ? 'MM' : 'SM'),
+      accountSid: this.accountSid,
+      direction: 'outbound-api',
+      // Through a service the sender is chosen later: `from` is null while `accepted`.
+      from: viaService ? null : r.from,
+      to: r.to,
+      // twilio-node issue #1081: a Content API template sent with MessagingServiceSid comes back
+      // (and stays) with body "".
+      body: r.template ? (viaService ? '' : renderTemplate(r.template, r.contentVariables)) : (r.body ?? ''),
+      status: viaService ? 'accepted' : 'queued',
+      numMedia: media.length,
+      media,
+      errorCode: null,
+      errorMessage: null,
+      messagingServiceSid: r.messagingServiceSid,
+      contentSid: r.template?.sid ?? null,
+      statusCallback: r.statusCallback,
+      dateCreated: now,
+      dateSent: null,
+      dateUpdated: now,
+    });
+    // WhatsApp refuses free text to someone who has not written in 24 h, but Twilio only finds out
+    // after accepting the message: 201 now, `failed` 63016 later. An unapproved template is no
+    // template to WhatsApp, so it counts as free text.
+    const isTemplate = r.template?.approval === 'approved';
+    const lastWrote = this.store.lastInbound.get(r.to)?.getTime() ?? 0;
+    const outsideWindow = this.enforceWindow && !isTemplate && lastWrote < now.getTime() - WINDOW_MS;
+    playLifecycle(m, this.lifecycle, outsideWindow ? 63016 : this.lifecycle.failWith, {
+      scheduler: this.scheduler,
+      whatsappFrom: this.whatsappFrom,
+      statusCallbackUrl: (x) => this.statusCallbackUrl(x),
+      callbackParams: (x, status) => statusCallbackParams(x, status, { accountSid: this.accountSid, senderSid: this.sender.sid, whatsappFrom: this.whatsappFrom }),
+      post: (url, params, token) => this.webhooks.post(url, params, token),
+    });
+    return m;
+  }
+
+  /** An outside system (the Wix site, a script) sending through the API with the same credentials. */
+  externalSend(x: ExternalSendInput): LocalMessage {
+    const form = new URLSearchParams({ To: x.to });
+    if (x.viaService) form.set('MessagingServiceSid', this.service.sid);
+    else form.set('From', this.whatsappFrom);
+    if (x.body) form.set('Body', x.body);
+    if (x.contentSid) form.set('ContentSid', x.contentSid);
+    if (x.contentVariables) form.set('ContentVariables', JSON.stringify(x.contentVariables));
+    if (x.statusCallback) form.set('StatusCallback', x.statusCallback);
+    return this.send(form);
+  }
+
+  /**
+   * A customer writes: the message is stored, opens the 24-hour window, and the signed inbound
+   * webhook is posted. Resolves with the HTTP status our server answered (0: none, or no URL).
+   */
+  async receive(x: InboundInput): Promise<{ sid: string; status: number }> {
+    if (!WHATSAPP_ADDRESS.test(x.from ?? '')) throw badRequest(21211, `Invalid 'From' Phone Number: ${x.from}`);
+    const now = new Date();
+    const media = (x.media ?? []).map((item) => ({ sid: newSid('ME'), contentType: item.contentType, bytes: bytesFromUrl(item.url, item.contentType) }));
+    const m = this.store.addMessage({
+      sid: newSid(media.length ? 'MM' : 'SM'),
+      accountSid: this.accountSid,
+      direction: 'inbound',
+      from: x.from,
+      to: this.whatsappFrom,
+      body: x.body ?? '',
+      status: 'received',
+      numMedia: media.length,
+      media,
+      errorCode: null,
+      errorMessage: null,
+      messagingServiceSid: this.service.sid,
+      contentSid: null,
+      statusCallback: null,
+      dateCreated: now,
+      dateSent: now,
+      dateUpdated: now,
+    });
+    this.store.lastInbound.set(x.from, now);
+    const url = this.inboundUrl();
+    if (!url) return { sid: m.sid, status: 0 };
+    const repliedTo = x.repliedToSid ? this.store.messages.get(x.repliedToSid) : undefined;
+    const params = inboundParams(m, { ...x, repliedToSender: x.repliedToSender ?? repliedTo?.from ?? undefined }, (i) => this.mediaUrl(m, i));
+    const status = await this.scheduler.track(this.webhooks.post(url, params));
+    return { sid: m.sid, status: status ?? 0 };
+  }
+
+  /** Where media `index` of `m` is served; like Twilio's, it needs the account's credentials. */
+  mediaUrl(m: LocalMessage, index: number): string {
+    return `${this.publicUrl}/2010-04-01/Accounts/${this.accountSid}/Messages/${m.sid}/Media/${m.media[index]!.sid}`;
+  }
+}
