@@ -8,6 +8,7 @@ import type { TemplateCatalog } from './template-catalog.ts';
 
 const MAX_ATTEMPTS = 12;
 const LEASE_SECONDS = 60;
+const STOP_WAIT_MS = 5_000;
 const BATCH = 32;
 // Requests to Twilio in flight at once: its API limits concurrency per account.
 const TWILIO_PARALLEL = 8;
@@ -112,7 +113,9 @@ export function startMessageFetcher(ctx: InboxContext & { templates: TemplateCat
     async stop() {
       stopped = true;
       clearInterval(timer);
-      await running;
+      // A pass ends after its current batch; a shutdown waits for it, but not forever (its jobs'
+      // leases expire and another pass or instance takes them).
+      await Promise.race([running, new Promise((resolve) => setTimeout(resolve, STOP_WAIT_MS).unref())]);
     },
   };
 }

@@ -102,10 +102,14 @@ export function renderTemplate(body: string, variables: Record<string, string> |
   return body.replace(/\{\{\s*(\w+)\s*\}\}/g, (whole, key: string) => variables?.[key] ?? whole);
 }
 
+// No request to Twilio may hang a send, a fetch or a shutdown.
+const REQUEST_TIMEOUT_MS = 10_000;
+
 export function createTwilioGateway(cfg: TwilioConfig): TwilioGateway {
+  // With an httpClient of our own, twilio ignores its `timeout` option: the client carries it.
   const client = twilio(cfg.accountSid, cfg.authToken, {
-    httpClient: cfg.apiUrl ? createLocalRedirectingHttpClient(cfg.apiUrl) : undefined,
-    timeout: 10_000,
+    httpClient: cfg.apiUrl ? createLocalRedirectingHttpClient(cfg.apiUrl, { timeout: REQUEST_TIMEOUT_MS }) : undefined,
+    timeout: REQUEST_TIMEOUT_MS,
   } as never);
   const twilioOrigins = cfg.apiUrl ? [new URL(cfg.apiUrl).origin] : [];
 
