@@ -42,7 +42,7 @@ for (const kind of databaseKinds()) {
 
     test('the stored password is an argon2id hash', async () => {
       const { rows } = await inbox.db.query<{ password_hash: string }>('SELECT password_hash FROM users');
-      assert.ok(rows.every((r) => r.password_hash.startsWith('$argon2id$')));
+      assert.ok(rows.every((r) => r.password_hash.startsWith('$argon2id$')), 'argon2id hashes');
     });
 
     test('admins manage agents; agents cannot; a disabled agent loses its session', async () => {

@@ -14,7 +14,7 @@ test('every bad variable is reported at once, by name', () => {
   assert.throws(
     () => loadConfig({ PORT: 'abc', BASE_URL: 'not a url', TWILIO_ACCOUNT_SID: 'XY123', DATABASE_URL: 'mysql://x', TWILIO_WHATSAPP_FROM: '+57300' }),
     (err: unknown) => {
-      assert.ok(err instanceof ConfigError);
+      assert.ok(err instanceof ConfigError, 'a ConfigError');
       for (const name of ['PORT', 'BASE_URL', 'TWILIO_ACCOUNT_SID', 'DATABASE_URL', 'TWILIO_WHATSAPP_FROM']) assert.match(err.message, new RegExp(name));
       return true;
     },

@@ -42,7 +42,7 @@ for (const kind of databaseKinds()) {
       const c = list.items.find((i) => i.contact.phone === '+573153369631')!;
       assert.equal(c.contact.name, 'Ana María');
       assert.equal(c.unreadCount, 1);
-      assert.ok(c.windowExpiresAt && Date.parse(c.windowExpiresAt) > Date.now() + 23 * 3600_000);
+      assert.ok(c.windowExpiresAt && Date.parse(c.windowExpiresAt) > Date.now() + 23 * 3600_000, 'the 24-hour window is open');
       const page = await api<{ items: MessageDto[] }>(`/api/conversations/${c.id}/messages`);
       assert.equal(page.items.length, 1);
       assert.equal(page.items[0]!.body, '¿Qué es? ✅ 🇨🇴', 'UTF-8 survives the round trip');
@@ -116,7 +116,7 @@ for (const kind of databaseKinds()) {
       const proxied = await fetch(`${inbox.baseUrl}/api/media/${m.id}/0`, { headers: { cookie } });
       assert.equal(proxied.status, 200);
       assert.equal(proxied.headers.get('content-type'), 'image/png');
-      assert.ok((await proxied.arrayBuffer()).byteLength > 0);
+      assert.ok((await proxied.arrayBuffer()).byteLength > 0, 'the proxy returned the file');
       assert.equal((await fetch(`${inbox.baseUrl}/api/media/${m.id}/0`)).status, 401, 'the proxy needs a session');
 
       const params = inboundParams({ from: 'whatsapp:+573150000007', extra: { NumMedia: '1', MediaUrl0: 'https://evil.example.com/steal', MediaContentType0: 'image/png' } });

@@ -75,7 +75,7 @@ for (const kind of databaseKinds()) {
       const changes = await get<{ messages: MessageDto[]; conversations: ConversationDto[]; seq: number }>(`/api/changes?after=${start.seq}`);
       assert.deepEqual(changes.messages.map((m) => [m.sid, m.status]), [[sid, 'read']]);
       assert.deepEqual(changes.conversations.map((c) => c.contact.phone), ['+573172222222']);
-      assert.ok(changes.seq > start.seq);
+      assert.ok(changes.seq > start.seq, 'the seq moved forward');
       assert.deepEqual((await get<{ messages: MessageDto[] }>(`/api/changes?after=${changes.seq}`)).messages, []);
     });
 

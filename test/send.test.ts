@@ -43,7 +43,7 @@ for (const kind of databaseKinds()) {
       const m = json as MessageDto;
       assert.equal(m.source, 'panel');
       assert.equal(m.sentBy?.name, 'Admin');
-      assert.ok(m.sid?.startsWith('SM'));
+      assert.ok(m.sid?.startsWith('SM'), 'the answer carries Twilio\'s SID');
       const atTwilio = inbox.local.messages().find((x) => x.sid === m.sid)!;
       assert.ok(atTwilio, 'Twilio got the send');
       assert.equal((atTwilio as unknown as { statusCallback: string }).statusCallback, `${inbox.baseUrl}/api/whatsapp/status?mid=${m.id}`);

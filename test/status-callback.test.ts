@@ -33,7 +33,7 @@ for (const kind of databaseKinds()) {
       assert.equal(rows[0]!.source, 'external');
       assert.equal(rows[0]!.status, 'sent');
       assert.equal(rows[0]!.body_pending, true);
-      assert.ok(rows[0]!.sent_at);
+      assert.ok(rows[0]!.sent_at, 'sent_at is set');
       const conversation = await conversationRepository.findDto(inbox.db, rows[0]!.conversation_id);
       assert.equal(conversation?.contact.phone, '+573001112233');
       assert.equal(conversation?.lastMessage?.sid, sid);
@@ -59,7 +59,7 @@ for (const kind of databaseKinds()) {
       const rows = await rowsFor(inbox, sid);
       assert.equal(rows.length, 1);
       assert.equal(rows[0]!.status, 'read');
-      assert.ok(rows[0]!.sent_at && rows[0]!.delivered_at && rows[0]!.read_at);
+      assert.ok(rows[0]!.sent_at && rows[0]!.delivered_at && rows[0]!.read_at, 'every status time is kept');
       const contacts = await inbox.db.query("SELECT * FROM contacts WHERE phone = '+573009990000'");
       assert.equal(contacts.rows.length, 1);
     });
@@ -93,7 +93,7 @@ for (const kind of databaseKinds()) {
       const [row] = await rowsFor(inbox, sid);
       assert.equal(row!.status, 'failed');
       assert.equal(row!.error_code, 63016);
-      assert.ok(row!.failed_at);
+      assert.ok(row!.failed_at, 'failed_at is set');
     });
 
     test('a callback with ?mid= that beats the send\'s answer lands on the panel\'s own row', async () => {
@@ -200,7 +200,7 @@ for (const kind of databaseKinds()) {
       assert.equal(got[0]!.m.source, 'external');
       assert.equal(got[1]!.event, 'updated');
       assert.equal(got[1]!.m.status, 'delivered');
-      assert.ok(got[1]!.m.seq > got[0]!.m.seq);
+      assert.ok(got[1]!.m.seq > got[0]!.m.seq, 'the later event has the higher seq');
       await assert.rejects(inbox.connectSocket(), /unauthenticated/);
       await assert.rejects(inbox.connectSocket('wa_session=forged.value'), /unauthenticated/);
     });

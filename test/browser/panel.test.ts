@@ -146,7 +146,7 @@ describe('the panel in Chromium', { skip, timeout: 180_000 }, () => {
       bodyPending: false, media: [], businessAddress: null, messagingServiceSid: null, createdAt: new Date(),
       u: { status: 'received', errorCode: null, errorMessage: null, at: new Date() }, activity: { unread: true, inbound: true, raise: true, fetchJob: null },
     }]);
-    assert.ok(saved?.inserted);
+    assert.ok(saved?.inserted, 'the message was recorded while the server was down');
     await inbox.restartServer();
     await page.getByTestId('message-bubble').filter({ hasText: 'Escribí mientras el servidor estaba caído' }).waitFor({ timeout: 20_000 });
     await page.getByTestId('connection-banner').waitFor({ state: 'detached', timeout: 10_000 });
