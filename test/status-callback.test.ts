@@ -41,6 +41,26 @@ for (const kind of databaseKinds()) {
       assert.equal(jobs.rows.length, 1, 'the fetch of its text is queued in the database');
     });
 
+    test('the admin setting decides whether an outside send raises its conversation and counts as unread', async () => {
+      const cookie = await inbox.loginCookie();
+      const put = (value: boolean) => fetch(`${inbox.baseUrl}/api/settings`, {
+        method: 'PUT', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ externalRaisesConversation: value }),
+      });
+      const conversationOf = async (phone: string) =>
+        (await inbox.db.query<{ unread_count: number; last_message_at: Date | null }>(
+          'SELECT c.unread_count, c.last_message_at FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE k.phone = $1', [phone])).rows[0]!;
+      assert.equal((await put(false)).status, 200);
+      await inbox.postSigned(STATUS, statusParams(newSid(), 'sent', { to: 'whatsapp:+573007770001' }));
+      const quiet = await conversationOf('+573007770001');
+      assert.equal(quiet.unread_count, 0);
+      assert.equal(quiet.last_message_at, null, 'a campaign does not raise the conversation');
+      assert.equal((await put(true)).status, 200);
+      await inbox.postSigned(STATUS, statusParams(newSid(), 'sent', { to: 'whatsapp:+573007770001' }));
+      const raised = await conversationOf('+573007770001');
+      assert.equal(raised.unread_count, 1);
+      assert.notEqual(raised.last_message_at, null);
+    });
+
     test('replayed callbacks leave one row and change nothing', async () => {
       const sid = newSid();
       for (let i = 0; i < 5; i++) assert.equal((await inbox.postSigned(STATUS, statusParams(sid, 'delivered'))).status, 204);
