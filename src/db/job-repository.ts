@@ -44,8 +44,4 @@ export const jobRepository = {
     );
   },
 
-  async countPending(q: Queryable): Promise<number> {
-    const { rows } = await q.query<{ n: string }>('SELECT count(*) AS n FROM jobs');
-    return Number(rows[0]!.n);
-  },
 };
