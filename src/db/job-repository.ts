@@ -43,5 +43,4 @@ export const jobRepository = {
       [id, delaySeconds, error.slice(0, 1000)],
     );
   },
-
 };
