@@ -57,8 +57,9 @@ export interface App {
 export async function buildApp(c: AppComponents): Promise<App> {
   const app = Fastify({
     logger: c.logger ?? { level: c.config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-twilio-signature"]'] },
-    // Behind a proxy the client IP (rate limits) comes from X-Forwarded-For.
-    trustProxy: true,
+    // Behind a proxy on the same host or private network the client IP (for the login rate limit)
+    // comes from X-Forwarded-For; from anywhere else that header could be forged, so it is ignored.
+    trustProxy: 'loopback, linklocal, uniquelocal',
     bodyLimit: 256 * 1024,
   });
   const demoMode = Boolean(c.demo);
