@@ -5,7 +5,7 @@ import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config, TwilioConfig } from './config/env.ts';
 import type { Database } from './db/database.ts';
 import { checkpointRepository } from './db/settings-repository.ts';
@@ -43,7 +43,9 @@ export interface AppComponents {
   realtimeAdapter?: Parameters<InboxSocketServer['adapter']>[0];
   /** Background workers (the message fetcher); tests may switch them off to drive them by hand. */
   startWorkers?: boolean;
-  logger?: FastifyServerOptions['logger'];
+  /** Where log lines go instead of stdout, at `logLevel` (tests read them). */
+  logStream?: NodeJS.WritableStream;
+  logLevel?: string;
 }
 
 export interface App {
@@ -56,7 +58,12 @@ export interface App {
 
 export async function buildApp(c: AppComponents): Promise<App> {
   const app = Fastify({
-    logger: c.logger ?? { level: c.config.logLevel, redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-twilio-signature"]'] },
+    logger: {
+      level: c.logLevel ?? c.config.logLevel,
+      // Secrets never reach the log: session cookies, credentials, signatures.
+      redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-twilio-signature"]', 'res.headers["set-cookie"]'],
+      ...(c.logStream ? { stream: c.logStream } : {}),
+    },
     // Behind a proxy on the same host or private network the client IP (for the login rate limit)
     // comes from X-Forwarded-For; from anywhere else that header could be forged, so it is ignored.
     trustProxy: 'loopback, linklocal, uniquelocal',
@@ -97,6 +104,17 @@ export async function buildApp(c: AppComponents): Promise<App> {
       done(null, parseForm(body as Buffer));
     } catch (err) {
       done(err instanceof MalformedFormError ? err : new MalformedFormError(String(err)), undefined);
+    }
+  });
+  // JSON bodies: a NUL character (which PostgreSQL cannot store in text) is refused up front.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+    const text = body as string;
+    if (text.includes('\u0000') || /\\u0000/i.test(text)) return done(new MalformedFormError('a value contains a NUL character'), undefined);
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(Object.assign(new Error('Malformed JSON body'), { statusCode: 400 }), undefined);
     }
   });
   await app.register(rateLimit, { global: false });

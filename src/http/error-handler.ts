@@ -35,6 +35,10 @@ export function registerErrorHandler(app: FastifyInstance): void {
       reply.header('retry-after', '5');
       return sendError(reply, 503, 'unavailable', 'The database is unavailable; try again shortly', 'La base de datos no está disponible; intente de nuevo en un momento');
     }
+    // Text PostgreSQL cannot store (a safety net; the body parsers refuse it first).
+    if (err.code === '22021' || err.code === '22P05') {
+      return sendError(reply, 400, 'bad_request', 'The request contains characters that cannot be stored', 'La solicitud contiene caracteres que no se pueden guardar');
+    }
     const status = err.statusCode ?? 500;
     if (status >= 500) {
       request.log.error({ err }, 'request failed');

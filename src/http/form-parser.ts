@@ -32,11 +32,15 @@ function decodeComponent(raw: Buffer): string {
       i += 2;
     } else out[n++] = b;
   }
+  let text: string;
   try {
-    return decoder.decode(out.subarray(0, n));
+    text = decoder.decode(out.subarray(0, n));
   } catch {
     throw new MalformedFormError('not valid UTF-8');
   }
+  // PostgreSQL cannot store a NUL character in text, and no real message has one.
+  if (text.includes('\u0000')) throw new MalformedFormError('a value contains a NUL character');
+  return text;
 }
 
 /** Parses a form body; repeated keys keep their last value (Twilio sends each key once). */

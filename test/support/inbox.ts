@@ -56,6 +56,8 @@ export async function startTestInbox(o: {
   reconcileIntervalSeconds?: number;
   /** Share Socket.IO events through this Redis (several instances). */
   redisUrl?: string;
+  /** Every log line of the server, at trace level, goes here. */
+  logStream?: NodeJS.WritableStream;
 }): Promise<TestInbox> {
   const database = await openTestDatabase(o.kind);
   const port = await freePort();
@@ -83,6 +85,7 @@ export async function startTestInbox(o: {
   const start = async (startWorkers = o.startWorkers) => {
     built = await buildApp({
       config, twilioConfig: config.twilio!, db: database.db, twilio: createTwilioGateway(config.twilio!), startWorkers, realtimeAdapter: redis?.adapter,
+      ...(o.logStream ? { logStream: o.logStream, logLevel: 'trace' } : {}),
     });
     await built.app.listen({ port, host: '127.0.0.1' });
   };
