@@ -28,7 +28,9 @@ function Body({ message }: { message: ChatMessage }) {
   }
   if (message.body) return <p className="body" data-testid="message-body">{message.body}</p>;
   if (message.media.length > 0 || message.location) return null;
-  return <p className="body body-empty" data-testid="message-body">{t('msg.noText')}</p>;
+  // An outside template sent through a Messaging Service: Twilio returns no text for it.
+  const key = message.direction === 'outbound' && message.source === 'external' ? 'msg.templateNoText' : 'msg.noText';
+  return <p className="body body-empty" data-testid="message-body">{t(key)}</p>;
 }
 
 function ErrorLine({ message }: { message: ChatMessage }) {

@@ -51,6 +51,7 @@ const es = {
 
   'msg.bodyPending': 'Obteniendo texto…',
   'msg.noText': '(mensaje sin texto)',
+  'msg.templateNoText': 'Plantilla de WhatsApp enviada desde fuera (Twilio no devuelve su texto)',
   'msg.external': 'Externo (API/Wix)',
   'msg.externalHint': 'Enviado fuera del panel. Responder desde el panel mantiene todo el historial en un solo lugar.',
   'msg.agent': 'Agente',
@@ -206,6 +207,7 @@ const en: Record<MessageKey, string> = {
 
   'msg.bodyPending': 'Fetching text…',
   'msg.noText': '(message without text)',
+  'msg.templateNoText': 'WhatsApp template sent from outside (Twilio does not return its text)',
   'msg.external': 'External (API/Wix)',
   'msg.externalHint': 'Sent outside the panel. Replying from the panel keeps the whole history in one place.',
   'msg.agent': 'Agent',
