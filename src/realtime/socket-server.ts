@@ -16,7 +16,13 @@ export type InboxSocketServer = Server<ClientToServerEvents, ServerToClientEvent
  * room spans every instance behind the load balancer.
  */
 export function attachRealtime(app: FastifyInstance, deps: { db: Database; events: InboxEvents; adapter?: Parameters<InboxSocketServer['adapter']>[0] }): InboxSocketServer {
-  const io: InboxSocketServer = new Server(app.server, { serveClient: false, ...(deps.adapter ? { adapter: deps.adapter } : {}) });
+  let closing = false;
+  const io: InboxSocketServer = new Server(app.server, {
+    serveClient: false,
+    ...(deps.adapter ? { adapter: deps.adapter } : {}),
+    // During shutdown a browser's reconnect attempt is refused at once instead of left hanging.
+    allowRequest: (_req, callback) => callback(closing ? 'shutting down' : null, !closing),
+  });
 
   io.use((socket, next) => {
     const token = sessionToken(app, socket.handshake.headers.cookie);
@@ -38,11 +44,17 @@ export function attachRealtime(app: FastifyInstance, deps: { db: Database; event
     deps.events.on('message:updated', (m) => io.to(INBOX_ROOM).emit('message:updated', m)),
     deps.events.on('conversation:updated', (c) => io.to(INBOX_ROOM).emit('conversation:updated', c)),
   ];
-  // Before Fastify closes the HTTP server: open WebSockets would otherwise hold it open.
+  // Before Fastify closes the HTTP server: open WebSockets would otherwise hold it open, and the
+  // browsers' immediate reconnect attempts leave keep-alive connections that go idle only after
+  // Fastify's one sweep of idle connections; sweep until the server has closed.
   app.addHook('preClose', async () => {
+    closing = true;
     unsubscribe.forEach((off) => off());
     io.disconnectSockets(true);
     io.engine.close();
+    const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+    sweep.unref();
+    app.server.once('close', () => clearInterval(sweep));
   });
   return io;
 }

@@ -69,6 +69,13 @@ describe('the panel in Chromium', { skip, timeout: 180_000 }, () => {
     await second.close();
   });
 
+  test('an outside template whose text Twilio does not return shows a clear placeholder, never a blank bubble', async () => {
+    await conversationItem(page, 'Ana María').click();
+    const template = inbox.local.addTemplate({ friendlyName: 'campana_web', language: 'es', category: 'MARKETING', approval: 'approved', body: 'Promoción {{1}}', variables: { 1: 'x' } } as never);
+    const { sid } = await inbox.local.simulateExternalSend({ to: 'whatsapp:+573153369631', contentSid: template.sid, contentVariables: { 1: 'junio' }, viaService: true });
+    await page.waitForFunction((s) => [...document.querySelectorAll('[data-testid="message-bubble"]')].some((e) => e.textContent?.includes('Plantilla de WhatsApp enviada desde fuera')), sid, { timeout: 10_000 });
+  });
+
   test('a customer writing to another conversation raises it with an unread badge and the tab title counts it', async () => {
     await conversationItem(page, 'Ana María').click();
     await customerWrites('+573185550001', 'Hola, ¿me ayudan con una orden médica?', 'Jorge Ruiz');
