@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import { buildApp, type App } from '../src/app.ts';
+import { loadConfig } from '../src/config/env.ts';
+import { connectPostgres, type Database } from '../src/db/database.ts';
+import type { MessageDto } from '../src/realtime/events.ts';
+import { connectRedisAdapter } from '../src/realtime/redis-adapter.ts';
+import { createTwilioGateway } from '../src/twilio/gateway.ts';
+import { databaseKinds } from './support/databases.ts';
+import { freePort, newSid, OUR_NUMBER, startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';
+import { startTcpProxy } from './support/tcp-proxy.ts';
+
+const REDIS = new URL(process.env.WA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+const skip = process.env.WA_SKIP_REDIS ? 'Redis not available' : !databaseKinds().includes('postgres') ? 'PostgreSQL not in this run' : false;
+
+// Redis reached through a relay the test can cut, so the shared Redis itself keeps running.
+describe('Redis going away and coming back', { skip }, () => {
+  let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
+  let a: TestInbox;
+  let b: App & { db: Database; close(): Promise<void> };
+  let bUrl: string;
+  const sockets: Socket[] = [];
+
+  before(async () => {
+    proxy = await startTcpProxy({ host: REDIS.hostname, port: Number(REDIS.port || 6379) });
+    const redisUrl = `redis://127.0.0.1:${proxy.port}`;
+    a = await startTestInbox({ kind: 'postgres', startWorkers: false, redisUrl });
+    const port = await freePort();
+    bUrl = `http://127.0.0.1:${port}`;
+    const config = loadConfig({
+      BASE_URL: a.baseUrl, TWILIO_ACCOUNT_SID: a.accountSid, TWILIO_AUTH_TOKEN: a.authToken, TWILIO_WHATSAPP_FROM: OUR_NUMBER,
+      TWILIO_API_URL: a.local.url, LOG_LEVEL: 'silent', SESSION_SECRET: 'a-test-secret-of-enough-length', RECONCILE_INTERVAL: '0',
+    });
+    const db = connectPostgres(a.databaseUrl!, { max: 4 });
+    const redis = await connectRedisAdapter(redisUrl);
+    const built = await buildApp({ config, twilioConfig: config.twilio!, db, twilio: createTwilioGateway(config.twilio!), startWorkers: false, realtimeAdapter: redis.adapter });
+    await built.app.listen({ port, host: '127.0.0.1' });
+    b = { ...built, db, async close() { await built.app.close(); await redis.close(); await db.close(); } };
+  });
+  after(async () => {
+    sockets.forEach((s) => s.close());
+    await b.close();
+    await a.close();
+    await proxy.close();
+  });
+
+  async function listen(url: string, cookie: string) {
+    const socket = connectClient(url, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });
+    sockets.push(socket);
+    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+    const seen: MessageDto[] = [];
+    socket.on('message:new', (m) => seen.push(m));
+    return seen;
+  }
+
+  test('each instance keeps serving its own browsers while Redis is down; events cross again when it is back, with no restart', async () => {
+    const cookie = await a.loginCookie();
+    const onA = await listen(a.baseUrl, cookie);
+    const onB = await listen(bUrl, cookie);
+
+    proxy.cut();
+    const during = newSid();
+    assert.equal((await a.postSigned('/api/whatsapp/status', statusParams(during, 'sent'))).status, 204, 'callbacks are still recorded');
+    await waitFor(() => onA.some((m) => m.sid === during), 'the event on A, from A');
+
+    proxy.restore();
+    // The Redis clients reconnect by themselves (backoff up to 5 s); then events cross again.
+    await waitFor(async () => {
+      const probe = newSid();
+      await a.postSigned('/api/whatsapp/status', statusParams(probe, 'sent'));
+      await new Promise((r) => setTimeout(r, 200));
+      return onB.some((m) => m.sid === probe);
+    }, 'events from A reaching B again', 20_000);
+  });
+});
