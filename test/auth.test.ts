@@ -67,6 +67,17 @@ for (const kind of databaseKinds()) {
       assert.equal(disabled.status, 200);
       assert.equal((await fetch(inbox.baseUrl + '/api/conversations', { headers: { cookie: agentCookie } })).status, 401);
       assert.equal((await login('recepcion@clinica.test', 'agente-12345')).status, 401);
+
+      // The audit trail says who changed which user, and never holds a password.
+      const audit = await fetch(inbox.baseUrl + '/api/audit', { headers: { cookie: adminCookie } });
+      assert.equal(audit.status, 200);
+      const entries = ((await audit.json()) as { items: { action: string; target: string; actor: { email: string }; details: Record<string, unknown> }[] }).items;
+      const forAgent = entries.filter((e) => e.target === agent.id).map((e) => [e.action, e.actor.email, e.details]);
+      assert.deepEqual(forAgent, [
+        ['user.update', ADMIN.email, { disabled: true }],
+        ['user.create', ADMIN.email, { email: 'recepcion@clinica.test', role: 'agent' }],
+      ]);
+      assert.doesNotMatch(JSON.stringify(entries), /agente-12345/);
     });
   });
 }

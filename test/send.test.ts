@@ -52,6 +52,8 @@ for (const kind of databaseKinds()) {
         return rows.length === 1 && rows[0]!.status === 'read' ? rows : undefined;
       }, 'status read');
       assert.equal(final.length, 1);
+      const audit = await inbox.db.query<{ actor_id: string; action: string }>('SELECT actor_id, action FROM audit_log WHERE target = $1', [m.id]);
+      assert.deepEqual(audit.rows.map((r) => [r.action, r.actor_id]), [['message.send', m.sentBy!.id]], 'the audit trail says who sent it');
     });
 
     test('free text outside the window is refused with 409 before calling Twilio', async () => {

@@ -1,4 +1,5 @@
 import { conversationRepository } from '../db/conversation-repository.ts';
+import { auditRepository } from '../db/audit-repository.ts';
 import { messageRepository } from '../db/message-repository.ts';
 import type { MessageDto, OutgoingDto } from '../realtime/events.ts';
 import { renderTemplate, TwilioRequestError } from '../twilio/gateway.ts';
@@ -49,6 +50,7 @@ export async function sendFromPanel(
     businessAddress: ctx.sender.whatsappFrom, messagingServiceSid: ctx.sender.messagingServiceSid,
   });
   publishMessage(ctx, queued, 'new');
+  await auditRepository.record(ctx.db, { actorId: userId, action: 'message.send', target: queued.id, details: { conversationId, contentSid } });
 
   let sent: MessageDto | null;
   try {

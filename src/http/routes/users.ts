@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { createUser, updateUser } from '../../auth/users.ts';
 import type { Database } from '../../db/database.ts';
+import { auditRepository } from '../../db/audit-repository.ts';
 import { userRepository } from '../../db/user-repository.ts';
 import { isUuid } from '../../messages/inbox-queries.ts';
 import { NotFoundError } from '../../messages/errors.ts';
@@ -25,11 +26,27 @@ const settingsPatch = z.strictObject({ externalRaisesConversation: z.boolean().o
 export async function adminRoutes(app: FastifyInstance, opts: { db: Database; settings: SettingsStore }) {
   const admin = { config: { adminOnly: true } };
   app.get('/api/users', admin, async () => ({ items: await userRepository.list(opts.db) }));
-  app.post('/api/users', admin, async (request, reply) => reply.code(201).send(await createUser(opts.db, newUser.parse(request.body))));
+  app.post('/api/users', admin, async (request, reply) => {
+    const body = newUser.parse(request.body);
+    const user = await createUser(opts.db, body);
+    await auditRepository.record(opts.db, { actorId: request.user!.id, action: 'user.create', target: user.id, details: { email: user.email, role: user.role } });
+    return reply.code(201).send(user);
+  });
   app.patch('/api/users/:id', admin, async (request) => {
     const { id } = request.params as { id: string };
     if (!isUuid(id)) throw new NotFoundError('User', 'Usuario');
-    return updateUser(opts.db, id, userPatch.parse(request.body));
+    const patch = userPatch.parse(request.body);
+    const user = await updateUser(opts.db, id, patch);
+    // What changed, never the password itself.
+    const { password, ...changes } = patch;
+    await auditRepository.record(opts.db, { actorId: request.user!.id, action: 'user.update', target: id, details: { ...changes, ...(password ? { passwordReset: true } : {}) } });
+    return user;
   });
-  app.put('/api/settings', admin, async (request) => opts.settings.save(settingsPatch.parse(request.body)));
+  app.put('/api/settings', admin, async (request) => {
+    const patch = settingsPatch.parse(request.body);
+    const saved = await opts.settings.save(patch);
+    await auditRepository.record(opts.db, { actorId: request.user!.id, action: 'settings.update', target: null, details: patch });
+    return saved;
+  });
+  app.get('/api/audit', admin, async () => ({ items: await auditRepository.latest(opts.db, 200) }));
 }
