@@ -1,14 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { io as connectClient, type Socket } from 'socket.io-client';
-import { buildApp, type App } from '../src/app.ts';
-import { loadConfig } from '../src/config/env.ts';
-import { connectPostgres, type Database } from '../src/db/database.ts';
 import type { MessageDto } from '../src/realtime/events.ts';
-import { connectRedisAdapter } from '../src/realtime/redis-adapter.ts';
-import { createTwilioGateway } from '../src/twilio/gateway.ts';
 import { databaseKinds } from './support/databases.ts';
-import { freePort, newSid, OUR_NUMBER, startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';
+import { newSid, startSecondInstance, startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';
 import { startTcpProxy } from './support/tcp-proxy.ts';
 
 const REDIS = new URL(process.env.WA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -18,7 +13,7 @@ const skip = process.env.WA_SKIP_REDIS ? 'Redis not available' : !databaseKinds(
 describe('Redis going away and coming back', { skip }, () => {
   let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
   let a: TestInbox;
-  let b: App & { db: Database; close(): Promise<void> };
+  let b: Awaited<ReturnType<typeof startSecondInstance>>;
   let bUrl: string;
   const sockets: Socket[] = [];
 
@@ -26,17 +21,8 @@ describe('Redis going away and coming back', { skip }, () => {
     proxy = await startTcpProxy({ host: REDIS.hostname, port: Number(REDIS.port || 6379) });
     const redisUrl = `redis://127.0.0.1:${proxy.port}`;
     a = await startTestInbox({ kind: 'postgres', startWorkers: false, redisUrl });
-    const port = await freePort();
-    bUrl = `http://127.0.0.1:${port}`;
-    const config = loadConfig({
-      BASE_URL: a.baseUrl, TWILIO_ACCOUNT_SID: a.accountSid, TWILIO_AUTH_TOKEN: a.authToken, TWILIO_WHATSAPP_FROM: OUR_NUMBER,
-      TWILIO_API_URL: a.local.url, LOG_LEVEL: 'silent', SESSION_SECRET: 'a-test-secret-of-enough-length', RECONCILE_INTERVAL: '0',
-    });
-    const db = connectPostgres(a.databaseUrl!, { max: 4 });
-    const redis = await connectRedisAdapter(redisUrl);
-    const built = await buildApp({ config, twilioConfig: config.twilio!, db, twilio: createTwilioGateway(config.twilio!), startWorkers: false, realtimeAdapter: redis.adapter });
-    await built.app.listen({ port, host: '127.0.0.1' });
-    b = { ...built, db, async close() { await built.app.close(); await redis.close(); await db.close(); } };
+    b = await startSecondInstance(a, redisUrl);
+    bUrl = b.url;
   });
   after(async () => {
     sockets.forEach((s) => s.close());

@@ -5,7 +5,7 @@ import twilio from 'twilio';
 import { buildApp, type App } from '../../src/app.ts';
 import { ensureFirstAdmin } from '../../src/auth/users.ts';
 import { loadConfig } from '../../src/config/env.ts';
-import type { Database } from '../../src/db/database.ts';
+import { connectPostgres, type Database } from '../../src/db/database.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../../src/realtime/events.ts';
 import { connectRedisAdapter } from '../../src/realtime/redis-adapter.ts';
 import { createTwilioGateway } from '../../src/twilio/gateway.ts';
@@ -176,5 +176,30 @@ export function statusParams(sid: string, status: string, o: { to?: string; from
     ChannelToAddress: to.replace('whatsapp:', ''), ChannelPrefix: 'whatsapp', ChannelInstallSid: 'XE' + '1'.repeat(32), ApiVersion: '2010-04-01',
     ...(o.errorCode ? { ErrorCode: String(o.errorCode), ChannelStatusMessage: 'failed' } : {}),
     ...(o.extra ?? {}),
+  };
+}
+
+/**
+ * A second server on instance A's database and local Twilio, sharing Socket.IO events through
+ * `redisUrl`: two instances behind a load balancer.
+ */
+export async function startSecondInstance(a: TestInbox, redisUrl: string): Promise<App & { url: string; close(): Promise<void> }> {
+  const port = await freePort();
+  const config = loadConfig({
+    BASE_URL: a.baseUrl, TWILIO_ACCOUNT_SID: a.accountSid, TWILIO_AUTH_TOKEN: a.authToken, TWILIO_WHATSAPP_FROM: OUR_NUMBER,
+    TWILIO_API_URL: a.local.url, LOG_LEVEL: 'silent', SESSION_SECRET: 'a-test-secret-of-enough-length', RECONCILE_INTERVAL: '0',
+  });
+  const db = connectPostgres(a.databaseUrl!, { max: 4 });
+  const redis = await connectRedisAdapter(redisUrl);
+  const built = await buildApp({ config, twilioConfig: config.twilio!, db, twilio: createTwilioGateway(config.twilio!), startWorkers: false, realtimeAdapter: redis.adapter });
+  await built.app.listen({ port, host: '127.0.0.1' });
+  return {
+    ...built,
+    url: `http://127.0.0.1:${port}`,
+    async close() {
+      await built.app.close();
+      await redis.close();
+      await db.close();
+    },
   };
 }
