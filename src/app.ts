@@ -10,7 +10,7 @@ import type { Config, TwilioConfig } from './config/env.ts';
 import type { Database } from './db/database.ts';
 import { checkpointRepository } from './db/settings-repository.ts';
 import { registerErrorHandler, sendError } from './http/error-handler.ts';
-import { MalformedFormError, parseForm } from './http/form-parser.ts';
+import { MalformedBodyError, parseForm } from './http/form-parser.ts';
 import { authRoutes } from './http/routes/auth.ts';
 import { conversationRoutes } from './http/routes/conversations.ts';
 import { demoRoutes, type DemoTwilio } from './http/routes/demo.ts';
@@ -103,13 +103,13 @@ export async function buildApp(c: AppComponents): Promise<App> {
     try {
       done(null, parseForm(body as Buffer));
     } catch (err) {
-      done(err instanceof MalformedFormError ? err : new MalformedFormError(String(err)), undefined);
+      done(err instanceof MalformedBodyError ? err : new MalformedBodyError(String(err)), undefined);
     }
   });
   // JSON bodies: a NUL character (which PostgreSQL cannot store in text) is refused up front.
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = body as string;
-    if (text.includes('\u0000') || /\\u0000/i.test(text)) return done(new MalformedFormError('a value contains a NUL character'), undefined);
+    if (text.includes('\u0000') || /\\u0000/i.test(text)) return done(new MalformedBodyError('a value contains a NUL character'), undefined);
     if (text.trim() === '') return done(null, undefined);
     try {
       done(null, JSON.parse(text));
@@ -129,7 +129,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
   const io = attachRealtime(app, { db: c.db, events, adapter: c.realtimeAdapter });
 
   // 3. Routes.
-  await app.register(twilioWebhookRoutes, { ctx, statuses: createStatusBatcher(ctx), authToken: () => c.twilioConfig.authToken, baseUrl: c.config.baseUrl });
+  await app.register(twilioWebhookRoutes, { ctx, statuses: createStatusBatcher(ctx), authToken: c.twilioConfig.authToken, baseUrl: c.config.baseUrl });
   await app.register(authRoutes, { db: c.db, secureCookies: c.config.baseUrl.startsWith('https://'), demoMode, settings });
   await app.register(conversationRoutes, {
     ctx, templates,

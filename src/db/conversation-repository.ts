@@ -1,8 +1,9 @@
 import type { ConversationDto } from '../realtime/events.ts';
 import type { Queryable } from './database.ts';
-import { MESSAGE_COLUMNS, toMessageDto, type MessageRow } from './message-repository.ts';
+import { iso, MESSAGE_COLUMNS, toMessageDto, type MessageRow } from './message-repository.ts';
 
-const WINDOW_HOURS = 24;
+/** WhatsApp's customer-service window: free text only this long after the customer's last message. */
+export const WHATSAPP_WINDOW_MS = 24 * 3600_000;
 
 interface ConversationRow {
   id: string; contact_id: string; phone: string; name: string | null; last_message_at: Date | null;
@@ -10,7 +11,6 @@ interface ConversationRow {
   lm: MessageRow | null;
 }
 
-const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
 function toConversationDto(r: ConversationRow): ConversationDto {
   const lastInbound = r.last_inbound_at ? new Date(r.last_inbound_at) : null;
@@ -21,7 +21,7 @@ function toConversationDto(r: ConversationRow): ConversationDto {
     lastMessageAt: iso(r.last_message_at),
     unreadCount: r.unread_count,
     lastInboundAt: iso(lastInbound),
-    windowExpiresAt: lastInbound ? new Date(lastInbound.getTime() + WINDOW_HOURS * 3600_000).toISOString() : null,
+    windowExpiresAt: lastInbound ? new Date(lastInbound.getTime() + WHATSAPP_WINDOW_MS).toISOString() : null,
     seq: Number(r.seq),
   };
 }

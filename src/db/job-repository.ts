@@ -12,10 +12,6 @@ export interface Job {
 }
 
 export const jobRepository = {
-  async enqueue(q: Queryable, kind: string, messageId: string): Promise<void> {
-    await q.query('INSERT INTO jobs (kind, message_id) VALUES ($1, $2) ON CONFLICT (kind, message_id) DO NOTHING', [kind, messageId]);
-  },
-
   /**
    * Claims due jobs for `leaseSeconds`. SKIP LOCKED lets several workers (or instances) claim at
    * once without taking the same job; a worker that dies leaves a lease that simply expires.

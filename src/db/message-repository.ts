@@ -27,7 +27,7 @@ export interface MessageRow {
   failed_at: Date | null; seq: string | number; sent_by_id: string | null; sent_by_name: string | null;
 }
 
-const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
+export const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
 
 export function toMessageDto(r: MessageRow): MessageDto {
   return {
@@ -130,26 +130,12 @@ export interface NewCapturedItem extends NewCapturedMessage {
 }
 
 export const messageRepository = {
-  async findDto(q: Queryable, id: string): Promise<MessageDto | null> {
-    const { rows } = await q.query<MessageRow>(`SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.id = $1`, [id]);
-    return dtoOrNull(rows);
-  },
-
   async findRaw(q: Queryable, id: string) {
     const { rows } = await q.query<{ id: string; sid: string | null; media: { url: string; contentType: string | null }[]; content_sid: string | null; content_variables: Record<string, string> | null; conversation_id: string }>(
       'SELECT id, sid, media, content_sid, content_variables, conversation_id FROM messages WHERE id = $1',
       [id],
     );
     return rows[0] ?? null;
-  },
-
-  /** Advances the message with this SID; the message as committed when something changed, else null. */
-  async advanceBySid(q: Queryable, sid: string, u: StatusUpdate): Promise<MessageDto | null> {
-    const { rows } = await q.query<MessageRow>(
-      `UPDATE messages AS m SET ${ADVANCE_SET} WHERE m.sid = $5 AND ${ADVANCE_CHANGES} RETURNING ${MESSAGE_COLUMNS}`,
-      [...advanceParams(u), sid],
-    );
-    return dtoOrNull(rows);
   },
 
   /**

@@ -1,10 +1,10 @@
 // Twilio posts application/x-www-form-urlencoded UTF-8. A body that is not valid UTF-8 or has a
 // broken %-escape is refused with 400 rather than stored with replacement characters.
-export class MalformedFormError extends Error {
+export class MalformedBodyError extends Error {
   readonly statusCode = 400;
   constructor(reason: string) {
-    super(`Malformed form body: ${reason}`);
-    this.name = 'MalformedFormError';
+    super(`Malformed body: ${reason}`);
+    this.name = 'MalformedBodyError';
   }
 }
 
@@ -27,7 +27,7 @@ function decodeComponent(raw: Buffer): string {
     if (b === PLUS) out[n++] = 0x20;
     else if (b === PERCENT) {
       const hi = hexValue(raw[i + 1] ?? -1), lo = hexValue(raw[i + 2] ?? -1);
-      if (hi < 0 || lo < 0) throw new MalformedFormError('a % is not followed by two hex digits');
+      if (hi < 0 || lo < 0) throw new MalformedBodyError('a % is not followed by two hex digits');
       out[n++] = hi * 16 + lo;
       i += 2;
     } else out[n++] = b;
@@ -36,10 +36,10 @@ function decodeComponent(raw: Buffer): string {
   try {
     text = decoder.decode(out.subarray(0, n));
   } catch {
-    throw new MalformedFormError('not valid UTF-8');
+    throw new MalformedBodyError('not valid UTF-8');
   }
   // PostgreSQL cannot store a NUL character in text, and no real message has one.
-  if (text.includes('\u0000')) throw new MalformedFormError('a value contains a NUL character');
+  if (text.includes('\u0000')) throw new MalformedBodyError('a value contains a NUL character');
   return text;
 }
 

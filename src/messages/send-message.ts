@@ -1,4 +1,4 @@
-import { conversationRepository } from '../db/conversation-repository.ts';
+import { conversationRepository, WHATSAPP_WINDOW_MS } from '../db/conversation-repository.ts';
 import { auditRepository } from '../db/audit-repository.ts';
 import { messageRepository } from '../db/message-repository.ts';
 import type { MessageDto, OutgoingDto } from '../realtime/events.ts';
@@ -10,8 +10,6 @@ import { isUuid } from './inbox-queries.ts';
 import { publishMessage } from './publish.ts';
 import type { TemplateCatalog } from './template-catalog.ts';
 import { describeTwilioError } from './twilio-error-texts.ts';
-
-const WINDOW_MS = 24 * 3600_000;
 
 export type Outgoing = OutgoingDto;
 
@@ -33,7 +31,7 @@ export async function sendFromPanel(
 
   let body: string | null = null;
   if ('body' in out) {
-    const open = conversation.lastInboundAt && Date.now() - conversation.lastInboundAt.getTime() < WINDOW_MS;
+    const open = conversation.lastInboundAt && Date.now() - conversation.lastInboundAt.getTime() < WHATSAPP_WINDOW_MS;
     if (!open) throw new WindowClosedError();
     body = out.body;
   } else {

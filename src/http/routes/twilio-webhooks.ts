@@ -46,14 +46,14 @@ const WEBHOOK_ROUTE = { config: { public: true }, bodyLimit: WEBHOOK_BODY_LIMIT,
 const nonEmpty = (s: string | undefined) => (s ? s : null);
 
 /** Twilio's two webhooks: signed, form-encoded, answered within milliseconds after the write commits. */
-export async function twilioWebhookRoutes(app: FastifyInstance, opts: { ctx: InboxContext; statuses: StatusBatcher; authToken: () => string; baseUrl: string }) {
+export async function twilioWebhookRoutes(app: FastifyInstance, opts: { ctx: InboxContext; statuses: StatusBatcher; authToken: string; baseUrl: string }) {
   const { ctx } = opts;
 
   // The URL Twilio signed is the public one: BASE_URL + the path and query exactly as received.
   function signed(request: FastifyRequest, reply: FastifyReply): Record<string, string> | null {
     const params = (request.body ?? {}) as Record<string, string>;
     const signature = request.headers['x-twilio-signature'];
-    if (!verifyTwilioSignature(opts.authToken(), typeof signature === 'string' ? signature : undefined, opts.baseUrl + request.url, params)) {
+    if (!verifyTwilioSignature(opts.authToken, typeof signature === 'string' ? signature : undefined, opts.baseUrl + request.url, params)) {
       request.log.warn({ url: request.url }, 'rejected webhook: missing or wrong X-Twilio-Signature');
       sendError(reply, 403, 'bad_signature', 'Missing or invalid X-Twilio-Signature', 'Firma X-Twilio-Signature ausente o no válida');
       return null;
