@@ -21,6 +21,8 @@ const envSchema = z.object({
   SESSION_SECRET: optional(z.string().min(16, 'must have at least 16 characters')),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   RECONCILE_INTERVAL: optional(z.coerce.number().int().min(0)),
+  TWILIO_REQUEST_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(120_000)),
+  UNCONFIRMED_SEND_TIMEOUT: optional(z.coerce.number().int().min(1)),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -32,6 +34,8 @@ export interface TwilioConfig {
   messagingServiceSid: string | null;
   /** Origin every Twilio REST call goes to instead of *.twilio.com (the local Twilio). */
   apiUrl: string | null;
+  /** The longest one call to Twilio's API may take, retries of a 429 included. Default 10 s. */
+  requestTimeoutMs?: number;
 }
 
 export interface Config {
@@ -48,6 +52,11 @@ export interface Config {
   logLevel: string;
   /** Seconds between reconciliations with Twilio's message list; 0 turns it off. */
   reconcileIntervalSeconds: number;
+  /**
+   * Seconds after which a panel send that Twilio never confirmed (its answer timed out and no
+   * callback came) is marked failed.
+   */
+  unconfirmedSendSeconds: number;
 }
 
 export class ConfigError extends Error {
@@ -71,6 +80,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (hasSid && hasToken && !e.TWILIO_WHATSAPP_FROM && !e.TWILIO_MESSAGING_SERVICE_SID) {
     problems.push('TWILIO_WHATSAPP_FROM or TWILIO_MESSAGING_SERVICE_SID: one is needed to send');
   }
+  const requestTimeoutMs = e.TWILIO_REQUEST_TIMEOUT_MS ?? 10_000;
+  const unconfirmedSendSeconds = e.UNCONFIRMED_SEND_TIMEOUT ?? 600;
+  // A send still waiting for Twilio's answer must never be taken for one Twilio never confirmed.
+  if (unconfirmedSendSeconds * 1000 <= requestTimeoutMs) {
+    problems.push(`UNCONFIRMED_SEND_TIMEOUT: must be longer than TWILIO_REQUEST_TIMEOUT_MS (${requestTimeoutMs} ms)`);
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const port = e.PORT ?? 8080;
@@ -86,6 +101,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
           whatsappFrom: e.TWILIO_WHATSAPP_FROM ?? null,
           messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID ?? null,
           apiUrl: e.TWILIO_API_URL ?? null,
+          requestTimeoutMs,
         }
       : null,
     redisUrl: e.REDIS_URL ?? null,
@@ -93,5 +109,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: e.SESSION_SECRET ?? null,
     logLevel: e.LOG_LEVEL ?? 'info',
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL ?? 300,
+    unconfirmedSendSeconds,
   };
 }

@@ -68,10 +68,10 @@ export function toMessageDto(r: MessageRow): MessageDto {
  */
 interface StatusSource { status: string; errorCode: string; errorMessage: string; sentAt: string; deliveredAt: string; readAt: string; failedAt: string }
 
-const advanceSet = (v: StatusSource) => `
+const advanceSet = (v: StatusSource, storedErrorMessage = 'm.error_message') => `
   status = CASE WHEN wa_status_rank(${v.status}) > wa_status_rank(m.status) THEN ${v.status} ELSE m.status END,
   error_code = COALESCE(m.error_code, ${v.errorCode}),
-  error_message = COALESCE(m.error_message, ${v.errorMessage}),
+  error_message = COALESCE(${storedErrorMessage}, ${v.errorMessage}),
   sent_at = COALESCE(m.sent_at, ${v.sentAt}),
   delivered_at = COALESCE(m.delivered_at, ${v.deliveredAt}),
   read_at = COALESCE(m.read_at, ${v.readAt}),
@@ -102,6 +102,9 @@ const fromRow = (alias: string): StatusSource => ({
 /** The per-status time columns computed from a row's `status` and `at`, as a select list. */
 const TIME_COLUMNS = Object.values(timeOf('status', 'at')).map((e, k) => `${e} AS ${['sent_at', 'delivered_at', 'read_at', 'failed_at'][k]}`).join(', ');
 const ADVANCE_SET = advanceSet(FROM_PARAMS);
+// A panel send whose answer never came waits, without a SID, with a note in error_message (see
+// noteUnconfirmedSend); the SID arriving is Twilio's confirmation, so the note goes.
+const ADVANCE_SET_CONFIRMING = advanceSet(FROM_PARAMS, `CASE WHEN m.sid IS NULL AND m.error_code IS NULL AND wa_status_rank(m.status) < 9 THEN NULL ELSE m.error_message END`);
 const ADVANCE_CHANGES = advanceChanges(FROM_PARAMS);
 const advanceParams = (u: StatusUpdate) => [u.status, u.errorCode, u.errorMessage, u.at];
 
@@ -145,7 +148,7 @@ export const messageRepository = {
    */
   async advanceByMessageId(q: Queryable, id: string, sid: string, u: StatusUpdate): Promise<MessageDto | null> {
     const { rows } = await q.query<MessageRow>(
-      `UPDATE messages AS m SET sid = $6, ${ADVANCE_SET}
+      `UPDATE messages AS m SET sid = $6, ${ADVANCE_SET_CONFIRMING}
        WHERE m.id = $5 AND m.direction = 'outbound' AND (m.sid IS NULL OR m.sid = $6)
          AND (m.sid IS NULL OR ${ADVANCE_CHANGES}) RETURNING ${MESSAGE_COLUMNS}`,
       [...advanceParams(u), id, sid],
@@ -338,6 +341,42 @@ export const messageRepository = {
     const { rows } = await q.query<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.seq > $1 ORDER BY m.seq LIMIT $2`,
       [seq, limit],
+    );
+    return rows.map(toMessageDto);
+  },
+
+  /**
+   * Twilio's answer to a panel send never came: the row stays queued, without a SID, with `note`
+   * in error_message, until a callback (?mid=) attaches its SID or failUnconfirmedSends gives up.
+   * Returns the row as it now is: a callback that came first has already confirmed it.
+   */
+  async noteUnconfirmedSend(q: Queryable, id: string, note: string): Promise<MessageDto | null> {
+    const { rows } = await q.query<MessageRow>(
+      `WITH noted AS (
+         UPDATE messages AS m SET error_message = $2, seq = nextval('change_seq')
+         WHERE m.id = $1 AND m.sid IS NULL AND m.error_code IS NULL AND wa_status_rank(m.status) < 9
+         RETURNING ${MESSAGE_COLUMNS}
+       )
+       SELECT * FROM noted
+       UNION ALL
+       SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.id = $1 AND NOT EXISTS (SELECT 1 FROM noted)`,
+      [id, note],
+    );
+    return dtoOrNull(rows);
+  },
+
+  /**
+   * Panel sends still without a SID `olderThanSeconds` after they were written: Twilio never
+   * answered and no callback came, so they are marked failed with `reason`. Sends that got a
+   * refusal are failed already; a send in progress is younger than any allowed age.
+   */
+  async failUnconfirmedSends(q: Queryable, olderThanSeconds: number, reason: string): Promise<MessageDto[]> {
+    const { rows } = await q.query<MessageRow>(
+      `UPDATE messages AS m SET status = 'failed', error_message = $2, failed_at = now(), seq = nextval('change_seq')
+       WHERE m.sid IS NULL AND m.direction = 'outbound' AND m.source = 'panel' AND wa_status_rank(m.status) < 9
+         AND m.created_at < now() - make_interval(secs => $1)
+       RETURNING ${MESSAGE_COLUMNS}`,
+      [olderThanSeconds, reason],
     );
     return rows.map(toMessageDto);
   },

@@ -12,6 +12,7 @@ const DOMAIN_STATUS: Record<string, number> = {
   unknown_template: 400,
   email_taken: 409,
   twilio_error: 502,
+  twilio_timeout: 504,
   forbidden: 403,
 };
 

@@ -29,3 +29,17 @@ export class TwilioSendError extends DomainError {
     super('twilio_error', message, messageEs, twilioCode);
   }
 }
+
+/**
+ * Twilio's answer to a send never came (timeout, dropped connection). Twilio may have created the
+ * message, so it is not reported as failed: sending it again could deliver it twice.
+ */
+export class TwilioTimeoutError extends DomainError {
+  constructor() {
+    super(
+      'twilio_timeout',
+      'Twilio did not answer in time, so we do not know yet whether the message was sent. Do not send it again: it will update here when Twilio confirms it, or show as failed if Twilio never does.',
+      'Twilio no respondió a tiempo, así que aún no sabemos si el mensaje se envió. No lo envíe de nuevo: se actualizará aquí cuando Twilio lo confirme, o se mostrará como fallido si Twilio nunca lo confirma.',
+    );
+  }
+}

@@ -2,10 +2,11 @@ import { conversationRepository, WHATSAPP_WINDOW_MS } from '../db/conversation-r
 import { auditRepository } from '../db/audit-repository.ts';
 import { messageRepository } from '../db/message-repository.ts';
 import type { MessageDto, OutgoingDto } from '../realtime/events.ts';
-import { renderTemplate, TwilioRequestError } from '../twilio/gateway.ts';
+import { SEND_NOTES } from '../realtime/twilio-error-texts.ts';
+import { renderTemplate, TwilioOutcomeUnknownError, TwilioRequestError } from '../twilio/gateway.ts';
 import { whatsappAddress } from './addresses.ts';
 import type { InboxContext } from './context.ts';
-import { DomainError, NotFoundError, TwilioSendError, WindowClosedError } from './errors.ts';
+import { DomainError, NotFoundError, TwilioSendError, TwilioTimeoutError, WindowClosedError } from './errors.ts';
 import { isUuid } from './inbox-queries.ts';
 import { publishMessage } from './publish.ts';
 import type { TemplateCatalog } from './template-catalog.ts';
@@ -59,6 +60,7 @@ export async function sendFromPanel(
     });
     sent = await messageRepository.attachSid(ctx.db, queued.id, answer.sid, { status: answer.status, errorCode: answer.errorCode, errorMessage: answer.errorMessage, at: new Date() }, answer.body);
   } catch (err) {
+    if (err instanceof TwilioOutcomeUnknownError) return settleUnconfirmed(ctx, queued.id, err);
     if (!(err instanceof TwilioRequestError)) throw err;
     const text = describeTwilioError(err.code, err.message);
     const rejected = await messageRepository.markRejected(ctx.db, queued.id, err.code, text.en);
@@ -68,4 +70,20 @@ export async function sendFromPanel(
   if (!sent) throw new NotFoundError('Message', 'Mensaje');
   publishMessage(ctx, sent, 'updated');
   return sent;
+}
+
+/**
+ * Twilio's answer never came, so it may have created the message. It is not marked failed:
+ * failed is final, and the callback that may still come (its URL carries our id) must be able to
+ * attach the SID and move it on. The row waits, queued with a note, until that callback or the
+ * sweep of unconfirmed sends (src/messages/unconfirmed-sends.ts) settles it.
+ */
+async function settleUnconfirmed(ctx: InboxContext, id: string, err: TwilioOutcomeUnknownError): Promise<MessageDto> {
+  ctx.log.warn({ messageId: id, reason: err.message }, 'no answer from Twilio to a send; waiting for its callback');
+  const row = await messageRepository.noteUnconfirmedSend(ctx.db, id, SEND_NOTES.unconfirmed.en);
+  if (!row) throw new NotFoundError('Message', 'Mensaje');
+  publishMessage(ctx, row, 'updated');
+  // Its callback beat the lost answer: Twilio did create it.
+  if (row.sid) return row;
+  throw new TwilioTimeoutError();
 }

@@ -6,7 +6,9 @@
  */
 export const TWILIO_ERROR_TEXTS: Record<number, { es: string; en: string }> = {
   20003: { es: 'Twilio rechazó las credenciales de la cuenta', en: 'Twilio rejected the account credentials' },
-  20429: { es: 'Twilio está limitando los envíos: intente de nuevo en un momento', en: 'Twilio is rate limiting: try again shortly' },
+  20429: { es: 'Twilio está limitando las solicitudes; intente de nuevo en un momento', en: 'Twilio is limiting requests, try again in a moment' },
+  20500: { es: 'Twilio tuvo un error interno y no envió el mensaje; intente de nuevo', en: 'Twilio had an internal error and did not send the message; try again' },
+  20503: { es: 'Twilio no está disponible en este momento y no envió el mensaje; intente de nuevo en un momento', en: 'Twilio is unavailable right now and did not send the message; try again in a moment' },
   21211: { es: 'Número de teléfono no válido', en: 'Invalid phone number' },
   21408: { es: 'Los envíos a este país no están habilitados en la cuenta', en: 'Sending to this country is not enabled on the account' },
   21610: { es: 'El cliente se dio de baja de los mensajes', en: 'The customer unsubscribed from messages' },
@@ -43,8 +45,29 @@ export const TWILIO_ERROR_TEXTS: Record<number, { es: string; en: string }> = {
   63049: { es: 'Meta decidió no entregar este mensaje de marketing', en: 'Meta chose not to deliver this marketing message' },
 };
 
+/**
+ * What wa-inbox itself says about a send when Twilio gave no code: stored in English in the
+ * message's error_message, shown in the reader's language.
+ */
+export const SEND_NOTES = {
+  /** The send's answer never came (timeout, dropped connection): Twilio may or may not have the message. */
+  unconfirmed: {
+    en: 'Twilio did not answer in time; waiting for its confirmation',
+    es: 'Twilio no respondió a tiempo; esperando su confirmación',
+  },
+  /** No answer and no callback for UNCONFIRMED_SEND_TIMEOUT: given up on. */
+  neverConfirmed: {
+    en: 'Twilio never confirmed this message',
+    es: 'Twilio nunca confirmó este mensaje',
+  },
+} satisfies Record<string, { es: string; en: string }>;
+
+const NOTE_BY_ENGLISH = new Map<string, { es: string; en: string }>(Object.values(SEND_NOTES).map((t) => [t.en, t]));
+
 /** A Twilio error code in words, with the code: our table first, Twilio's own text for codes it lacks. */
 export function describeTwilioError(code: number | null, fallback: string | null, lang: 'es' | 'en'): string | null {
+  const note = code === null && fallback ? NOTE_BY_ENGLISH.get(fallback) : undefined;
+  if (note) return note[lang];
   const known = code !== null ? TWILIO_ERROR_TEXTS[code]?.[lang] : undefined;
   const suffix = code !== null ? ` (${code})` : '';
   if (known) return known + suffix;

@@ -1,7 +1,7 @@
 import twilio from 'twilio';
 import type { TwilioConfig } from '../config/env.ts';
 import type { MessageStatus, TemplateDto } from '../realtime/events.ts';
-import { createLocalRedirectingHttpClient } from './http-client.ts';
+import { createTwilioHttpClient } from './http-client.ts';
 
 // Twilio is an outside system: the domain talks to it only through this adapter.
 
@@ -71,10 +71,32 @@ export class TwilioRequestError extends Error {
   }
 }
 
+/**
+ * The request may have reached Twilio but its answer never came back: it timed out, the
+ * connection dropped, or Twilio's edge answered 504. Twilio may have done the work (created the
+ * message), so this is no refusal: the outcome is unknown.
+ */
+export class TwilioOutcomeUnknownError extends TwilioRequestError {
+  constructor(message: string, status: number | null = null) {
+    super(message, status, null);
+    this.name = 'TwilioOutcomeUnknownError';
+  }
+}
+
+// Failures that happen before a request can leave this machine: Twilio never saw it.
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ERR_INVALID_URL', 'ERR_TLS_CERT_ALTNAME_INVALID', 'CERT_HAS_EXPIRED', 'DEPTH_ZERO_SELF_SIGNED_CERT', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN']);
+
 function toRequestError(err: unknown): TwilioRequestError {
+  if (err instanceof TwilioRequestError) return err;
   const e = err as { status?: number; code?: number | string; message?: string };
-  if (typeof e?.status === 'number') return new TwilioRequestError(e.message ?? 'Twilio error', e.status, typeof e.code === 'number' ? e.code : null);
-  return new TwilioRequestError(`Twilio could not be reached: ${e?.message ?? String(err)}`, null, null);
+  if (typeof e?.status === 'number') {
+    if (e.status === 504) return new TwilioOutcomeUnknownError(`Twilio answered 504 (gateway timeout): ${e.message ?? ''}`, 504);
+    return new TwilioRequestError(e.message ?? 'Twilio error', e.status, typeof e.code === 'number' ? e.code : null);
+  }
+  const reason = e?.message || String(e?.code ?? err);
+  if (typeof e?.code === 'string' && NEVER_SENT.has(e.code)) return new TwilioRequestError(`Twilio could not be reached: ${reason}`, null, null);
+  // A timeout, a reset or dropped connection, an answer we could not read: Twilio may have acted.
+  return new TwilioOutcomeUnknownError(`No answer from Twilio: ${reason}`);
 }
 
 type MessageInstance = { sid: string; status: string; direction: string; from: string | null; to: string; body: string; numMedia: string; dateCreated: Date | null; dateSent: Date | null; errorCode: number | null; errorMessage: string | null; messagingServiceSid: string | null };
@@ -103,14 +125,14 @@ export function renderTemplate(body: string, variables: Record<string, string> |
 }
 
 // No request to Twilio may hang a send, a fetch or a shutdown.
-const REQUEST_TIMEOUT_MS = 10_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
 
 export function createTwilioGateway(cfg: TwilioConfig): TwilioGateway {
-  // With an httpClient of our own, twilio ignores its `timeout` option: the client carries it.
+  // With an httpClient of our own, twilio ignores its `timeout` option: the client carries it
+  // (and retries 429s within it), for the real Twilio and the local one alike.
   const client = twilio(cfg.accountSid, cfg.authToken, {
-    httpClient: cfg.apiUrl ? createLocalRedirectingHttpClient(cfg.apiUrl, { timeout: REQUEST_TIMEOUT_MS }) : undefined,
-    timeout: REQUEST_TIMEOUT_MS,
-  } as never);
+    httpClient: createTwilioHttpClient({ apiUrl: cfg.apiUrl, timeoutMs: cfg.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS }),
+  });
   const twilioOrigins = cfg.apiUrl ? [new URL(cfg.apiUrl).origin] : [];
 
   const guarded = async <T>(work: () => Promise<T>): Promise<T> => {

@@ -4,6 +4,15 @@ import type RequestClient from 'twilio/lib/base/RequestClient.js';
 /** twilio.com and every *.twilio.com host: api, content, messaging, and the regional/edge ones. */
 const isTwilioHost = (hostname: string) => hostname === 'twilio.com' || hostname.endsWith('.twilio.com');
 
+/** `uri` with the origin of `target` when it is Twilio's; path and query kept. */
+function redirected(uri: string, target: URL | null): string {
+  const u = new URL(uri);
+  if (!target || !isTwilioHost(u.hostname)) return uri;
+  u.protocol = target.protocol;
+  u.host = target.host;
+  return u.toString();
+}
+
 /**
  * twilio-node has no base-URL option; its supported seam is the `httpClient` client option. This
  * is the library's own RequestClient with one change: the origin of every *.twilio.com URI is
@@ -22,14 +31,74 @@ export function createLocalRedirectingHttpClient(apiUrl: string, options?: Reque
 
   class LocalRedirectingRequestClient extends twilio.RequestClient {
     override request<TData>(opts: RequestClient.RequestOptions<TData>) {
-      const uri = new URL(opts.uri);
-      if (isTwilioHost(uri.hostname)) {
-        uri.protocol = target.protocol;
-        uri.host = target.host;
-      }
-      return super.request<TData>({ ...opts, uri: uri.toString() });
+      return super.request<TData>({ ...opts, uri: redirected(opts.uri, target) });
     }
   }
 
   return new LocalRedirectingRequestClient(options);
+}
+
+/** Twilio said 429: it did not do the work, so asking again is safe. At most this many more times. */
+const RATE_LIMIT_RETRIES = 2;
+/** A Retry-After longer than this is not waited for: the caller hears "try again in a moment" at once. */
+const MAX_RETRY_WAIT_MS = 3_000;
+
+/**
+ * Seconds (or an HTTP date) from Retry-After, in ms; without the header, a short backoff with
+ * jitter: about 250 ms, then 500 ms.
+ */
+export function rateLimitWaitMs(retryAfter: unknown, retry: number, now = Date.now()): number {
+  const value = Array.isArray(retryAfter) ? retryAfter[0] : retryAfter;
+  if (typeof value === 'string' && value.trim() !== '') {
+    if (/^\d+(\.\d+)?$/.test(value.trim())) return Math.round(Number(value) * 1000);
+    const at = Date.parse(value);
+    if (!Number.isNaN(at)) return Math.max(0, at - now);
+  }
+  return Math.round(250 * 2 ** retry * (0.5 + Math.random() / 2));
+}
+
+/** An error shaped like the HTTP stack's own timeouts, so callers classify both alike. */
+export class TwilioDeadlineError extends Error {
+  readonly code = 'ETIMEDOUT';
+  constructor(ms: number) {
+    super(`Twilio did not answer within ${ms} ms`);
+    this.name = 'TwilioDeadlineError';
+  }
+}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new TwilioDeadlineError(ms)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * The HTTP client the gateway gives twilio-node, for the real Twilio and the local one alike:
+ * - every call ends within `timeoutMs`, retries included. The library's own timeout is a socket
+ *   idle timeout (an answer that trickles in never trips it), so a deadline backs it up;
+ * - a 429 is asked again, at most twice, after Retry-After when Twilio sends one (up to 3 s) or a
+ *   short backoff, and only while the deadline leaves room; otherwise the 429 goes to the caller;
+ * - with `apiUrl`, the origin of every *.twilio.com URI is rewritten to it (the local Twilio).
+ */
+export function createTwilioHttpClient(o: { apiUrl: string | null; timeoutMs: number }) {
+  const target = o.apiUrl ? new URL(o.apiUrl) : null;
+
+  class TwilioHttpClient extends twilio.RequestClient {
+    override async request<TData>(opts: RequestClient.RequestOptions<TData>) {
+      const uri = redirected(opts.uri, target);
+      const deadline = Date.now() + o.timeoutMs;
+      for (let retry = 0; ; retry++) {
+        const left = Math.max(1, deadline - Date.now());
+        const res = await withDeadline(super.request<TData>({ ...opts, uri, timeout: left }), left);
+        if (res.statusCode !== 429 || retry >= RATE_LIMIT_RETRIES) return res;
+        const wait = rateLimitWaitMs((res.headers as Record<string, unknown> | undefined)?.['retry-after'], retry);
+        if (wait > MAX_RETRY_WAIT_MS || Date.now() + wait >= deadline) return res;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+    }
+  }
+
+  return new TwilioHttpClient({ timeout: o.timeoutMs });
 }

@@ -27,7 +27,7 @@ export interface Route {
 
 const BODY_LIMIT = 1_000_000;
 
-async function readBody(req: IncomingMessage): Promise<string> {
+export async function readBody(req: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -64,8 +64,8 @@ export function answer(res: ServerResponse, a: RouteAnswer): void {
 
 export const errorAnswer = (err: TwilioApiError): RouteAnswer => ({ status: err.status, json: err.body });
 
-/** Finds the route for the request and runs it; unknown paths get Twilio's 404. */
-export async function dispatch(routes: readonly Route[], req: IncomingMessage, url: URL): Promise<RouteAnswer> {
+/** Finds the route for the request and runs it; unknown paths get Twilio's 404. `body`: already read from `req`. */
+export async function dispatch(routes: readonly Route[], req: IncomingMessage, url: URL, body?: string): Promise<RouteAnswer> {
   const method = req.method ?? 'GET';
   let match: RegExpMatchArray | null = null;
   const route = routes.find((r) => r.method === method && (match = url.pathname.match(r.pattern)) !== null);
@@ -73,7 +73,7 @@ export async function dispatch(routes: readonly Route[], req: IncomingMessage, u
     if (routes.some((r) => r.pattern.test(url.pathname))) throw new TwilioApiError(405, 20004, 'Method not allowed');
     throw notFound(url.pathname);
   }
-  const raw = method === 'GET' ? '' : await readBody(req);
+  const raw = body ?? (method === 'GET' ? '' : await readBody(req));
   return route.handle({
     method,
     path: url.pathname,

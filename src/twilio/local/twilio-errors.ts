@@ -25,9 +25,13 @@ export const notFound = (path: string) => new TwilioApiError(404, 20404, `The re
 
 export const unauthenticated = () => new TwilioApiError(401, 20003, 'Authenticate');
 
-/** What injectFault answers: 429 is Twilio's "Too Many Requests" (20429), anything else a 20500. */
+/** What injectFault answers: 429 is Twilio's "Too Many Requests" (20429), 503 its "Service Unavailable" (20503), anything else a 20500. */
 export const injectedFailure = (status: number) =>
-  status === 429 ? new TwilioApiError(429, 20429, 'Too Many Requests') : new TwilioApiError(status, 20500, 'An internal server error has occurred');
+  status === 429
+    ? new TwilioApiError(429, 20429, 'Too Many Requests')
+    : status === 503
+      ? new TwilioApiError(503, 20503, 'Service Unavailable')
+      : new TwilioApiError(status, 20500, 'An internal server error has occurred');
 
 /**
  * The error_message Twilio stores on a message that failed with a WhatsApp error code (also sent
