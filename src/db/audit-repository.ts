@@ -1,28 +1,42 @@
+import type { AuditEntryDto } from '../realtime/events.ts';
 import type { Queryable } from './database.ts';
-
-export interface AuditEntry {
-  id: number;
-  at: string;
-  actor: { id: string; name: string; email: string } | null;
-  action: string;
-  target: string | null;
-  details: Record<string, unknown>;
-}
 
 export const auditRepository = {
   async record(q: Queryable, e: { actorId: string | null; action: string; target: string | null; details?: Record<string, unknown> }): Promise<void> {
     await q.query('INSERT INTO audit_log (actor_id, action, target, details) VALUES ($1, $2, $3, $4)', [e.actorId, e.action, e.target, JSON.stringify(e.details ?? {})]);
   },
 
-  async latest(q: Queryable, limit: number): Promise<AuditEntry[]> {
-    const { rows } = await q.query<{ id: string; at: Date; actor_id: string | null; name: string | null; email: string | null; action: string; target: string | null; details: Record<string, unknown> }>(
-      `SELECT a.id, a.at, a.actor_id, u.name, u.email, a.action, a.target, a.details
-       FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id ORDER BY a.id DESC LIMIT $1`,
-      [limit],
+  /** Newest first; `beforeId` (the last id of the previous page) pages back. */
+  async page(q: Queryable, o: { beforeId: number | null; limit: number }): Promise<AuditEntryDto[]> {
+    const { rows } = await q.query<{
+      id: string; at: Date; action: string; target: string | null; details: Record<string, unknown>;
+      actor_id: string | null; actor_name: string | null; actor_email: string | null;
+      user_id: string | null; user_name: string | null; user_email: string | null;
+      conversation_id: string | null; contact_id: string | null; contact_phone: string | null; contact_name: string | null; body: string | null;
+    }>(
+      // target is text: a user's id for user.*, a message's id for message.send. The CASE casts
+      // only those, so another action's target never reaches ::uuid.
+      `SELECT a.id, a.at, a.action, a.target, a.details,
+              actor.id AS actor_id, actor.name AS actor_name, actor.email AS actor_email,
+              tu.id AS user_id, tu.name AS user_name, tu.email AS user_email,
+              m.conversation_id, ct.id AS contact_id, ct.phone AS contact_phone, ct.name AS contact_name, left(m.body, 200) AS body
+       FROM audit_log a
+       LEFT JOIN users actor ON actor.id = a.actor_id
+       LEFT JOIN users tu ON tu.id = CASE WHEN a.action LIKE 'user.%' THEN a.target::uuid END
+       LEFT JOIN messages m ON m.id = CASE WHEN a.action = 'message.send' THEN a.target::uuid END
+       LEFT JOIN conversations c ON c.id = m.conversation_id
+       LEFT JOIN contacts ct ON ct.id = c.contact_id
+       WHERE $1::bigint IS NULL OR a.id < $1
+       ORDER BY a.id DESC LIMIT $2`,
+      [o.beforeId, o.limit],
     );
     return rows.map((r) => ({
       id: Number(r.id), at: new Date(r.at).toISOString(), action: r.action, target: r.target, details: r.details,
-      actor: r.actor_id ? { id: r.actor_id, name: r.name ?? '', email: r.email ?? '' } : null,
+      actor: r.actor_id ? { id: r.actor_id, name: r.actor_name ?? '', email: r.actor_email ?? '' } : null,
+      targetUser: r.user_id ? { id: r.user_id, name: r.user_name ?? '', email: r.user_email ?? '' } : null,
+      targetMessage: r.conversation_id && r.contact_id
+        ? { conversationId: r.conversation_id, contact: { id: r.contact_id, phone: r.contact_phone ?? '', name: r.contact_name }, body: r.body }
+        : null,
     }));
   },
 };

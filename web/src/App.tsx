@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { Settings } from './api/client.ts';
 import type { UserDto } from './api/contract.ts';
+import { AuditPage } from './admin/AuditPage.tsx';
 import { UsersPage } from './admin/UsersPage.tsx';
 import { Chat } from './chat/Chat.tsx';
 import { ConnectionBanner, DemoBanner } from './components/Banners.tsx';
@@ -66,6 +67,8 @@ function Workspace({ user, demoMode, settings, onLogout, onUnauthenticated, onSe
         <ConnectionBanner state={connection} />
         {route.page === 'users' ? (
           <UsersPage me={user} settings={settings} onSettings={onSettings} />
+        ) : route.page === 'audit' ? (
+          <AuditPage me={user} />
         ) : (
           <div className={`inbox${openId ? ' has-chat' : ''}`}>
             <ConversationList selectedId={openId} />

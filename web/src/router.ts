@@ -1,12 +1,13 @@
 import { useSyncExternalStore } from 'react';
 
-/** The panel's pages: the inbox (optionally with a conversation open) and the admins' users page. */
-export type Route = { page: 'inbox'; conversationId: string | null } | { page: 'users' };
+/** The panel's pages: the inbox (optionally with a conversation open) and the admins' users and audit pages. */
+export type Route = { page: 'inbox'; conversationId: string | null } | { page: 'users' } | { page: 'audit' };
 
 const CHANGE = 'wa-inbox:navigate';
 
 function parse(pathname: string): Route {
   if (pathname === '/users') return { page: 'users' };
+  if (pathname === '/audit') return { page: 'audit' };
   const m = /^\/c\/([^/]+)$/.exec(pathname);
   return { page: 'inbox', conversationId: m ? decodeURIComponent(m[1]!) : null };
 }

@@ -7,6 +7,7 @@ import { userRepository } from '../../db/user-repository.ts';
 import { isUuid } from '../../messages/inbox-queries.ts';
 import { NotFoundError } from '../../messages/errors.ts';
 import type { SettingsStore } from '../../messages/settings-store.ts';
+import type { AuditEntryDto, PageDto } from '../../realtime/events.ts';
 
 const role = z.enum(['admin', 'agent']);
 const newUser = z.strictObject({
@@ -22,6 +23,12 @@ const userPatch = z.strictObject({
   password: z.string().min(8).max(1024).optional(),
 });
 const settingsPatch = z.strictObject({ externalRaisesConversation: z.boolean().optional() });
+// Keyset paging on the id: the cursor is the previous page's last id, so entries written while an
+// admin pages back never shift a page or show twice.
+const auditQuery = z.object({
+  cursor: z.string().regex(/^\d{1,15}$/, 'must be a nextCursor from a previous page').optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
 
 export async function adminRoutes(app: FastifyInstance, opts: { db: Database; settings: SettingsStore }) {
   const admin = { config: { adminOnly: true } };
@@ -48,5 +55,10 @@ export async function adminRoutes(app: FastifyInstance, opts: { db: Database; se
     await auditRepository.record(opts.db, { actorId: request.user!.id, action: 'settings.update', target: null, details: patch });
     return saved;
   });
-  app.get('/api/audit', admin, async () => ({ items: await auditRepository.latest(opts.db, 200) }));
+  app.get('/api/audit', admin, async (request): Promise<PageDto<AuditEntryDto>> => {
+    const { cursor, limit } = auditQuery.parse(request.query);
+    const rows = await auditRepository.page(opts.db, { beforeId: cursor ? Number(cursor) : null, limit: limit + 1 });
+    const items = rows.slice(0, limit);
+    return { items, nextCursor: rows.length > limit ? String(items[items.length - 1]!.id) : null };
+  });
 }

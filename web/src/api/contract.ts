@@ -2,6 +2,7 @@
 // shared, never copied.
 export type {
   ApiError,
+  AuditEntryDto,
   ChangesDto,
   OutgoingDto,
   PageDto,

@@ -40,6 +40,7 @@ export function Header({ user, route, demoMode, onLogout, openPhone }: {
       <nav aria-label={t('nav.main')} className="nav">
         {link('/', 'inbox', t('nav.inbox'), 'nav-inbox')}
         {user.role === 'admin' && link('/users', 'users', t('nav.users'), 'nav-users')}
+        {user.role === 'admin' && link('/audit', 'audit', t('nav.audit'), 'nav-audit')}
       </nav>
       <span className="header-spacer" />
       {demoMode && <DemoMenu defaultPhone={openPhone} />}
