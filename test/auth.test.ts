@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { UserDto } from '../src/realtime/events.ts';
+import { createUser } from '../src/auth/users.ts';
+import { auditRepository } from '../src/db/audit-repository.ts';
+import type { AuditEntryDto, PageDto, UserDto } from '../src/realtime/events.ts';
 import { databaseKinds } from './support/databases.ts';
 import { ADMIN, startTestInbox, type TestInbox } from './support/inbox.ts';
 
@@ -46,9 +48,9 @@ for (const kind of databaseKinds()) {
     });
 
     test('admins manage agents; agents cannot; a disabled agent loses its session', async () => {
-      const adminCookie = await inbox.loginCookie();
+      const { cookie: adminCookie, headers: admin } = await inbox.login();
       const created = await fetch(inbox.baseUrl + '/api/users', {
-        method: 'POST', headers: { cookie: adminCookie, 'content-type': 'application/json' },
+        method: 'POST', headers: { ...admin, 'content-type': 'application/json' },
         body: JSON.stringify({ email: 'recepcion@clinica.test', name: 'Recepción', password: 'agente-12345', role: 'agent' }),
       });
       assert.equal(created.status, 201);
@@ -57,12 +59,12 @@ for (const kind of databaseKinds()) {
       assert.equal((await fetch(inbox.baseUrl + '/api/users', { headers: { cookie: agentCookie } })).status, 403);
       assert.equal((await fetch(inbox.baseUrl + '/api/conversations', { headers: { cookie: agentCookie } })).status, 200);
       const dup = await fetch(inbox.baseUrl + '/api/users', {
-        method: 'POST', headers: { cookie: adminCookie, 'content-type': 'application/json' },
+        method: 'POST', headers: { ...admin, 'content-type': 'application/json' },
         body: JSON.stringify({ email: 'RECEPCION@clinica.test', name: 'Otra', password: 'agente-12345' }),
       });
       assert.equal(dup.status, 409);
       const disabled = await fetch(`${inbox.baseUrl}/api/users/${agent.id}`, {
-        method: 'PATCH', headers: { cookie: adminCookie, 'content-type': 'application/json' }, body: JSON.stringify({ disabled: true }),
+        method: 'PATCH', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ disabled: true }),
       });
       assert.equal(disabled.status, 200);
       assert.equal((await fetch(inbox.baseUrl + '/api/conversations', { headers: { cookie: agentCookie } })).status, 401);
@@ -78,6 +80,46 @@ for (const kind of databaseKinds()) {
         ['user.create', ADMIN.email, { email: 'recepcion@clinica.test', role: 'agent' }],
       ]);
       assert.doesNotMatch(JSON.stringify(entries), /agente-12345/);
+    });
+
+    test('the audit trail pages newest first by cursor, names whom each change was about, and is for admins only', async () => {
+      const adminCookie = await inbox.loginCookie();
+      const audit = async (query: string, cookie = adminCookie) => {
+        const res = await fetch(`${inbox.baseUrl}/api/audit${query}`, { headers: { cookie } });
+        return { status: res.status, page: (await res.json()) as PageDto<AuditEntryDto> };
+      };
+      // Written as POST /api/users writes them (the test above covers that path), so this one reads only.
+      const adminId = (await inbox.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [ADMIN.email])).rows[0]!.id;
+      for (let i = 1; i <= 5; i++) {
+        const user = await createUser(inbox.db, { email: `turno${i}@clinica.test`, name: `Turno ${i}`, password: 'agente-12345', role: 'agent' });
+        await auditRepository.record(inbox.db, { actorId: adminId, action: 'user.create', target: user.id, details: { email: user.email, role: user.role } });
+      }
+
+      const all = (await inbox.db.query<{ id: string }>('SELECT id FROM audit_log ORDER BY id DESC')).rows.map((r) => Number(r.id));
+      assert.ok(all.length > 4, 'enough entries for several pages');
+      const seen: number[] = [];
+      let cursor: string | null = null;
+      for (let pages = 1; ; pages++) {
+        assert.ok(pages <= all.length, 'the paging ends');
+        const { status, page }: { status: number; page: PageDto<AuditEntryDto> } = await audit(`?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+        assert.equal(status, 200);
+        assert.ok(page.items.length <= 2, 'a page holds at most the limit');
+        seen.push(...page.items.map((e) => e.id));
+        cursor = page.nextCursor;
+        if (!cursor) break;
+      }
+      assert.deepEqual(seen, all, 'every entry once, newest first');
+
+      const [newest] = (await audit('?limit=1')).page.items;
+      assert.equal(newest?.action, 'user.create');
+      assert.equal(newest?.actor?.email, ADMIN.email);
+      assert.deepEqual(newest?.targetUser && { name: newest.targetUser.name, email: newest.targetUser.email }, { name: 'Turno 5', email: 'turno5@clinica.test' });
+      assert.equal(newest?.targetMessage, null);
+
+      assert.equal((await audit('?cursor=not-a-cursor')).status, 400);
+      assert.equal((await audit('?limit=0')).status, 400);
+      const agentCookie = await inbox.loginCookie('turno1@clinica.test', 'agente-12345');
+      assert.equal((await audit('', agentCookie)).status, 403);
     });
   });
 }

@@ -37,12 +37,13 @@ describe('demo mode (no Twilio credentials, PGlite)', () => {
     assert.equal(login.status, 200);
     assert.equal(login.headers.get('x-demo-mode'), 'true');
     const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
     const me = await fetch(`${base}/api/auth/me`, { headers: { cookie } });
     assert.equal(((await me.json()) as { demoMode: boolean }).demoMode, true);
 
     // The "Simular" menu: a customer writes, then the Wix site sends; both land in the inbox.
-    assert.equal((await fetch(`${base}/api/demo/inbound`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ from: '+573153369631', body: 'Hola, ¿tienen cita?', profileName: 'Ana' }) })).status, 200);
-    assert.equal((await fetch(`${base}/api/demo/external-send`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ to: '+573153369631', body: 'Sí, mañana a las 8 (enviado desde Wix)' }) })).status, 200);
+    assert.equal((await fetch(`${base}/api/demo/inbound`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: JSON.stringify({ from: '+573153369631', body: 'Hola, ¿tienen cita?', profileName: 'Ana' }) })).status, 200);
+    assert.equal((await fetch(`${base}/api/demo/external-send`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: JSON.stringify({ to: '+573153369631', body: 'Sí, mañana a las 8 (enviado desde Wix)' }) })).status, 200);
     const conversation = await waitFor(async () => {
       const list = (await (await fetch(`${base}/api/conversations`, { headers: { cookie } })).json()) as { items: ConversationDto[] };
       return list.items.find((c) => c.contact.phone === '+573153369631');

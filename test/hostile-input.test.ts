@@ -56,7 +56,7 @@ describe(`hostile input (${databaseKinds()[0]})`, () => {
     const r = rng(20261128);
     const statuses = new Map<number, number>();
     const count = (s: number) => statuses.set(s, (statuses.get(s) ?? 0) + 1);
-    const cookie = await inbox.loginCookie();
+    const { headers: auth } = await inbox.login();
     for (let i = 0; i < 1500; i++) {
       const base = i % 2 ? statusParams(newSid(), pick(r, ['sent', 'delivered', 'read', 'failed'])) : {
         MessageSid: newSid(), From: 'whatsapp:+573001234567', To: OUR_NUMBER, Body: 'hola', NumMedia: '1', MediaUrl0: 'https://api.twilio.com/x',
@@ -78,7 +78,7 @@ describe(`hostile input (${databaseKinds()[0]})`, () => {
       const target = pick(r, ['/api/conversations/' + pick(r, ['x', '00000000-0000-4000-8000-000000000000', '%00']) + '/messages', '/api/users', '/api/settings', '/api/auth/login', `/api/conversations?cursor=${encodeURIComponent(pick(r, JUNK))}`]);
       const method = target.includes('cursor') ? 'GET' : pick(r, ['POST', 'PUT', 'PATCH']);
       const res = await fetch(inbox.baseUrl + target, {
-        method, headers: { cookie, 'content-type': pick(r, ['application/json', 'text/plain', 'application/x-www-form-urlencoded']) }, body: method === 'GET' ? undefined : body,
+        method, headers: { ...auth, 'content-type': pick(r, ['application/json', 'text/plain', 'application/x-www-form-urlencoded']) }, body: method === 'GET' ? undefined : body,
       });
       count(res.status);
       assert.ok(res.status < 500, `${method} ${target} ${body.slice(0, 200)} answered ${res.status}`);

@@ -8,9 +8,10 @@ for (const kind of databaseKinds()) {
   describe(`read API (${kind})`, () => {
     let inbox: TestInbox;
     let cookie: string;
+    let csrfToken: string;
     before(async () => {
       inbox = await startTestInbox({ kind, startWorkers: false });
-      cookie = await inbox.loginCookie();
+      ({ cookie, csrfToken } = await inbox.login());
     });
     after(() => inbox.close());
 
@@ -62,7 +63,7 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(p3.items.map((m) => m.body), ['m0']);
       assert.equal(p3.nextCursor, null);
 
-      const res = await fetch(`${inbox.baseUrl}/api/conversations/${c.id}/read`, { method: 'POST', headers: { cookie } });
+      const res = await fetch(`${inbox.baseUrl}/api/conversations/${c.id}/read`, { method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken } });
       assert.equal(res.status, 200);
       assert.equal(((await res.json()) as ConversationDto).unreadCount, 0);
     });

@@ -48,13 +48,13 @@ for (const kind of databaseKinds()) {
 
     test('statuses missed while down are advanced from the list', async () => {
       await inbox.local.simulateInbound({ from: 'whatsapp:+573190000009', body: 'hola' });
-      const cookie = await inbox.loginCookie();
+      const { cookie, headers: auth } = await inbox.login();
       const conv = await waitFor(async () => {
         const res = await fetch(`${inbox.baseUrl}/api/conversations?q=3190000009`, { headers: { cookie } });
         return ((await res.json()) as { items: { id: string }[] }).items[0];
       }, 'conversation');
       inbox.local.setLifecycle({ delayMs: 300 });
-      const res = await fetch(`${inbox.baseUrl}/api/conversations/${conv.id}/messages`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ body: 'respuesta' }) });
+      const res = await fetch(`${inbox.baseUrl}/api/conversations/${conv.id}/messages`, { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ body: 'respuesta' }) });
       const m = (await res.json()) as { id: string; sid: string };
       await inbox.stopServer();
       await inbox.local.idle();

@@ -2,21 +2,21 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ApiError, ConversationDto, MessageDto } from '../src/realtime/events.ts';
 import { databaseKinds } from './support/databases.ts';
-import { startTestInbox, waitFor, type TestInbox } from './support/inbox.ts';
+import { startTestInbox, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
 
 for (const kind of databaseKinds()) {
   describe(`sending from the panel (${kind})`, () => {
     let inbox: TestInbox;
-    let cookie: string;
+    let session: TestSession;
     before(async () => {
       inbox = await startTestInbox({ kind, lifecycle: { delayMs: 10 } });
-      cookie = await inbox.loginCookie();
+      session = await inbox.login();
     });
     after(() => inbox.close());
 
     const call = async (method: string, path: string, body?: unknown) => {
       const res = await fetch(inbox.baseUrl + path, {
-        method, headers: { cookie, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+        method, headers: { ...session.headers, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
       });
       return { status: res.status, json: (await res.json()) as unknown };
     };

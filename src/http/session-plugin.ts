@@ -1,5 +1,7 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { CSRF_HEADER, csrfTokenFor, csrfTokenMatches } from '../auth/csrf.ts';
 import { SESSION_COOKIE, userForSession } from '../auth/sessions.ts';
 import type { Database } from '../db/database.ts';
 import type { UserDto } from '../realtime/events.ts';
@@ -8,13 +10,19 @@ import { sendError } from './error-handler.ts';
 declare module 'fastify' {
   interface FastifyRequest {
     user: UserDto | null;
+    /** The CSRF token of the request's session (null without a session); `GET /api/auth/me` hands it to the panel. */
+    csrfToken: string | null;
   }
   interface FastifyContextConfig {
     /** Routes that answer without a session (Twilio's webhooks, login). */
     public?: boolean;
     adminOnly?: boolean;
+    /** Public routes a browser calls (login, logout): refused when another site's page sends them. */
+    sameOriginOnly?: boolean;
   }
 }
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** Reads the session cookie's token, or null; shared with the Socket.IO handshake. */
 export function sessionToken(app: FastifyInstance, cookieHeader: string | undefined): string | null {
@@ -25,16 +33,67 @@ export function sessionToken(app: FastifyInstance, cookieHeader: string | undefi
   return unsigned.valid ? unsigned.value : null;
 }
 
-/** Every /api route needs a live session unless its config says `public`; `adminOnly` routes need an admin. */
+/**
+ * Whether a browser sent this request from another site's page. Sec-Fetch-Site is set by the
+ * browser and no page can forge it; browsers without it still send Origin on every POST; a request
+ * with neither comes from no browser (curl, scripts, tests) and so cannot be a forgery riding a
+ * victim's cookie. Our origin is BASE_URL's, or the one the request was addressed to (behind a
+ * trusted proxy, X-Forwarded-Proto and -Host), so the panel also works under another name: a LAN
+ * address, Vite's dev server.
+ */
+export function isCrossSite(request: FastifyRequest, publicOrigin: string): boolean {
+  return sentFromAnotherSite(request.headers, [publicOrigin, originOf(`${request.protocol}://${request.host}`)]);
+}
+
+/** The rule of isCrossSite on bare headers; the Socket.IO handshake uses it too. */
+export function sentFromAnotherSite(headers: IncomingHttpHeaders, ownOrigins: (string | null)[]): boolean {
+  const site = headers['sec-fetch-site'];
+  if (site) return site !== 'same-origin' && site !== 'none';
+  const origin = headers.origin;
+  if (!origin) return false;
+  return !ownOrigins.includes(origin);
+}
+
+export function originOf(url: string): string | null {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return null;
+  }
+}
+
+const refuseForgery = (reply: FastifyReply, message: string, messageEs: string) => sendError(reply, 403, 'csrf', message, messageEs);
+
+/**
+ * Every /api route needs a live session unless its config says `public`; `adminOnly` routes need an
+ * admin. A write (POST, PUT, PATCH, DELETE) made with the cookie also needs the session's CSRF token
+ * in X-CSRF-Token: the browser attaches the cookie to a forged request too, but only the panel's own
+ * script can read the token and set the header. Browser-called public routes (`sameOriginOnly`) and
+ * every cookie write are also refused when sent from another site. Twilio's webhooks carry no
+ * cookie and are checked by their signature instead.
+ */
 export const sessionPlugin = fp(
-  async (app: FastifyInstance, opts: { db: Database }) => {
+  async (app: FastifyInstance, opts: { db: Database; cookieSecret: string; publicOrigin: string }) => {
     app.decorateRequest('user', null);
+    app.decorateRequest('csrfToken', null);
     app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
       const config = request.routeOptions.config;
-      if (!request.url.startsWith('/api/') || config.public) return;
+      // The matched route, never the raw URL: the router decodes the path, so `/%61pi/users`
+      // reaches `/api/users` while its URL does not start with `/api/`.
+      if (!request.routeOptions.url?.startsWith('/api/')) return;
+      const write = UNSAFE_METHODS.has(request.method);
+      if (write && (config.sameOriginOnly || !config.public) && isCrossSite(request, opts.publicOrigin)) {
+        return refuseForgery(reply, 'Requests from another site are refused', 'Se rechazan las solicitudes desde otro sitio');
+      }
+      if (config.public) return;
       const token = sessionToken(app, request.headers.cookie);
-      request.user = token ? await userForSession(opts.db, token) : null;
+      if (!token) return sendError(reply, 401, 'unauthenticated', 'Log in first', 'Inicie sesión primero');
+      if (write && !csrfTokenMatches(opts.cookieSecret, token, request.headers[CSRF_HEADER])) {
+        return refuseForgery(reply, 'Missing or wrong CSRF token; reload the page', 'Falta el token CSRF o no es válido; recargue la página');
+      }
+      request.user = await userForSession(opts.db, token);
       if (!request.user) return sendError(reply, 401, 'unauthenticated', 'Log in first', 'Inicie sesión primero');
+      request.csrfToken = csrfTokenFor(opts.cookieSecret, token);
       if (config.adminOnly && request.user.role !== 'admin') {
         return sendError(reply, 403, 'forbidden', 'Only admins can do this', 'Solo los administradores pueden hacer esto');
       }

@@ -1,35 +1,41 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { csrfTokenFor } from '../../auth/csrf.ts';
 import { login, logout, SESSION_COOKIE, SESSION_DAYS } from '../../auth/sessions.ts';
 import type { Database } from '../../db/database.ts';
 import type { SettingsStore } from '../../messages/settings-store.ts';
+import type { SessionDto } from '../../realtime/events.ts';
 import { sendError } from '../error-handler.ts';
 import { sessionToken } from '../session-plugin.ts';
 
 const credentials = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1024) });
 
-export async function authRoutes(app: FastifyInstance, opts: { db: Database; secureCookies: boolean; demoMode: boolean; settings: SettingsStore }) {
-  app.post('/api/auth/login', { config: { public: true, rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (request, reply) => {
+export async function authRoutes(app: FastifyInstance, opts: { db: Database; secureCookies: boolean; cookieSecret: string; demoMode: boolean; settings: SettingsStore }) {
+  // Secure when BASE_URL is https, even when the proxy in front speaks plain http to us.
+  const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax', secure: opts.secureCookies } as const;
+
+  // Login and logout need no session but are refused from another site's page (login CSRF: signing
+  // a victim's browser into the attacker's account).
+  app.post('/api/auth/login', { config: { public: true, sameOriginOnly: true, rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (request, reply) => {
     const { email, password } = credentials.parse(request.body);
     const session = await login(opts.db, email, password);
     // One answer for an unknown email and a wrong password: no hint of which accounts exist.
     if (!session) return sendError(reply, 401, 'bad_credentials', 'Wrong email or password', 'Correo o contraseña incorrectos');
-    reply.setCookie(SESSION_COOKIE, session.token, {
-      path: '/', httpOnly: true, sameSite: 'lax', secure: opts.secureCookies, signed: true, maxAge: SESSION_DAYS * 86400,
-    });
-    return { user: session.user };
+    reply.setCookie(SESSION_COOKIE, session.token, { ...cookieOptions, signed: true, maxAge: SESSION_DAYS * 86400 });
+    return { user: session.user, csrfToken: csrfTokenFor(opts.cookieSecret, session.token) };
   });
 
-  app.post('/api/auth/logout', { config: { public: true } }, async (request, reply) => {
+  app.post('/api/auth/logout', { config: { public: true, sameOriginOnly: true } }, async (request, reply) => {
     const token = sessionToken(app, request.headers.cookie);
     if (token) await logout(opts.db, token);
-    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    reply.clearCookie(SESSION_COOKIE, cookieOptions);
     return { ok: true };
   });
 
-  app.get('/api/auth/me', async (request) => ({
+  app.get('/api/auth/me', async (request): Promise<SessionDto> => ({
     user: request.user!,
     demoMode: opts.demoMode,
     settings: await opts.settings.get(),
+    csrfToken: request.csrfToken!,
   }));
 }

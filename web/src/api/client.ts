@@ -38,15 +38,18 @@ function isApiError(v: unknown): v is ApiError {
   return typeof e === 'object' && e !== null && typeof e.code === 'string';
 }
 
-async function request<T>(method: string, path: string, body?: unknown, o: { quiet401?: boolean } = {}): Promise<T> {
+// The session's CSRF token, from the login answer and from /api/auth/me; every write carries it in
+// X-CSRF-Token, a header another site's page cannot set on a request to us.
+let csrfToken: string | null = null;
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+async function request<T>(method: string, path: string, body?: unknown, o: { quiet401?: boolean; retried?: boolean } = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (WRITES.has(method) && csrfToken) headers['x-csrf-token'] = csrfToken;
   let res: Response;
   try {
-    res = await fetch(path, {
-      method,
-      credentials: 'same-origin',
-      headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    res = await fetch(path, { method, credentials: 'same-origin', headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch (err) {
     throw new ApiRequestError(0, null, err instanceof Error ? err.message : String(err));
   }
@@ -59,10 +62,20 @@ async function request<T>(method: string, path: string, body?: unknown, o: { qui
   }
   if (!res.ok) {
     if (res.status === 401 && !o.quiet401) onUnauthenticated();
+    // The token is a session's that ended (a new login in another tab) and the server changed
+    // nothing: fetch the current session's token and try once more.
+    if (res.status === 403 && isApiError(json) && json.error.code === 'csrf' && !o.retried && WRITES.has(method)) {
+      if (await api.me().then(() => true, () => false)) return request<T>(method, path, body, { ...o, retried: true });
+    }
     throw new ApiRequestError(res.status, isApiError(json) ? json : null, `HTTP ${res.status}`);
   }
   return json as T;
 }
+
+const keepCsrfToken = <T extends { csrfToken: string }>(answer: T): T => {
+  csrfToken = answer.csrfToken;
+  return answer;
+};
 
 const qs = (params: Record<string, string | number | null | undefined>) => {
   const s = new URLSearchParams();
@@ -75,9 +88,13 @@ const enc = encodeURIComponent;
 export const PAGE_SIZE = 50;
 
 export const api = {
-  login: (email: string, password: string) => request<{ user: UserDto }>('POST', '/api/auth/login', { email, password }, { quiet401: true }),
-  logout: () => request<unknown>('POST', '/api/auth/logout', {}, { quiet401: true }),
-  me: () => request<Session>('GET', '/api/auth/me', undefined, { quiet401: true }),
+  login: (email: string, password: string) =>
+    request<{ user: UserDto; csrfToken: string }>('POST', '/api/auth/login', { email, password }, { quiet401: true }).then(keepCsrfToken),
+  logout: () =>
+    request<unknown>('POST', '/api/auth/logout', {}, { quiet401: true }).finally(() => {
+      csrfToken = null;
+    }),
+  me: () => request<Session>('GET', '/api/auth/me', undefined, { quiet401: true }).then(keepCsrfToken),
 
   conversations: (o: { q?: string; cursor?: string | null; limit?: number }) =>
     request<Page<ConversationDto>>('GET', '/api/conversations' + qs({ q: o.q, cursor: o.cursor, limit: o.limit ?? PAGE_SIZE })),
@@ -94,6 +111,7 @@ export const api = {
   updateUser: (id: string, p: { name?: string; role?: UserDto['role']; disabled?: boolean; password?: string }) =>
     request<UserDto>('PATCH', `/api/users/${enc(id)}`, p),
   saveSettings: (s: Settings) => request<Settings>('PUT', '/api/settings', s),
+  audit: (o: { cursor?: string | null; limit?: number }) => request<Page<import('./contract.ts').AuditEntryDto>>('GET', '/api/audit' + qs({ cursor: o.cursor, limit: o.limit ?? PAGE_SIZE })),
 
   demoInbound: (m: { from: string; body: string; profileName?: string }) => request<unknown>('POST', '/api/demo/inbound', m),
   demoExternalSend: (m: { to: string; body?: string; contentSid?: string; contentVariables?: Record<string, string> }) =>
