@@ -13,7 +13,13 @@ export function percentile(sorted: number[], p: number): number {
 export const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** Runs the real server entry point (src/server.ts) as its own process, so its memory is its own. */
-export async function startServerProcess(env: Record<string, string>, port: number): Promise<{ child: ChildProcess; peakRssMb(): number; stop(): Promise<void> }> {
+export interface ServerProcess {
+  child: ChildProcess;
+  peakRssMb(): number;
+  stop(): Promise<void>;
+}
+
+export async function startServerProcess(env: Record<string, string>, port: number): Promise<ServerProcess> {
   // BENCH_PROFILE=1 writes a V8 CPU profile of the server into ./tmp when it exits.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', `${ROOT}tmp`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server.ts'], {

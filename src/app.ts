@@ -20,9 +20,11 @@ import { adminRoutes } from './http/routes/users.ts';
 import { twilioWebhookRoutes } from './http/routes/twilio-webhooks.ts';
 import { sessionPlugin } from './http/session-plugin.ts';
 import type { InboxContext } from './messages/context.ts';
+import { createConversationFeed } from './messages/conversation-feed.ts';
 import { InboxEvents } from './messages/inbox-events.ts';
 import { startMessageFetcher, type MessageFetcher } from './messages/message-fetcher.ts';
 import { startReconciler, type Reconciler } from './messages/reconciler.ts';
+import { startUnconfirmedSendSweep } from './messages/unconfirmed-sends.ts';
 import { createStatusBatcher } from './messages/record-status.ts';
 import { createSettingsStore } from './messages/settings-store.ts';
 import { createTemplateCatalog } from './messages/template-catalog.ts';
@@ -61,7 +63,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
     logger: {
       level: c.logLevel ?? c.config.logLevel,
       // Secrets never reach the log: session cookies, credentials, signatures.
-      redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-twilio-signature"]', 'res.headers["set-cookie"]'],
+      redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-twilio-signature"]', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
       ...(c.logStream ? { stream: c.logStream } : {}),
     },
     // Behind a proxy on the same host or private network the client IP (for the login rate limit)
@@ -74,24 +76,42 @@ export async function buildApp(c: AppComponents): Promise<App> {
   const settings = createSettingsStore(c.db);
   const templates = createTemplateCatalog(c.twilio);
   let fetcher: MessageFetcher | null = null;
+  const conversations = createConversationFeed({ db: c.db, events, log: app.log });
   const ctx: InboxContext = {
-    db: c.db, twilio: c.twilio, events, settings, baseUrl: c.config.baseUrl, log: app.log,
+    db: c.db, twilio: c.twilio, events, conversations, settings, baseUrl: c.config.baseUrl, log: app.log,
     wakeWorker: () => fetcher?.wake(),
   };
 
   // 1. Outside plugins, in a fixed order.
   registerErrorHandler(app);
+  // The panel's policy, checked in Chromium by test/browser/security.test.ts. Only our own scripts
+  // and stylesheets: React writes its style props through the CSSOM, which CSP does not block, so no
+  // 'unsafe-inline'. Images and audio may also come from https: the media route redirects a media
+  // URL that is not Twilio's there. Fetches and Socket.IO go to ourselves only ('self' covers our
+  // own ws/wss in CSP 3; BASE_URL's is named for browsers before it). Never framed. HSTS and the
+  // upgrade of http subresources only when BASE_URL is https: a plain-http install (demo, LAN) would
+  // otherwise break, and browsers ignore HSTS over http anyway.
+  const httpsOnly = c.config.baseUrl.startsWith('https://');
+  const publicOrigin = new URL(c.config.baseUrl).origin;
   await app.register(helmet, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:', 'blob:', 'https:'],
-        mediaSrc: ["'self'", 'blob:', 'https:'],
-        connectSrc: ["'self'", 'ws:', 'wss:'],
-        styleSrc: ["'self'", "'unsafe-inline'"],
-        upgradeInsecureRequests: null,
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'https:'],
+        mediaSrc: ["'self'", 'https:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'", publicOrigin.replace(/^http/, 'ws')],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        upgradeInsecureRequests: httpsOnly ? [] : null,
       },
     },
+    xFrameOptions: { action: 'deny' },
+    strictTransportSecurity: httpsOnly ? { maxAge: 365 * 86400, includeSubDomains: true } : false,
   });
   // Without SESSION_SECRET, one generated once and kept in the database: sessions survive restarts
   // and are valid on every instance.
@@ -120,17 +140,18 @@ export async function buildApp(c: AppComponents): Promise<App> {
   await app.register(rateLimit, { global: false });
 
   // 2. The app's own plugins.
-  await app.register(sessionPlugin, { db: c.db });
+  await app.register(sessionPlugin, { db: c.db, cookieSecret, publicOrigin });
   if (demoMode) {
     app.addHook('onSend', async (request, reply) => {
       if (request.url.startsWith('/api/')) reply.header('x-demo-mode', 'true');
     });
   }
-  const io = attachRealtime(app, { db: c.db, events, adapter: c.realtimeAdapter });
+  const io = attachRealtime(app, { db: c.db, events, publicOrigin, adapter: c.realtimeAdapter });
+  app.addHook('onClose', () => conversations.close());
 
   // 3. Routes.
   await app.register(twilioWebhookRoutes, { ctx, statuses: createStatusBatcher(ctx), authToken: c.twilioConfig.authToken, baseUrl: c.config.baseUrl });
-  await app.register(authRoutes, { db: c.db, secureCookies: c.config.baseUrl.startsWith('https://'), demoMode, settings });
+  await app.register(authRoutes, { db: c.db, secureCookies: httpsOnly, cookieSecret, demoMode, settings });
   await app.register(conversationRoutes, {
     ctx, templates,
     sender: { whatsappFrom: c.twilioConfig.whatsappFrom, messagingServiceSid: c.twilioConfig.messagingServiceSid },
@@ -154,9 +175,11 @@ export async function buildApp(c: AppComponents): Promise<App> {
   if (c.startWorkers !== false) {
     fetcher = startMessageFetcher({ ...ctx, templates });
     reconciler = startReconciler(ctx, c.config.reconcileIntervalSeconds);
+    const unconfirmed = startUnconfirmedSendSweep(ctx, c.config.unconfirmedSendSeconds);
     app.addHook('onClose', async () => {
       await fetcher?.stop();
       await reconciler?.stop();
+      await unconfirmed.stop();
     });
   }
   return { app, ctx, io, fetcher, reconciler };

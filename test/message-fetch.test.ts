@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { MessageDto } from '../src/realtime/events.ts';
 import { databaseKinds } from './support/databases.ts';
 import { startTestInbox, waitFor, type TestInbox } from './support/inbox.ts';
+import { record, watch } from './support/realtime.ts';
 
 async function messageBySid(inbox: TestInbox, sid: string) {
   const { rows } = await inbox.db.query<{ id: string; body: string | null; body_pending: boolean; status: string; source: string }>(
@@ -22,10 +22,12 @@ for (const kind of databaseKinds()) {
     test('a message sent by the Wix site shows with its text, fetched from Twilio, and its final status', async () => {
       const cookie = await inbox.loginCookie();
       const socket = await inbox.connectSocket(cookie);
-      const updates: MessageDto[] = [];
-      socket.on('message:updated', (m) => updates.push(m));
+      const panel = record(socket);
       // The customer wrote first, so WhatsApp's window is open for the site's free text.
       await inbox.local.simulateInbound({ from: 'whatsapp:+573180000001', body: '¿Tienen cita para mañana?' });
+      // The agent has the chat open: its message events flow to this panel.
+      const chat = await waitFor(() => panel.batches.flatMap((b) => b.conversations).find((c) => c.contact.phone === '+573180000001'), 'the conversation in the list');
+      assert.equal(await watch(socket, chat.id), true, 'watching the chat');
       const { sid } = await inbox.local.simulateExternalSend({ to: 'whatsapp:+573180000001', body: 'Su cita quedó agendada ✅' });
       const row = await waitFor(async () => {
         const rows = await messageBySid(inbox, sid);
@@ -34,7 +36,8 @@ for (const kind of databaseKinds()) {
       assert.equal(row.length, 1);
       assert.equal(row[0]!.source, 'external');
       assert.equal(row[0]!.body, 'Su cita quedó agendada ✅');
-      await waitFor(() => updates.some((m) => m.sid === sid && m.body === 'Su cita quedó agendada ✅'), 'an event carrying the text');
+      await waitFor(() => panel.messages.some((e) => e.message.sid === sid && e.message.body === 'Su cita quedó agendada ✅'), 'an event carrying the text');
+      await waitFor(() => panel.conversation(chat.id)?.lastMessage?.body === 'Su cita quedó agendada ✅', 'the text in the list preview');
     });
 
     test('a template sent through a Messaging Service whose body comes back empty is never a blank bubble', async () => {

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { io as connectClient } from 'socket.io-client';
-import type { MessageDto } from '../src/realtime/events.ts';
+import twilio from 'twilio';
 import { databaseKinds } from './support/databases.ts';
 import { newSid, startSecondInstance, startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';
+import { record, watch } from './support/realtime.ts';
 
+const STATUS = '/api/whatsapp/status';
 const REDIS_URL = process.env.WA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const skip = process.env.WA_SKIP_REDIS ? 'Redis not available' : !databaseKinds().includes('postgres') ? 'PostgreSQL not in this run' : false;
 
@@ -31,12 +33,57 @@ describe('two instances sharing PostgreSQL and Redis', { skip }, () => {
     assert.equal(me.status, 200, 'a session made on A is valid on B');
     const socket = connectClient(bUrl, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });
     await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
-    const seen: MessageDto[] = [];
-    socket.on('message:new', (m) => seen.push(m));
+    const panel = record(socket);
     const sid = newSid();
     assert.equal((await a.postSigned('/api/whatsapp/status', statusParams(sid, 'sent'))).status, 204);
-    const got = await waitFor(() => seen.find((m) => m.sid === sid), 'the event on B');
-    assert.equal(got.source, 'external');
+    const entry = await waitFor(() => panel.conversationOf(sid), 'the list entry on B');
+    assert.equal(entry.lastMessage!.source, 'external');
+    // The chat open on B: A's status write reaches it through the room, across instances.
+    assert.equal(await watch(socket, entry.id), true, 'watching on B');
+    assert.equal((await a.postSigned('/api/whatsapp/status', statusParams(sid, 'delivered'))).status, 204);
+    await waitFor(() => panel.messages.find((e) => e.message.sid === sid && e.message.status === 'delivered'), 'the message event on B');
     socket.close();
+  });
+});
+
+// Background work with both instances' workers running: each outside message's text is fetched
+// from Twilio exactly once, whichever instance took its callback.
+describe('two instances share the background jobs', { skip }, () => {
+  let a: TestInbox;
+  let b: Awaited<ReturnType<typeof startSecondInstance>>;
+
+  before(async () => {
+    a = await startTestInbox({ kind: 'postgres', startWorkers: true, redisUrl: REDIS_URL, lifecycle: { statuses: [] } });
+    b = await startSecondInstance(a, REDIS_URL, { startWorkers: true });
+  });
+  after(async () => {
+    await b.close();
+    await a.close();
+  });
+
+  test('each fetch job is done once across the two instances', async () => {
+    const sids: string[] = [];
+    for (let i = 0; i < 40; i++) {
+      const to = `whatsapp:+5731900${String(i).padStart(5, '0')}`;
+      const { sid } = await a.local.simulateExternalSend({ to, body: `Mensaje ${i} desde la web` });
+      sids.push(sid);
+      const params = statusParams(sid, 'sent', { to });
+      // Behind a load balancer both instances have the same public URL, which Twilio signs.
+      const signature = twilio.getExpectedTwilioSignature(a.authToken, a.baseUrl + STATUS, params);
+      const target = i % 2 === 0 ? a.baseUrl : b.url;
+      const res = await fetch(target + STATUS, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(params).toString() });
+      assert.equal(res.status, 204, 'callback accepted by ' + target);
+    }
+    await waitFor(async () => {
+      const { rows } = await a.db.query<{ n: string }>('SELECT count(*) AS n FROM messages WHERE sid = ANY($1) AND NOT body_pending', [sids]);
+      return Number(rows[0]!.n) === sids.length;
+    }, 'every text fetched', 20_000);
+    const { rows } = await a.db.query<{ sid: string; body: string }>('SELECT sid, body FROM messages WHERE sid = ANY($1)', [sids]);
+    assert.equal(rows.length, sids.length, 'one row per SID');
+    for (const r of rows) assert.match(r.body, /^Mensaje \d+ desde la web$/);
+    const fetches = a.local.requests().filter((r) => r.method === 'GET' && sids.some((sid) => r.path.endsWith(`/Messages/${sid}.json`)));
+    assert.equal(fetches.length, sids.length, 'each message fetched exactly once');
+    const { rows: jobs } = await a.db.query<{ n: string }>('SELECT count(*) AS n FROM jobs');
+    assert.equal(Number(jobs[0]!.n), 0, 'no job left');
   });
 });

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { io as connectClient, type Socket } from 'socket.io-client';
-import type { MessageDto } from '../src/realtime/events.ts';
 import { databaseKinds } from './support/databases.ts';
 import { newSid, startSecondInstance, startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';
+import { record } from './support/realtime.ts';
 import { startTcpProxy } from './support/tcp-proxy.ts';
 
 const REDIS = new URL(process.env.WA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -35,9 +35,8 @@ describe('Redis going away and coming back', { skip }, () => {
     const socket = connectClient(url, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });
     sockets.push(socket);
     await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
-    const seen: MessageDto[] = [];
-    socket.on('message:new', (m) => seen.push(m));
-    return seen;
+    const panel = record(socket);
+    return panel;
   }
 
   test('each instance keeps serving its own browsers while Redis is down; events cross again when it is back, with no restart', async () => {
@@ -48,7 +47,7 @@ describe('Redis going away and coming back', { skip }, () => {
     proxy.cut();
     const during = newSid();
     assert.equal((await a.postSigned('/api/whatsapp/status', statusParams(during, 'sent'))).status, 204, 'callbacks are still recorded');
-    await waitFor(() => onA.some((m) => m.sid === during), 'the event on A, from A');
+    await waitFor(() => onA.conversationOf(during) !== undefined, 'the event on A, from A');
 
     proxy.restore();
     // The Redis clients reconnect by themselves (backoff up to 5 s); then events cross again.
@@ -56,7 +55,7 @@ describe('Redis going away and coming back', { skip }, () => {
       const probe = newSid();
       await a.postSigned('/api/whatsapp/status', statusParams(probe, 'sent'));
       await new Promise((r) => setTimeout(r, 200));
-      return onB.some((m) => m.sid === probe);
+      return onB.conversationOf(probe) !== undefined;
     }, 'events from A reaching B again', 20_000);
   });
 });

@@ -2,9 +2,11 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { messageRepository } from '../src/db/message-repository.ts';
 import { conversationRepository } from '../src/db/conversation-repository.ts';
-import type { MessageDto } from '../src/realtime/events.ts';
+import { io as connectClient } from 'socket.io-client';
+import { LIST_UPDATE_INTERVAL_MS } from '../src/messages/conversation-feed.ts';
 import { databaseKinds } from './support/databases.ts';
 import { newSid, startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';
+import { record, watch } from './support/realtime.ts';
 
 const STATUS = '/api/whatsapp/status';
 
@@ -42,9 +44,9 @@ for (const kind of databaseKinds()) {
     });
 
     test('the admin setting decides whether an outside send raises its conversation and counts as unread', async () => {
-      const cookie = await inbox.loginCookie();
+      const { headers: auth } = await inbox.login();
       const put = (value: boolean) => fetch(`${inbox.baseUrl}/api/settings`, {
-        method: 'PUT', headers: { cookie, 'content-type': 'application/json' }, body: JSON.stringify({ externalRaisesConversation: value }),
+        method: 'PUT', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ externalRaisesConversation: value }),
       });
       const conversationOf = async (phone: string) =>
         (await inbox.db.query<{ unread_count: number; last_message_at: Date | null }>(
@@ -206,23 +208,94 @@ for (const kind of databaseKinds()) {
       assert.equal((await fetch(inbox.baseUrl + '/api/health')).status, 200);
     });
 
-    test('Socket.IO clients get message:new and message:updated after commit; unauthenticated ones are refused', async () => {
+    test('Socket.IO: every panel gets the list entry; only panels with the chat open get its message events; unauthenticated ones are refused', async () => {
       const cookie = await inbox.loginCookie();
-      const socket = await inbox.connectSocket(cookie);
-      const seen: { event: string; m: MessageDto }[] = [];
-      socket.on('message:new', (m) => seen.push({ event: 'new', m }));
-      socket.on('message:updated', (m) => seen.push({ event: 'updated', m }));
+      const listOnly = record(await inbox.connectSocket(cookie));
+      const chatSocket = await inbox.connectSocket(cookie);
+      const chatOpen = record(chatSocket);
       const sid = newSid();
       await inbox.postSigned(STATUS, statusParams(sid, 'sent'));
+      // A new outside message moves its conversation in every panel's list.
+      const entry = await waitFor(() => listOnly.conversationOf(sid), 'the list entry on the first panel');
+      await waitFor(() => chatOpen.conversationOf(sid), 'the list entry on the second panel');
+      assert.equal(entry.lastMessage!.source, 'external');
+
+      assert.equal(await watch(chatSocket, entry.id), true, 'the server acknowledges the open chat');
       await inbox.postSigned(STATUS, statusParams(sid, 'delivered'));
-      const got = await waitFor(() => (seen.filter((s) => s.m.sid === sid).length >= 2 ? seen.filter((s) => s.m.sid === sid) : undefined), 'two events');
-      assert.equal(got[0]!.event, 'new');
-      assert.equal(got[0]!.m.source, 'external');
-      assert.equal(got[1]!.event, 'updated');
-      assert.equal(got[1]!.m.status, 'delivered');
-      assert.ok(got[1]!.m.seq > got[0]!.m.seq, 'the later event has the higher seq');
+      const updated = await waitFor(() => chatOpen.messages.find((e) => e.message.sid === sid && e.message.status === 'delivered'), 'the status event in the open chat');
+      assert.equal(updated.event, 'updated');
+      await waitFor(() => listOnly.conversation(entry.id)?.lastMessage?.status === 'delivered', 'the ticks in the other panel\'s list');
+      assert.ok(updated.message.seq > entry.lastMessage!.seq, 'the later event has the higher seq');
+      assert.deepEqual(listOnly.messages, [], 'a panel without the chat open gets no message events');
+
+      // Closing the chat stops its message events.
+      assert.equal(await watch(chatSocket, null), true, 'closing acknowledged');
+      await inbox.postSigned(STATUS, statusParams(sid, 'read'));
+      await waitFor(() => chatOpen.conversation(entry.id)?.lastMessage?.status === 'read', 'the read tick in the list');
+      assert.equal(chatOpen.messages.filter((e) => e.message.status === 'read').length, 0, 'no message event after the chat closed');
+
+      assert.equal(await watch(chatSocket, 'not-a-conversation'), false, 'a malformed id is refused');
       await assert.rejects(inbox.connectSocket(), /unauthenticated/);
       await assert.rejects(inbox.connectSocket('wa_session=forged.value'), /unauthenticated/);
+    });
+
+    test('Socket.IO: switching chats (close and open sent back to back) leaves the panel in the new chat\'s room', async () => {
+      const cookie = await inbox.loginCookie();
+      const socket = await inbox.connectSocket(cookie);
+      const panel = record(socket);
+      const [first, second] = [newSid(), newSid()];
+      await inbox.postSigned(STATUS, statusParams(first, 'sent', { to: 'whatsapp:+573170000101' }));
+      await inbox.postSigned(STATUS, statusParams(second, 'sent', { to: 'whatsapp:+573170000102' }));
+      const a = await waitFor(() => panel.conversationOf(first), 'first chat in the list');
+      const b = await waitFor(() => panel.conversationOf(second), 'second chat in the list');
+      assert.equal(await watch(socket, a.id), true, 'watching the first chat');
+      // What the panel does on a click: the old chat's cleanup, then the new chat, without waiting.
+      const closing = watch(socket, null);
+      const opening = watch(socket, b.id);
+      assert.deepEqual(await Promise.all([closing, opening]), [true, true], 'both acknowledged');
+      await inbox.postSigned(STATUS, statusParams(second, 'delivered', { to: 'whatsapp:+573170000102' }));
+      await waitFor(() => panel.messages.find((e) => e.message.sid === second && e.message.status === 'delivered'), 'the second chat\'s event');
+    });
+
+    test('Socket.IO: a campaign burst reaches each panel as a few list batches, not one event per callback', async () => {
+      const cookie = await inbox.loginCookie();
+      const panel = record(await inbox.connectSocket(cookie));
+      const sids = Array.from({ length: 60 }, () => newSid());
+      const phones = sids.map((_, i) => `whatsapp:+5731700${String(i).padStart(5, '0')}`);
+      await Promise.all(sids.map((sid, i) => inbox.postSigned(STATUS, statusParams(sid, 'sent', { to: phones[i] }))));
+      await Promise.all(sids.map((sid, i) => inbox.postSigned(STATUS, statusParams(sid, 'delivered', { to: phones[i] }))));
+      await waitFor(() => sids.every((sid) => panel.conversationOf(sid)?.lastMessage?.status === 'delivered'), 'every conversation delivered in the list');
+      const batches = panel.batches.length;
+      const span = panel.batches.at(-1)!.at - panel.batches[0]!.at;
+      // Batches leave an instance at most every LIST_UPDATE_INTERVAL_MS; arrival can bunch a little.
+      assert.ok(batches <= Math.floor(span / LIST_UPDATE_INTERVAL_MS) + 2, `${batches} batches in ${span} ms for 120 callbacks`);
+      assert.ok(batches < 120, 'coalesced');
+    });
+
+    test('Socket.IO: a page from another site cannot open a socket with our cookie', async () => {
+      const cookie = await inbox.loginCookie();
+      const socket = connectClient(inbox.baseUrl, { transports: ['websocket'], extraHeaders: { cookie, origin: 'https://evil.example' }, reconnection: false, forceNew: true });
+      const refused = await new Promise<boolean>((resolve) => {
+        socket.once('connect', () => resolve(false));
+        socket.once('connect_error', () => resolve(true));
+      });
+      socket.close();
+      assert.equal(refused, true, 'cross-origin handshake refused');
+      const same = connectClient(inbox.baseUrl, { transports: ['websocket'], extraHeaders: { cookie, origin: new URL(inbox.baseUrl).origin }, reconnection: false, forceNew: true });
+      const accepted = await new Promise<boolean>((resolve) => {
+        same.once('connect', () => resolve(true));
+        same.once('connect_error', () => resolve(false));
+      });
+      same.close();
+      assert.equal(accepted, true, 'same-origin handshake accepted');
+      // A browser says where the page came from, whatever Origin a proxy in between rewrote.
+      const flagged = connectClient(inbox.baseUrl, { transports: ['websocket'], extraHeaders: { cookie, 'sec-fetch-site': 'cross-site' }, reconnection: false, forceNew: true });
+      const flaggedRefused = await new Promise<boolean>((resolve) => {
+        flagged.once('connect', () => resolve(false));
+        flagged.once('connect_error', () => resolve(true));
+      });
+      flagged.close();
+      assert.equal(flaggedRefused, true, 'Sec-Fetch-Site: cross-site refused');
     });
   });
 }

@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../config/env.ts';
 import { connectPostgres, openPglite, type Database } from '../db/database.ts';
 import { migrate } from '../db/migrate.ts';
 import type { InboxContext } from '../messages/context.ts';
+import { NO_PANELS } from '../messages/conversation-feed.ts';
 import { InboxEvents } from '../messages/inbox-events.ts';
 import { createSettingsStore } from '../messages/settings-store.ts';
 import { createTwilioGateway, type TwilioGateway } from '../twilio/gateway.ts';
@@ -20,7 +21,7 @@ export async function openRuntime(o: { needTwilio: boolean; env?: NodeJS.Process
   const twilio = config.twilio ? createTwilioGateway(config.twilio) : null;
   const log = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
   const ctx: InboxContext | null = twilio
-    ? { db, twilio, events: new InboxEvents(), settings: createSettingsStore(db), baseUrl: config.baseUrl, log, wakeWorker: () => {} }
+    ? { db, twilio, events: new InboxEvents(), conversations: NO_PANELS, settings: createSettingsStore(db), baseUrl: config.baseUrl, log, wakeWorker: () => {} }
     : null;
   return { config, db, twilio, ctx, close: () => db.close() };
 }

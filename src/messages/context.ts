@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../db/database.ts';
 import type { TwilioGateway } from '../twilio/gateway.ts';
+import type { ConversationFeed } from './conversation-feed.ts';
 import type { InboxEvents } from './inbox-events.ts';
 import type { SettingsStore } from './settings-store.ts';
 
@@ -9,6 +10,8 @@ export interface InboxContext {
   db: Database;
   twilio: TwilioGateway;
   events: InboxEvents;
+  /** Coalesced conversation-list updates for every panel. */
+  conversations: ConversationFeed;
   settings: SettingsStore;
   /** Public origin Twilio reaches us at: callback URLs are built from it. */
   baseUrl: string;

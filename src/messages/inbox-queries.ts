@@ -56,7 +56,7 @@ export async function listMessages(ctx: InboxContext, conversationId: string, o:
 
 export async function markConversationRead(ctx: InboxContext, id: string): Promise<ConversationDto> {
   if (!isUuid(id) || !(await conversationRepository.markRead(ctx.db, id))) throw new NotFoundError('Conversation', 'Conversación');
-  await publishConversation(ctx, id);
+  publishConversation(ctx, id);
   return getConversation(ctx, id);
 }
 

@@ -97,6 +97,8 @@ export interface SessionDto {
   user: UserDto;
   demoMode: boolean;
   settings: SettingsDto;
+  /** Sent back in the X-CSRF-Token header on every POST, PUT, PATCH and DELETE (also in the login answer). */
+  csrfToken: string;
 }
 
 /** A cursor page: `nextCursor` fetches the next (older) page. */
@@ -129,10 +131,40 @@ export interface ApiError {
   };
 }
 
-export interface ServerToClientEvents {
-  'message:new': (message: MessageDto) => void;
-  'message:updated': (message: MessageDto) => void;
-  'conversation:updated': (conversation: ConversationDto) => void;
+/** The Socket.IO room of a conversation: the panels that have its chat open. */
+export const conversationRoom = (conversationId: string) => `conversation:${conversationId}`;
+
+/** `GET /api/audit` (admins), newest first: who sent which message, who changed which user or setting. */
+export interface AuditEntryDto {
+  id: number;
+  at: string;
+  /** Null when no signed-in user did it. */
+  actor: { id: string; name: string; email: string } | null;
+  /** `message.send`, `user.create`, `user.update`, `settings.update`. */
+  action: string;
+  /** The message's id (`message.send`) or the user's id (`user.*`); null for settings. */
+  target: string | null;
+  /** What changed, never a password: `{ disabled: true }`, `{ email, role }`, `{ conversationId, contentSid }`... */
+  details: Record<string, unknown>;
+  /** `user.*`: the user acted on, as named today. */
+  targetUser: { id: string; name: string; email: string } | null;
+  /** `message.send`: the conversation it went to, and the start of its text. */
+  targetMessage: { conversationId: string; contact: ContactDto; body: string | null } | null;
 }
 
-export interface ClientToServerEvents {}
+export interface ServerToClientEvents {
+  /** A message of the chat this panel watches was written (to that chat's panels only). */
+  'message:new': (message: MessageDto) => void;
+  /** Its status, text or error changed (to that chat's panels only). */
+  'message:updated': (message: MessageDto) => void;
+  /** Conversations whose list entry changed (order, preview, ticks, unread): every panel, a few batches a second at most. */
+  'conversations:updated': (conversations: ConversationDto[]) => void;
+}
+
+export interface ClientToServerEvents {
+  /**
+   * The chat this panel shows (null: none); one at a time. Message events for it flow once the
+   * ack arrives, so the panel loads the chat's messages after the ack and misses nothing.
+   */
+  'conversation:watch': (conversationId: string | null, ack: (ok: boolean) => void) => void;
+}

@@ -2,26 +2,37 @@ import type { FastifyInstance } from 'fastify';
 import { Server } from 'socket.io';
 import { userForSession } from '../auth/sessions.ts';
 import type { Database } from '../db/database.ts';
-import { sessionToken } from '../http/session-plugin.ts';
+import { originOf, sentFromAnotherSite, sessionToken } from '../http/session-plugin.ts';
 import type { InboxEvents } from '../messages/inbox-events.ts';
-import type { ClientToServerEvents, ServerToClientEvents, UserDto } from './events.ts';
+import { isUuid } from '../messages/inbox-queries.ts';
+import { conversationRoom, type ClientToServerEvents, type ServerToClientEvents, type UserDto } from './events.ts';
 
 export const INBOX_ROOM = 'inbox';
+const CONVERSATION_ROOM_PREFIX = conversationRoom('');
 
 export type InboxSocketServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { user: UserDto }>;
 
 /**
- * The one module that talks to browsers: a socket joins the inbox room only after its session
- * cookie checks out, and domain events are forwarded to that room. With an adapter (Redis) the
- * room spans every instance behind the load balancer.
+ * The one module that talks to browsers. A socket joins the inbox room only after its session
+ * cookie checks out; it gets the (coalesced) conversation list updates there, and the message
+ * events of the one chat it watches in that chat's room. With an adapter (Redis) rooms span every
+ * instance behind the load balancer.
  */
-export function attachRealtime(app: FastifyInstance, deps: { db: Database; events: InboxEvents; adapter?: Parameters<InboxSocketServer['adapter']>[0] }): InboxSocketServer {
+export function attachRealtime(
+  app: FastifyInstance,
+  deps: { db: Database; events: InboxEvents; publicOrigin: string; adapter?: Parameters<InboxSocketServer['adapter']>[0] },
+): InboxSocketServer {
   let closing = false;
   const io: InboxSocketServer = new Server(app.server, {
     serveClient: false,
     ...(deps.adapter ? { adapter: deps.adapter } : {}),
-    // During shutdown a browser's reconnect attempt is refused at once instead of left hanging.
-    allowRequest: (_req, callback) => callback(closing ? 'shutting down' : null, !closing),
+    allowRequest: (req, callback) => {
+      // During shutdown a browser's reconnect attempt is refused at once instead of left hanging.
+      if (closing) return callback('shutting down', false);
+      // Another site's page must not open a socket with our cookie (cross-site WebSocket hijacking).
+      const crossSite = sentFromAnotherSite(req.headers, [deps.publicOrigin, originOf(`http://${req.headers.host}`), originOf(`https://${req.headers.host}`)]);
+      callback(crossSite ? 'cross-origin' : null, !crossSite);
+    },
   });
 
   io.use((socket, next) => {
@@ -37,12 +48,22 @@ export function attachRealtime(app: FastifyInstance, deps: { db: Database; event
   });
   io.on('connection', (socket) => {
     void socket.join(INBOX_ROOM);
+    // Synchronous on purpose: a close and the next open arrive back to back, and an await between
+    // leaving and joining would let the close's handler leave the room the open just joined.
+    // (Rooms live in this process, also with the Redis adapter, so join/leave finish at once.)
+    socket.on('conversation:watch', (conversationId, ack) => {
+      if (typeof ack !== 'function') return;
+      if (conversationId !== null && !isUuid(conversationId)) return ack(false);
+      for (const room of [...socket.rooms]) if (room.startsWith(CONVERSATION_ROOM_PREFIX)) void socket.leave(room);
+      if (conversationId) void socket.join(conversationRoom(conversationId));
+      ack(true);
+    });
   });
 
   const unsubscribe = [
-    deps.events.on('message:new', (m) => io.to(INBOX_ROOM).emit('message:new', m)),
-    deps.events.on('message:updated', (m) => io.to(INBOX_ROOM).emit('message:updated', m)),
-    deps.events.on('conversation:updated', (c) => io.to(INBOX_ROOM).emit('conversation:updated', c)),
+    deps.events.on('message:new', (m) => io.to(conversationRoom(m.conversationId)).emit('message:new', m)),
+    deps.events.on('message:updated', (m) => io.to(conversationRoom(m.conversationId)).emit('message:updated', m)),
+    deps.events.on('conversations:updated', (list) => io.to(INBOX_ROOM).emit('conversations:updated', list)),
   ];
   // Before Fastify closes the HTTP server: open WebSockets would otherwise hold it open, and the
   // browsers' immediate reconnect attempts leave keep-alive connections that go idle only after

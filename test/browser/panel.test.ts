@@ -74,6 +74,8 @@ describe('the panel in Chromium', { skip, timeout: 180_000 }, () => {
     const template = inbox.local.addTemplate({ friendlyName: 'campana_web', language: 'es', category: 'MARKETING', approval: 'approved', body: 'Promoción {{1}}', variables: { 1: 'x' } } as never);
     const { sid } = await inbox.local.simulateExternalSend({ to: 'whatsapp:+573153369631', contentSid: template.sid, contentVariables: { 1: 'junio' }, viaService: true });
     await page.waitForFunction((s) => [...document.querySelectorAll('[data-testid="message-bubble"]')].some((e) => e.textContent?.includes('Plantilla de WhatsApp enviada desde fuera')), sid, { timeout: 10_000 });
+    // The list's preview says the same, not "without text".
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="conversation-item"]')].some((e) => e.textContent?.includes('Ana María') && e.textContent.includes('Plantilla de WhatsApp enviada desde fuera')), undefined, { timeout: 10_000 });
   });
 
   test('a customer writing to another conversation raises it with an unread badge and the tab title counts it', async () => {

@@ -29,6 +29,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
+export interface TestSession {
+  cookie: string;
+  csrfToken: string;
+  /** `cookie` and `x-csrf-token`: spread them into the headers of any request, writes included. */
+  headers: { cookie: string; 'x-csrf-token': string };
+}
+
 export interface TestInbox extends App {
   db: Database;
   kind: DatabaseKind;
@@ -39,6 +46,9 @@ export interface TestInbox extends App {
   accountSid: string;
   /** POSTs a form to our server signed as Twilio would sign it. */
   postSigned(pathAndQuery: string, params: Record<string, string>, o?: { signature?: string | null }): Promise<Response>;
+  /** Logs in as the panel does: the cookie, and the CSRF token every cookie-authenticated write must send. */
+  login(email?: string, password?: string): Promise<TestSession>;
+  /** Just the session cookie (reads, sockets). */
   loginCookie(email?: string, password?: string): Promise<string>;
   connectSocket(cookie?: string): Promise<Socket<ServerToClientEvents, ClientToServerEvents>>;
   /** Stops the HTTP server (and its workers) but keeps the database and the local Twilio. */
@@ -110,12 +120,18 @@ export async function startTestInbox(o: {
       });
     },
 
-    async loginCookie(email = ADMIN.email, password = ADMIN.password) {
+    async login(email = ADMIN.email, password = ADMIN.password) {
       const res = await fetch(baseUrl + '/api/auth/login', {
         method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }),
       });
       if (res.status !== 200) throw new Error(`login failed: ${res.status} ${await res.text()}`);
-      return res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+      const { csrfToken } = (await res.json()) as { csrfToken: string };
+      return { cookie, csrfToken, headers: { cookie, 'x-csrf-token': csrfToken } };
+    },
+
+    async loginCookie(email, password) {
+      return (await inbox.login(email, password)).cookie;
     },
 
     async connectSocket(cookie) {
@@ -183,7 +199,7 @@ export function statusParams(sid: string, status: string, o: { to?: string; from
  * A second server on instance A's database and local Twilio, sharing Socket.IO events through
  * `redisUrl`: two instances behind a load balancer.
  */
-export async function startSecondInstance(a: TestInbox, redisUrl: string): Promise<App & { url: string; close(): Promise<void> }> {
+export async function startSecondInstance(a: TestInbox, redisUrl: string, o: { startWorkers?: boolean } = {}): Promise<App & { url: string; close(): Promise<void> }> {
   const port = await freePort();
   const config = loadConfig({
     BASE_URL: a.baseUrl, TWILIO_ACCOUNT_SID: a.accountSid, TWILIO_AUTH_TOKEN: a.authToken, TWILIO_WHATSAPP_FROM: OUR_NUMBER,
@@ -191,7 +207,7 @@ export async function startSecondInstance(a: TestInbox, redisUrl: string): Promi
   });
   const db = connectPostgres(a.databaseUrl!, { max: 4 });
   const redis = await connectRedisAdapter(redisUrl);
-  const built = await buildApp({ config, twilioConfig: config.twilio!, db, twilio: createTwilioGateway(config.twilio!), startWorkers: false, realtimeAdapter: redis.adapter });
+  const built = await buildApp({ config, twilioConfig: config.twilio!, db, twilio: createTwilioGateway(config.twilio!), startWorkers: o.startWorkers ?? false, realtimeAdapter: redis.adapter });
   await built.app.listen({ port, host: '127.0.0.1' });
   return {
     ...built,

@@ -4,11 +4,11 @@ import { controlRoutes } from './control-routes.ts';
 import { FaultInjector, type Fault } from './faults.ts';
 import type { LifecycleOptions } from './lifecycle.ts';
 import { LocalAccount, type ExternalSendInput, type InboundInput } from './local-account.ts';
-import { answer, dispatch, errorAnswer, hasAccountCredentials, type Route } from './router.ts';
+import { answer, dispatch, errorAnswer, hasAccountCredentials, readBody, type Route } from './router.ts';
 import { restRoutes } from './routes.ts';
 import { Scheduler } from './scheduler.ts';
 import { LocalStore, newSid, type LocalMessage, type LocalTemplate } from './store.ts';
-import { TwilioApiError, unauthenticated } from './twilio-errors.ts';
+import { injectedFailure, TwilioApiError, unauthenticated } from './twilio-errors.ts';
 
 export type { CallbackLog } from './callbacks.ts';
 export type { Fault } from './faults.ts';
@@ -69,11 +69,18 @@ export interface LocalTwilio {
   /** Every webhook posted (status callbacks and inbound), oldest first, with our server's answer. */
   callbacks(): CallbackLog[];
   addTemplate(t: Omit<LocalTemplate, 'sid'>): LocalTemplate;
+  /** Every REST request received (not the control API), oldest first: what our server asked Twilio. */
+  requests(): { method: string; path: string }[];
   /** Make the REST API misbehave on the next `count` requests (omitted: until cleared with null). */
   injectFault(f: Fault | null): void;
+  /** Requests the last injected fault matched, and how many it is holding right now (delayMs). */
+  faultStats(): { matched: number; held: number };
   /** Resolves when every scheduled callback has been attempted. */
   idle(): Promise<void>;
 }
+
+/** The request log keeps the newest this many (a demo server runs for weeks). */
+const REQUEST_LOG_SIZE = 100_000;
 
 export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwilio> {
   const store = new LocalStore(o.accountSid);
@@ -91,6 +98,7 @@ export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwil
     enforceWindow: o.enforceWindow ?? true,
   });
   const rest = restRoutes(account, store);
+  const requestLog: { method: string; path: string }[] = [];
   const control = controlRoutes(account, store, faults);
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -101,9 +109,20 @@ export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwil
     }
     const isControl = url.pathname.startsWith('/_local/');
     const routes: Route[] = isControl ? control : rest;
+    if (!isControl && requestLog.push({ method: req.method ?? 'GET', path: url.pathname }) > REQUEST_LOG_SIZE) requestLog.shift();
     try {
+      // The body is read before any fault holds the request, so a held request is still handled
+      // when its client has given up by then, as Twilio would.
+      const body = req.method === 'GET' ? '' : await readBody(req);
       const fault = isControl ? null : await faults.apply(url.pathname);
-      answer(res, fault ? errorAnswer(fault) : await dispatch(routes, req, url));
+      if (closing) return;
+      const result = fault?.status ? errorAnswer(injectedFailure(fault.status)) : await dispatch(routes, req, url, body);
+      if (fault?.drop) {
+        req.socket.destroy();
+        return;
+      }
+      if (fault?.retryAfter !== undefined) res.setHeader('Retry-After', String(fault.retryAfter));
+      answer(res, result);
     } catch (err) {
       if (err instanceof TwilioApiError) return answer(res, errorAnswer(err));
       o.logger?.error({ err, path: url.pathname }, 'local twilio: request failed');
@@ -111,6 +130,7 @@ export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwil
     }
   }
 
+  let closing = false;
   const server = createServer((req, res) => void handle(req, res));
   // Longer than the clients' idle timeout (Node's agent: 5 s), so a client never writes to a
   // socket this side is closing.
@@ -133,6 +153,7 @@ export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwil
     whatsappSenderSid: account.sender.sid,
     whatsappFrom: account.whatsappFrom,
     async close() {
+      closing = true;
       scheduler.cancelAll();
       faults.close();
       webhooks.close();
@@ -144,10 +165,12 @@ export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwil
     setLifecycle: (l) => account.setLifecycle(l),
     simulateInbound: (m) => account.receive(m),
     simulateExternalSend: async (m) => ({ sid: account.externalSend(m).sid }),
+    requests: () => requestLog.slice(),
     messages: () => store.order.map((m) => ({ ...m, media: m.media.map((x) => ({ ...x })) })),
     callbacks: () => webhooks.deliveries(),
     addTemplate: (t) => store.addTemplate(t),
     injectFault: (f) => faults.set(f),
+    faultStats: () => faults.stats(),
     idle: () => scheduler.idle(),
   };
 }

@@ -19,9 +19,11 @@ export function Chat({ conversationId, me }: { conversationId: string; me: UserD
     void store.ensureConversation(conversationId);
   }, [store, conversationId]);
 
+  // Live message events for this chat only while it is open (the server's per-chat room).
   useEffect(() => {
-    if (!thread.loaded && !thread.loading && thread.error === null) void store.openThread(conversationId);
-  }, [store, conversationId, thread.loaded, thread.loading, thread.error]);
+    void store.watch(conversationId);
+    return () => store.unwatch(conversationId);
+  }, [store, conversationId]);
 
   // Reading happens when the chat is on screen: opened, and the tab visible.
   const unread = conversation?.unreadCount ?? 0;

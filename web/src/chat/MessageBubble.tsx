@@ -1,6 +1,6 @@
 import { memo } from 'react';
 import { useI18n } from '../i18n/I18nProvider.tsx';
-import { describeApiError, describeTwilioError, formatClock, formatFullDate } from '../i18n/format.ts';
+import { describeApiError, describeTwilioError, formatClock, formatFullDate, missingTextKey } from '../i18n/format.ts';
 import type { ChatMessage } from '../inbox/inboxStore.ts';
 import { MessageMedia } from './MessageMedia.tsx';
 import { Ticks, tickKind } from './Ticks.tsx';
@@ -28,9 +28,7 @@ function Body({ message }: { message: ChatMessage }) {
   }
   if (message.body) return <p className="body" data-testid="message-body">{message.body}</p>;
   if (message.media.length > 0 || message.location) return null;
-  // An outside template sent through a Messaging Service: Twilio returns no text for it.
-  const key = message.direction === 'outbound' && message.source === 'external' ? 'msg.templateNoText' : 'msg.noText';
-  return <p className="body body-empty" data-testid="message-body">{t(key)}</p>;
+  return <p className="body body-empty" data-testid="message-body">{t(missingTextKey(message))}</p>;
 }
 
 function ErrorLine({ message }: { message: ChatMessage }) {

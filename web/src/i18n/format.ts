@@ -1,7 +1,8 @@
 import { ApiRequestError } from '../api/client.ts';
 import type { Translate } from './I18nProvider.tsx';
 import { describeTwilioError } from '../../../src/realtime/twilio-error-texts.ts';
-import type { Lang } from './strings.ts';
+import type { Lang, MessageKey } from './strings.ts';
+import type { MessageDto } from '../api/contract.ts';
 
 export { describeTwilioError };
 
@@ -94,4 +95,13 @@ export function describeApiError(err: unknown, lang: Lang, t: Translate): string
     return t('error.server', { status: err.status });
   }
   return t('error.generic', { reason: err instanceof Error ? err.message : String(err) });
+}
+
+/**
+ * What to show for a message that has no text, media or location. An outside template sent
+ * through a Messaging Service comes back from Twilio without its text; the bubble and the list's
+ * preview say so in the same words.
+ */
+export function missingTextKey(m: Pick<MessageDto, 'direction' | 'source'>): MessageKey {
+  return m.direction === 'outbound' && m.source === 'external' ? 'msg.templateNoText' : 'msg.noText';
 }

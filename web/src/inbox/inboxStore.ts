@@ -43,6 +43,8 @@ const EMPTY_LIST: ConversationList = { query: '', ids: [], nextCursor: null, loa
 const EMPTY_THREAD: Thread = { messages: [], olderCursor: null, loaded: false, loading: false, loadingOlder: false, error: null };
 /** After this many pages of /api/changes the panel is too far behind: it reloads what it shows. */
 const MAX_CATCH_UP_PAGES = 20;
+/** How far before the highest seq seen a catch-up starts (see catchUpOnce). */
+const CATCH_UP_OVERLAP = 200;
 
 // Newest activity first, as the server sorts: last_message_at DESC NULLS LAST, id DESC.
 function listOrder(a: ConversationDto, b: ConversationDto): number {
@@ -81,6 +83,8 @@ export class InboxStore {
   private catchUpAgain = false;
   private pendingConversationFetches = new Set<string>();
   private unreadChats = 0;
+  private watched: string | null = null;
+  private tellServerWatching: (conversationId: string | null) => Promise<void> = async () => {};
 
   constructor(private readonly me: UserDto) {}
 
@@ -148,6 +152,13 @@ export class InboxStore {
 
   upsertConversation(c: ConversationDto): void {
     if (this.putConversation(c)) this.emit();
+  }
+
+  /** A coalesced batch from the server: one render for all of it. */
+  upsertConversations(list: readonly ConversationDto[]): void {
+    let changed = false;
+    for (const c of list) changed = this.putConversation(c) || changed;
+    if (changed) this.emit();
   }
 
   setQuery(query: string): void {
@@ -273,18 +284,48 @@ export class InboxStore {
     if (this.putMessage(m)) this.emit();
   }
 
-  async openThread(id: string): Promise<void> {
+  // ---- the chat on screen ----
+
+  /** How the store tells the server which chat's message events it wants (the realtime hook sets it). */
+  setWatchChannel(tell: (conversationId: string | null) => Promise<void>): void {
+    this.tellServerWatching = tell;
+  }
+
+  getWatched = (): string | null => this.watched;
+
+  /**
+   * The chat opened: its message events are asked for first, then its newest page is loaded, so
+   * nothing written in between is missed. A chat opened before is loaded again, since its events
+   * stopped while it was closed (this panel's unconfirmed sends stay).
+   */
+  async watch(id: string): Promise<void> {
+    this.watched = id;
+    await this.tellServerWatching(id).catch(() => {
+      /* offline: the realtime hook asks again on connect and catches up */
+    });
+    if (this.watched !== id) return;
+    await this.openThread(id, { refresh: true });
+  }
+
+  unwatch(id: string): void {
+    if (this.watched !== id) return;
+    this.watched = null;
+    void this.tellServerWatching(null).catch(() => {});
+  }
+
+  async openThread(id: string, o: { refresh?: boolean } = {}): Promise<void> {
     const thread = this.getThread(id);
-    if (thread.loaded || thread.loading) return;
-    this.threads.set(id, { ...EMPTY_THREAD, loading: true });
+    if (thread.loading || (thread.loaded && !o.refresh)) return;
+    this.threads.set(id, { ...thread, loading: true, error: null });
     this.emit();
     try {
       const page = await api.messages(id, {});
       page.items.forEach((m) => this.seen(m.seq));
       // Events that raced the first page are in neither order nor page: the page is the truth.
-      this.threads.set(id, { ...EMPTY_THREAD, messages: page.items, olderCursor: page.nextCursor, loaded: true });
+      const unconfirmed = this.getThread(id).messages.filter((m) => m.local);
+      this.threads.set(id, { ...EMPTY_THREAD, messages: [...page.items, ...unconfirmed], olderCursor: page.nextCursor, loaded: true });
     } catch (err) {
-      this.threads.set(id, { ...EMPTY_THREAD, error: err });
+      this.threads.set(id, { ...this.getThread(id), loading: false, error: err });
     }
     this.emit();
   }
@@ -387,8 +428,12 @@ export class InboxStore {
   }
 
   private async catchUpOnce(): Promise<void> {
+    // Seqs are taken when a write starts, so one can commit just after a higher one this panel
+    // already saw; asking again from a little before covers it (what the panel has is kept by seq).
+    let after = Math.max(0, this.lastSeq - CATCH_UP_OVERLAP);
     for (let page = 0; page < MAX_CATCH_UP_PAGES; page++) {
-      const changes = await api.changes(this.lastSeq);
+      const changes = await api.changes(after);
+      after = changes.seq;
       for (const c of changes.conversations) this.putConversation(c);
       for (const m of changes.messages) this.putMessage(m);
       this.seen(changes.seq);

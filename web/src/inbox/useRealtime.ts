@@ -6,6 +6,7 @@ import type { InboxStore } from './inboxStore.ts';
 export type ConnectionState = 'connecting' | 'online' | 'offline';
 
 const RETRY_MS = [1000, 2000, 5000, 10_000, 30_000];
+const WATCH_ACK_TIMEOUT_MS = 5_000;
 
 /**
  * The live connection: events go straight into the store, and every (re)connect asks
@@ -23,18 +24,30 @@ export function useRealtime(store: InboxStore, onUnauthenticated: () => void): C
       timer = setTimeout(fn, RETRY_MS[Math.min(attempts++, RETRY_MS.length - 1)]);
     };
     const catchUp = () => {
+      // The open chat, if its first page never arrived (the server went away meanwhile).
+      const watched = store.getWatched();
+      if (watched && !store.getThread(watched).loaded) void store.openThread(watched);
       // Before the first page arrives there is nothing to catch up on: the page is current.
       if (store.getLastSeq() === 0) return;
       store.catchUp().catch(() => later(catchUp));
     };
+    const tellWatching = async (conversationId: string | null) => {
+      if (!socket.connected) return; // asked again on connect
+      const ok = await socket.timeout(WATCH_ACK_TIMEOUT_MS).emitWithAck('conversation:watch', conversationId);
+      if (!ok) throw new Error('the server refused to watch ' + conversationId);
+    };
+    store.setWatchChannel(tellWatching);
 
     socket.on('message:new', (m) => store.upsertMessage(m));
     socket.on('message:updated', (m) => store.upsertMessage(m));
-    socket.on('conversation:updated', (c) => store.upsertConversation(c));
+    socket.on('conversations:updated', (list) => store.upsertConversations(list));
     socket.on('connect', () => {
       attempts = 0;
       setState('online');
-      catchUp();
+      // Rooms do not survive a reconnect: watch the open chat again, then fetch what was missed.
+      tellWatching(store.getWatched())
+        .catch(() => {})
+        .finally(catchUp);
     });
     socket.on('disconnect', () => {
       setState('offline');
@@ -50,6 +63,7 @@ export function useRealtime(store: InboxStore, onUnauthenticated: () => void): C
     });
 
     return () => {
+      store.setWatchChannel(async () => {});
       clearTimeout(timer);
       socket.removeAllListeners();
       socket.disconnect();

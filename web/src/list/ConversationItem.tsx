@@ -3,7 +3,7 @@ import type { MessageDto } from '../api/contract.ts';
 import { Avatar } from '../components/Avatar.tsx';
 import { Ticks } from '../chat/Ticks.tsx';
 import { useI18n } from '../i18n/I18nProvider.tsx';
-import { contactLabel, formatListTime } from '../i18n/format.ts';
+import { contactLabel, formatListTime, missingTextKey } from '../i18n/format.ts';
 import { useConversation } from '../inbox/useInbox.ts';
 
 export const ROW_HEIGHT = 72;
@@ -17,7 +17,7 @@ function Preview({ message }: { message: MessageDto | null }) {
   else if (message.media.some((m) => m.contentType?.startsWith('image/'))) text = `📷 ${t('preview.image')}`;
   else if (message.media.length > 0) text = `📎 ${t('preview.file')}`;
   else if (message.location) text = `📍 ${t('preview.location')}`;
-  else text = t('msg.noText');
+  else text = t(missingTextKey(message));
   return (
     <>
       {message.direction === 'outbound' && <Ticks status={message.status} />}

@@ -1,0 +1,238 @@
+// A template campaign as Twilio calls it back: every SID gets sent/delivered/read (a few
+// sent/undelivered), shuffled within blocks so most arrive out of order, one in ten duplicated.
+// Run through one or several server processes; every figure comes with the database check.
+import { createHmac } from 'node:crypto';
+import { io as connectClient, type Socket } from 'socket.io-client';
+import type { Database } from '../src/db/database.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from '../src/realtime/events.ts';
+import type { LocalTwilio } from '../src/twilio/local/server.ts';
+import { fmt, percentile, postForm, type ServerProcess } from './support.ts';
+
+export const OUR_NUMBER = 'whatsapp:+14155238886';
+const FINAL_ORDER = ['sent', 'delivered', 'read', 'undelivered'] as const;
+type CampaignStatus = (typeof FINAL_ORDER)[number];
+const rank = (s: string) => FINAL_ORDER.indexOf(s as CampaignStatus);
+
+export interface CampaignMessage {
+  sid: string;
+  to: string;
+  /** Sent from the panel (our row exists before the first callback) or from outside. */
+  fromPanel: boolean;
+  final: CampaignStatus;
+}
+
+export interface Campaign {
+  messages: CampaignMessage[];
+  callbacks: { sid: string; to: string; status: CampaignStatus }[];
+}
+
+/** Creates the campaign's messages in the local Twilio (so text fetches find them) and its callbacks. */
+export async function planCampaign(local: LocalTwilio, size: number, o: { externalShare?: number; undeliveredShare?: number } = {}): Promise<Campaign> {
+  const messages: CampaignMessage[] = [];
+  const callbacks: Campaign['callbacks'] = [];
+  const externalEvery = Math.round(1 / (o.externalShare ?? 1 / 3));
+  const undeliveredEvery = Math.round(1 / (o.undeliveredShare ?? 0.03));
+  const BLOCK = 200;
+  for (let start = 0; start < size; start += BLOCK) {
+    const block: Campaign['callbacks'] = [];
+    for (let i = start; i < Math.min(size, start + BLOCK); i++) {
+      const to = `whatsapp:+573${String(100_000_000 + i).slice(-9)}`;
+      const { sid } = await local.simulateExternalSend({ to, body: `Hola, le recordamos su examen ocupacional (${i})` });
+      const final: CampaignStatus = i % undeliveredEvery === 7 ? 'undelivered' : 'read';
+      messages.push({ sid, to, fromPanel: i % externalEvery !== externalEvery - 1, final });
+      const steps: CampaignStatus[] = final === 'read' ? ['sent', 'delivered', 'read'] : ['sent', 'undelivered', 'sent'];
+      for (const status of steps) block.push({ sid, to, status });
+      if (i % 10 === 0) block.push({ sid, to, status: steps[1]! });
+    }
+    for (let i = block.length - 1; i > 0; i--) {
+      const j = Math.floor(Math.random() * (i + 1));
+      [block[i], block[j]] = [block[j]!, block[i]!];
+    }
+    callbacks.push(...block);
+  }
+  return { messages, callbacks };
+}
+
+/** The panel's own sends: rows written before Twilio was called, as sendFromPanel writes them. */
+export async function insertPanelRows(db: Database, campaign: Campaign): Promise<void> {
+  const panel = campaign.messages.filter((m) => m.fromPanel);
+  for (let i = 0; i < panel.length; i += 10_000) {
+    const chunk = panel.slice(i, i + 10_000);
+    const phones = chunk.map((m) => m.to.replace('whatsapp:', ''));
+    await db.query(`INSERT INTO contacts (phone) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [phones]);
+    await db.query(`INSERT INTO conversations (contact_id) SELECT id FROM contacts WHERE phone = ANY($1::text[]) ON CONFLICT DO NOTHING`, [phones]);
+    await db.query(
+      `WITH saved AS (
+         INSERT INTO messages (sid, conversation_id, direction, source, captured_via, status, body)
+         SELECT s.sid, c.id, 'outbound', 'panel', 'send', 'queued', 'Hola, le recordamos su examen ocupacional'
+         FROM unnest($1::text[], $2::text[]) AS s(sid, phone) JOIN contacts k ON k.phone = s.phone JOIN conversations c ON c.contact_id = k.id
+         RETURNING id, conversation_id, created_at)
+       UPDATE conversations c SET last_message_id = saved.id, last_message_at = saved.created_at, seq = nextval('change_seq')
+       FROM saved WHERE c.id = saved.conversation_id`,
+      [chunk.map((m) => m.sid), phones],
+    );
+  }
+}
+
+// Twilio's signature, computed directly (the HMAC twilio.getExpectedTwilioSignature makes): the
+// load generator shares the two cores with the servers and PostgreSQL, so it stays lean.
+function sign(token: string, url: string, params: Record<string, string>) {
+  const data = Object.keys(params).sort().reduce((acc, k) => acc + k + params[k], url);
+  return createHmac('sha1', token).update(Buffer.from(data, 'utf-8')).digest('base64');
+}
+
+type PanelSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+/** When each callback left, per SID, until a browser event shows its status (or a later one). */
+class EventClock {
+  private pending = new Map<string, { rank: number; at: number }[]>();
+  readonly latencies: number[] = [];
+  sent(sid: string, status: string): void {
+    const list = this.pending.get(sid) ?? [];
+    list.push({ rank: rank(status), at: performance.now() });
+    this.pending.set(sid, list);
+  }
+  shown(sid: string | null, status: string): void {
+    const list = sid ? this.pending.get(sid) : undefined;
+    if (!list) return;
+    const now = performance.now();
+    const r = rank(status);
+    const rest = list.filter((p) => {
+      if (p.rank > r) return true;
+      this.latencies.push(now - p.at);
+      return false;
+    });
+    if (rest.length) this.pending.set(sid!, rest);
+    else this.pending.delete(sid!);
+  }
+}
+
+async function connectPanel(url: string, cookie: string): Promise<PanelSocket> {
+  const socket: PanelSocket = connectClient(url, { transports: ['websocket'], extraHeaders: { cookie }, forceNew: true });
+  await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+  return socket;
+}
+
+export interface CampaignRun {
+  label: string;
+  db: Database;
+  servers: { url: string; process: ServerProcess }[];
+  accountSid: string;
+  authToken: string;
+  /** The public URL Twilio signs (every instance has the same BASE_URL behind a load balancer). */
+  baseUrl: string;
+  admin: { email: string; password: string };
+  concurrency: number;
+  /** Callbacks per second; omitted: as fast as the servers answer. */
+  rate?: number;
+  /** Panels that keep one chat of the campaign open each (chat event latency). */
+  watchers?: number;
+}
+
+/** Plays the campaign's callbacks against the servers (round robin) and prints the figures and the database check. */
+export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise<void> {
+  const publicStatusUrl = `${run.baseUrl}/api/whatsapp/status`;
+  const targets = run.servers.map((s) => new URL(`${s.url}/api/whatsapp/status`));
+  const last = run.servers.at(-1)!.url;
+
+  // Panels on the last instance: with two, half the events cross through Redis to reach them.
+  const login = await fetch(`${last}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(run.admin) });
+  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const listClock = new EventClock();
+  const chatClock = new EventClock();
+  const sockets: PanelSocket[] = [];
+  const list = await connectPanel(last, cookie);
+  sockets.push(list);
+  let batches = 0;
+  let listEntries = 0;
+  list.on('conversations:updated', (conversations) => {
+    batches++;
+    listEntries += conversations.length;
+    for (const c of conversations) if (c.lastMessage) listClock.shown(c.lastMessage.sid, c.lastMessage.status);
+  });
+  const watchedSids = new Set<string>();
+  const panelMessages = campaign.messages.filter((m) => m.fromPanel);
+  const step = Math.max(1, Math.floor(panelMessages.length / (run.watchers ?? 100)));
+  for (let i = 0; i < panelMessages.length && watchedSids.size < (run.watchers ?? 100); i += step) {
+    const m = panelMessages[i]!;
+    const { rows } = await run.db.query<{ conversation_id: string }>('SELECT conversation_id FROM messages WHERE sid = $1', [m.sid]);
+    const socket = await connectPanel(last, cookie);
+    sockets.push(socket);
+    await socket.timeout(5_000).emitWithAck('conversation:watch', rows[0]!.conversation_id);
+    socket.on('message:updated', (msg) => chatClock.shown(msg.sid, msg.status));
+    watchedSids.add(m.sid);
+  }
+
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: run.concurrency }, async (_, lane) => {
+    for (;;) {
+      const i = next++;
+      const cb = campaign.callbacks[i];
+      if (!cb) return;
+      if (run.rate) {
+        const wait = started + (i * 1000) / run.rate - performance.now();
+        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+      }
+      const params: Record<string, string> = {
+        MessageSid: cb.sid, SmsSid: cb.sid, MessageStatus: cb.status, SmsStatus: cb.status, AccountSid: run.accountSid,
+        From: OUR_NUMBER, To: cb.to, ChannelPrefix: 'whatsapp', ApiVersion: '2010-04-01',
+        ...(cb.status === 'undelivered' ? { ErrorCode: '63024', ChannelStatusMessage: 'Invalid recipient' } : {}),
+      };
+      listClock.sent(cb.sid, cb.status);
+      if (watchedSids.has(cb.sid)) chatClock.sent(cb.sid, cb.status);
+      const t0 = performance.now();
+      const status = await postForm(targets[(i + lane) % targets.length]!, new URLSearchParams(params).toString(), {
+        'x-twilio-signature': sign(run.authToken, publicStatusUrl, params),
+      }).catch(() => 0);
+      latencies.push(performance.now() - t0);
+      if (status !== 204) errors++;
+    }
+  }));
+  const elapsed = (performance.now() - started) / 1000;
+  const sentAll = performance.now();
+
+  // The outside messages' texts are fetched in the background; the run ends when all are in.
+  let pendingTexts = Infinity;
+  while (pendingTexts > 0 && performance.now() - sentAll < 600_000) {
+    const { rows } = await run.db.query<{ n: string }>('SELECT count(*) AS n FROM messages WHERE body_pending');
+    pendingTexts = Number(rows[0]!.n);
+    if (pendingTexts > 0) await new Promise((r) => setTimeout(r, 250));
+  }
+  const textsDoneAfter = (performance.now() - sentAll) / 1000;
+  await new Promise((r) => setTimeout(r, 1000)); // the last list batch
+  sockets.forEach((s) => s.close());
+  latencies.sort((a, b) => a - b);
+  listClock.latencies.sort((a, b) => a - b);
+  chatClock.latencies.sort((a, b) => a - b);
+
+  // The database check: exactly one row per SID, each with its final status.
+  const { rows } = await run.db.query<{ sid: string; status: string; error_code: number | null; body: string | null; source: string }>(
+    'SELECT sid, status, error_code, body, source FROM messages',
+  );
+  const bySid = new Map(rows.map((r) => [r.sid, r]));
+  let missing = 0, wrongStatus = 0, wrongSource = 0, noText = 0;
+  for (const m of campaign.messages) {
+    const r = bySid.get(m.sid);
+    if (!r) missing++;
+    else {
+      if (r.status !== m.final || (m.final === 'undelivered' && r.error_code !== 63024)) wrongStatus++;
+      if (r.source !== (m.fromPanel ? 'panel' : 'external')) wrongSource++;
+      if (!r.body) noText++;
+    }
+  }
+  const peaks = run.servers.map((s) => fmt(s.process.peakRssMb(), 0) + ' MB').join(' + ');
+  console.log(`\n## ${run.label}`);
+  console.log(`callbacks: ${campaign.callbacks.length.toLocaleString('en-US')} in ${fmt(elapsed)} s = ${fmt(campaign.callbacks.length / elapsed, 0)}/s; non-204 answers: ${errors}`);
+  console.log(`answer latency ms: p50 ${fmt(percentile(latencies, 50), 2)}, p90 ${fmt(percentile(latencies, 90), 2)}, p99 ${fmt(percentile(latencies, 99), 2)}, max ${fmt(latencies.at(-1)!, 2)}`);
+  console.log(`callback to list batch (every panel, ${batches} batches, ${listEntries.toLocaleString('en-US')} entries): p50 ${fmt(percentile(listClock.latencies, 50), 1)} ms, p99 ${fmt(percentile(listClock.latencies, 99), 1)} ms (${listClock.latencies.length.toLocaleString('en-US')} callbacks that changed the list)`);
+  console.log(`callback to message event (${watchedSids.size} panels with one chat open): p50 ${fmt(percentile(chatClock.latencies, 50), 1)} ms, p99 ${fmt(percentile(chatClock.latencies, 99), 1)} ms (${chatClock.latencies.length} events)`);
+  console.log(`outside texts all fetched ${fmt(textsDoneAfter)} s after the last callback`);
+  console.log(`peak RSS: ${peaks}`);
+  console.log(
+    `database: ${rows.length.toLocaleString('en-US')} messages for ${campaign.messages.length.toLocaleString('en-US')} SIDs — ` +
+    `missing ${missing}, extra ${rows.length - (campaign.messages.length - missing)}, wrong final status ${wrongStatus}, wrong source ${wrongSource}, without text ${noText}`,
+  );
+}
