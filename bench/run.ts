@@ -17,6 +17,8 @@ const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 1000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const PG = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Which parts to run (comma-separated): one, two, steady, floor. */
+const RUNS = new Set((process.env.BENCH_RUNS ?? 'one,two,steady,floor').split(','));
 const ADMIN = { email: 'bench@example.com', password: 'bench-password-1' };
 
 const hex = (n: number) => randomBytes(n).toString('hex');
@@ -68,10 +70,11 @@ async function main() {
     }
   }
 
-  await play('One instance, campaign as fast as it answers', campaign, { instances: 1, database: 'wa_bench_one' });
-  await play('Two instances (Redis adapter, callbacks round robin, panels on the second), same campaign', campaign, { instances: 2, database: 'wa_bench_two' });
-  await play(`One instance, ${STEADY_RATE} callbacks/s (a steady day)`, steady, { instances: 1, rate: STEADY_RATE, database: 'wa_bench_steady' });
+  if (RUNS.has('one')) await play('One instance, campaign as fast as it answers', campaign, { instances: 1, database: 'wa_bench_one' });
+  if (RUNS.has('two')) await play('Two instances (Redis adapter, callbacks round robin, panels on the second), same campaign', campaign, { instances: 2, database: 'wa_bench_two' });
+  if (RUNS.has('steady')) await play(`One instance, ${STEADY_RATE} callbacks/s (a steady day)`, steady, { instances: 1, rate: STEADY_RATE, database: 'wa_bench_steady' });
   await local.close();
+  if (!RUNS.has('floor')) return;
 
   // The floor: PostgreSQL alone, through pgbench at concurrency 32 — a bare single-row upsert,
   // and our conditional status advance (sequence, rank function, forward-only).

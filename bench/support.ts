@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 
@@ -22,8 +22,11 @@ export interface ServerProcess {
 export async function startServerProcess(env: Record<string, string>, port: number): Promise<ServerProcess> {
   // BENCH_PROFILE=1 writes a V8 CPU profile of the server into ./tmp when it exits.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', `${ROOT}tmp`] : [];
+  // The server's log (warnings and up) goes to tmp/bench-server-<port>.log.
+  mkdirSync(`${ROOT}tmp`, { recursive: true });
+  const log = openSync(`${ROOT}tmp/bench-server-${port}.log`, 'w');
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'],
+    cwd: ROOT, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', log, 'inherit'],
   });
   const deadline = Date.now() + 30_000;
   for (;;) {

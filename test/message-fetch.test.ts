@@ -26,7 +26,7 @@ for (const kind of databaseKinds()) {
       // The customer wrote first, so WhatsApp's window is open for the site's free text.
       await inbox.local.simulateInbound({ from: 'whatsapp:+573180000001', body: '¿Tienen cita para mañana?' });
       // The agent has the chat open: its message events flow to this panel.
-      const chat = await waitFor(() => panel.batches.flatMap((b) => b.conversations).find((c) => c.contact.phone === '+573180000001'), 'the conversation in the list');
+      const chat = await waitFor(() => panel.batches.flatMap((b) => b.update.conversations).find((c) => c.contact.phone === '+573180000001'), 'the conversation in the list');
       assert.equal(await watch(socket, chat.id), true, 'watching the chat');
       const { sid } = await inbox.local.simulateExternalSend({ to: 'whatsapp:+573180000001', body: 'Su cita quedó agendada ✅' });
       const row = await waitFor(async () => {

@@ -18,6 +18,21 @@ export interface Database extends Transaction {
 }
 
 /** Thrown when the database cannot be reached; routes turn it into 503. */
+/**
+ * Runs a write again when PostgreSQL aborted it to break a deadlock (40P01). Writers that touch
+ * the same rows in different orders — two callback batches, a batch and the text fetcher, two
+ * instances — can meet that way; the one PostgreSQL picks is rolled back and simply retries.
+ */
+export async function withDeadlockRetry<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (err) {
+      if (attempt >= attempts || (err as { code?: string }).code !== '40P01') throw err;
+    }
+  }
+}
+
 export class DatabaseUnavailableError extends Error {
   constructor(cause: unknown) {
     super('database unavailable', { cause });

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.ts';
 import { conversationRepository } from '../db/conversation-repository.ts';
+import type { MessageDto } from '../realtime/events.ts';
 import type { InboxContext } from './context.ts';
 import type { InboxEvents } from './inbox-events.ts';
 
@@ -9,25 +10,30 @@ const RETRY_AFTER_FAILURE_MS = 2_000;
 
 /**
  * Conversation list updates, coalesced. A campaign brings thousands of status callbacks a second;
- * sent one by one, each browser's list would re-render thousands of times. Conversations that
- * change within one interval are read once and go out as one `conversations:updated` batch: the
- * first change of a quiet period goes out at once, later ones wait for the interval to pass.
+ * sent one by one, each browser's list would re-render thousands of times. What changes within one
+ * interval goes out as one `list:updated` batch: the first change of a quiet period at once, later
+ * ones when the interval has passed. Conversations that gained a message or were read are read
+ * again (order, preview, unread count); a message whose status or text changed is sent as it is
+ * (the latest copy of each), since it changes at most its conversation's preview — no read for
+ * the bulk of a campaign, which is status callbacks.
  */
 export interface ConversationFeed {
   changed(conversationIds: Iterable<string>): void;
+  messagesChanged(messages: Iterable<MessageDto>): void;
   /** Waits for the batch in progress; drops what is pending (the server is closing). */
   close(): Promise<void>;
 }
 
 export function createConversationFeed(deps: { db: Database; events: InboxEvents; log: InboxContext['log'] }, intervalMs = LIST_UPDATE_INTERVAL_MS): ConversationFeed {
   const pending = new Set<string>();
+  const pendingMessages = new Map<string, MessageDto>();
   let timer: NodeJS.Timeout | null = null;
   let sending: Promise<void> | null = null;
   let nextAllowedAt = 0;
   let closed = false;
 
   const schedule = () => {
-    if (timer || sending || closed || pending.size === 0) return;
+    if (timer || sending || closed || (pending.size === 0 && pendingMessages.size === 0)) return;
     timer = setTimeout(() => {
       timer = null;
       sending = send().finally(() => {
@@ -40,17 +46,25 @@ export function createConversationFeed(deps: { db: Database; events: InboxEvents
   const send = async () => {
     nextAllowedAt = Date.now() + intervalMs;
     const ids = [...pending];
+    const messages = [...pendingMessages.values()];
     pending.clear();
+    pendingMessages.clear();
     try {
-      const conversations = await conversationRepository.findManyDto(deps.db, ids);
-      if (conversations.length) deps.events.emit('conversations:updated', conversations);
+      const conversations = ids.length ? await conversationRepository.findManyDto(deps.db, ids) : [];
+      if (conversations.length || messages.length) deps.events.emit('list:updated', { conversations, messages });
     } catch (err) {
       // The writes are committed; only their announcement failed. Try again a little later
       // (a reconnecting panel catches up through /api/changes in any case).
       for (const id of ids) pending.add(id);
+      for (const m of messages) keepLatest(m);
       nextAllowedAt = Date.now() + RETRY_AFTER_FAILURE_MS;
       deps.log.warn({ err, conversations: ids.length }, 'could not publish conversation updates');
     }
+  };
+
+  const keepLatest = (m: MessageDto) => {
+    const known = pendingMessages.get(m.id);
+    if (!known || known.seq < m.seq) pendingMessages.set(m.id, m);
   };
 
   return {
@@ -59,15 +73,21 @@ export function createConversationFeed(deps: { db: Database; events: InboxEvents
       for (const id of conversationIds) pending.add(id);
       schedule();
     },
+    messagesChanged(messages) {
+      if (closed) return;
+      for (const m of messages) keepLatest(m);
+      schedule();
+    },
     async close() {
       closed = true;
       if (timer) clearTimeout(timer);
       timer = null;
       pending.clear();
+      pendingMessages.clear();
       await sending;
     },
   };
 }
 
 /** For a process no panel is connected to (the CLI): nobody to tell. */
-export const NO_PANELS: ConversationFeed = { changed() {}, close: async () => {} };
+export const NO_PANELS: ConversationFeed = { changed() {}, messagesChanged() {}, close: async () => {} };

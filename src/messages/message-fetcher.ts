@@ -1,3 +1,4 @@
+import { withDeadlockRetry } from '../db/database.ts';
 import { jobRepository, type Job } from '../db/job-repository.ts';
 import { messageRepository, type StatusUpdate } from '../db/message-repository.ts';
 import { renderTemplate, TwilioRequestError } from '../twilio/gateway.ts';
@@ -68,7 +69,7 @@ export function startMessageFetcher(ctx: InboxContext & { templates: TemplateCat
       results.push(...done.filter((r): r is Fetched => r !== null));
     }
     if (!results.length) return;
-    const updated = await messageRepository.applyFetchedContent(ctx.db, results);
+    const updated = await withDeadlockRetry(() => messageRepository.applyFetchedContent(ctx.db, results));
     publishMessages(ctx, [], updated);
   }
 

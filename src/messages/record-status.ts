@@ -1,5 +1,5 @@
 import { conversationRepository } from '../db/conversation-repository.ts';
-import type { Queryable } from '../db/database.ts';
+import { withDeadlockRetry, type Queryable } from '../db/database.ts';
 import { messageRepository, type StatusUpdate } from '../db/message-repository.ts';
 import type { CapturedVia, MessageDto, MessageStatus } from '../realtime/events.ts';
 import { phoneFromAddress } from './addresses.ts';
@@ -53,17 +53,6 @@ export async function recordStatuses(ctx: InboxContext, reports: StatusReport[],
   publishMessages(ctx, written.created, written.updated);
   if (written.created.some((m) => m.bodyPending)) ctx.wakeWorker();
   return written.outcomes;
-}
-
-// Two instances writing batches that share rows can deadlock; PostgreSQL aborts one, which retries.
-async function withDeadlockRetry<T>(work: () => Promise<T>): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await work();
-    } catch (err) {
-      if (attempt >= 3 || (err as { code?: string }).code !== '40P01') throw err;
-    }
-  }
 }
 
 interface Written { outcomes: RecordOutcome[]; created: MessageDto[]; updated: MessageDto[] }

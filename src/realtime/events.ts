@@ -131,6 +131,14 @@ export interface ApiError {
   };
 }
 
+/** A coalesced batch of list changes. */
+export interface ListUpdateDto {
+  /** Conversations that gained a message or were read: their whole list entry. */
+  conversations: ConversationDto[];
+  /** Messages whose status or text changed: a panel shows each where it is a conversation's last message. */
+  messages: MessageDto[];
+}
+
 /** The Socket.IO room of a conversation: the panels that have its chat open. */
 export const conversationRoom = (conversationId: string) => `conversation:${conversationId}`;
 
@@ -157,8 +165,8 @@ export interface ServerToClientEvents {
   'message:new': (message: MessageDto) => void;
   /** Its status, text or error changed (to that chat's panels only). */
   'message:updated': (message: MessageDto) => void;
-  /** Conversations whose list entry changed (order, preview, ticks, unread): every panel, a few batches a second at most. */
-  'conversations:updated': (conversations: ConversationDto[]) => void;
+  /** What changed in the conversation list (order, preview, ticks, unread): every panel, a few batches a second at most. */
+  'list:updated': (update: ListUpdateDto) => void;
 }
 
 export interface ClientToServerEvents {

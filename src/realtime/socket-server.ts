@@ -63,7 +63,7 @@ export function attachRealtime(
   const unsubscribe = [
     deps.events.on('message:new', (m) => io.to(conversationRoom(m.conversationId)).emit('message:new', m)),
     deps.events.on('message:updated', (m) => io.to(conversationRoom(m.conversationId)).emit('message:updated', m)),
-    deps.events.on('conversations:updated', (list) => io.to(INBOX_ROOM).emit('conversations:updated', list)),
+    deps.events.on('list:updated', (update) => io.to(INBOX_ROOM).emit('list:updated', update)),
   ];
   // Before Fastify closes the HTTP server: open WebSockets would otherwise hold it open, and the
   // browsers' immediate reconnect attempts leave keep-alive connections that go idle only after

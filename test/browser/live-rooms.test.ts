@@ -58,7 +58,7 @@ describe('live updates by chat in Chromium', { skip, timeout: 120_000 }, () => {
     assert.ok(carlosId, 'the list item carries its conversation id');
     const messageEventsForCarlos = dianaFrames.filter((f) => /"message:(new|updated)"/.test(f) && f.includes(carlosId));
     assert.deepEqual(messageEventsForCarlos, [], 'Diana\'s panel got no message events of Carlos\'s chat');
-    assert.ok(dianaFrames.some((f) => f.includes('"conversations:updated"') && f.includes(sid)), 'Diana\'s panel got the list update');
+    assert.ok(dianaFrames.some((f) => f.includes('"list:updated"') && f.includes(sid)), 'Diana\'s panel got the list update');
   });
 
   test('a chat opened again shows what changed while it was closed', async () => {

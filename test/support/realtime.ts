@@ -1,14 +1,14 @@
 import type { Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ConversationDto, MessageDto, ServerToClientEvents } from '../../src/realtime/events.ts';
+import type { ClientToServerEvents, ConversationDto, ListUpdateDto, MessageDto, ServerToClientEvents } from '../../src/realtime/events.ts';
 
 type InboxSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
 /** Everything a panel's socket receives, in arrival order. */
 export interface Received {
   messages: { event: 'new' | 'updated'; message: MessageDto }[];
-  /** Each `conversations:updated` batch, with when it arrived. */
-  batches: { at: number; conversations: ConversationDto[] }[];
-  /** The latest list entry seen per conversation. */
+  /** Each `list:updated` batch, with when it arrived. */
+  batches: { at: number; update: ListUpdateDto }[];
+  /** The latest list entry seen per conversation, its preview kept current as the panel keeps it. */
   conversation(id: string): ConversationDto | undefined;
   /** The conversation whose list entry showed this message SID last. */
   conversationOf(sid: string): ConversationDto | undefined;
@@ -24,9 +24,14 @@ export function record(socket: InboxSocket): Received {
   };
   socket.on('message:new', (message) => received.messages.push({ event: 'new', message }));
   socket.on('message:updated', (message) => received.messages.push({ event: 'updated', message }));
-  socket.on('conversations:updated', (conversations) => {
-    received.batches.push({ at: Date.now(), conversations });
-    for (const c of conversations) latest.set(c.id, c);
+  socket.on('list:updated', (update) => {
+    received.batches.push({ at: Date.now(), update });
+    for (const c of update.conversations) latest.set(c.id, c);
+    // As the panel does: a changed message replaces its conversation's preview when it is the last one.
+    for (const m of update.messages) {
+      const c = latest.get(m.conversationId);
+      if (c?.lastMessage?.id === m.id && c.lastMessage.seq < m.seq) latest.set(c.id, { ...c, lastMessage: m });
+    }
   });
   return received;
 }

@@ -12,6 +12,7 @@ export type {
   ClientToServerEvents,
   ContactDto,
   ConversationDto,
+  ListUpdateDto,
   MediaDto,
   MessageDto,
   MessageSource,

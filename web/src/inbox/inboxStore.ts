@@ -1,5 +1,5 @@
 import { api, ApiRequestError, type Outgoing } from '../api/client.ts';
-import type { ConversationDto, MessageDto, UserDto } from '../api/contract.ts';
+import type { ConversationDto, ListUpdateDto, MessageDto, UserDto } from '../api/contract.ts';
 
 /**
  * The panel's copy of the inbox: conversations, the list being shown, and the loaded pages of each
@@ -154,10 +154,12 @@ export class InboxStore {
     if (this.putConversation(c)) this.emit();
   }
 
-  /** A coalesced batch from the server: one render for all of it. */
-  upsertConversations(list: readonly ConversationDto[]): void {
+  /** A coalesced batch of list changes from the server: one render for all of it. */
+  applyListUpdate(update: ListUpdateDto): void {
     let changed = false;
-    for (const c of list) changed = this.putConversation(c) || changed;
+    for (const c of update.conversations) changed = this.putConversation(c) || changed;
+    // A status or text change: the preview's ticks and text when it is the last message.
+    for (const m of update.messages) changed = this.putMessage(m) || changed;
     if (changed) this.emit();
   }
 

@@ -40,7 +40,7 @@ export function useRealtime(store: InboxStore, onUnauthenticated: () => void): C
 
     socket.on('message:new', (m) => store.upsertMessage(m));
     socket.on('message:updated', (m) => store.upsertMessage(m));
-    socket.on('conversations:updated', (list) => store.upsertConversations(list));
+    socket.on('list:updated', (update) => store.applyListUpdate(update));
     socket.on('connect', () => {
       attempts = 0;
       setState('online');
