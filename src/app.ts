@@ -45,6 +45,8 @@ export interface AppComponents {
   realtimeAdapter?: Parameters<InboxSocketServer['adapter']>[0];
   /** Background workers (the message fetcher); tests may switch them off to drive them by hand. */
   startWorkers?: boolean;
+  /** How often open sockets' sessions are checked again; tests shorten it. */
+  sessionRecheckMs?: number;
   /** Where log lines go instead of stdout, at `logLevel` (tests read them). */
   logStream?: NodeJS.WritableStream;
   logLevel?: string;
@@ -146,7 +148,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
       if (request.url.startsWith('/api/')) reply.header('x-demo-mode', 'true');
     });
   }
-  const io = attachRealtime(app, { db: c.db, events, publicOrigin, adapter: c.realtimeAdapter });
+  const io = attachRealtime(app, { db: c.db, events, publicOrigin, adapter: c.realtimeAdapter, sessionRecheckMs: c.sessionRecheckMs });
   app.addHook('onClose', () => conversations.close());
 
   // 3. Routes.

@@ -4,7 +4,8 @@ import { createUser } from '../src/auth/users.ts';
 import { auditRepository } from '../src/db/audit-repository.ts';
 import type { AuditEntryDto, PageDto, UserDto } from '../src/realtime/events.ts';
 import { databaseKinds } from './support/databases.ts';
-import { ADMIN, startTestInbox, type TestInbox } from './support/inbox.ts';
+import { ADMIN, newSid, startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';
+import { record } from './support/realtime.ts';
 
 for (const kind of databaseKinds()) {
   describe(`users and sessions (${kind})`, () => {
@@ -120,6 +121,48 @@ for (const kind of databaseKinds()) {
       assert.equal((await audit('?limit=0')).status, 400);
       const agentCookie = await inbox.loginCookie('turno1@clinica.test', 'agente-12345');
       assert.equal((await audit('', agentCookie)).status, 403);
+    });
+  });
+}
+
+for (const kind of databaseKinds()) {
+  describe(`open sockets of ended sessions (${kind})`, () => {
+    let inbox: TestInbox;
+    before(async () => {
+      inbox = await startTestInbox({ kind, sessionRecheckMs: 100 });
+    });
+    after(() => inbox.close());
+
+    test('a disabled agent\'s open socket is closed and gets nothing more; a logout elsewhere closes its sockets too', async () => {
+      const { headers: admin } = await inbox.login();
+      const created = await fetch(inbox.baseUrl + '/api/users', {
+        method: 'POST', headers: { ...admin, 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'turno.noche@clinica.test', name: 'Turno Noche', password: 'agente-12345', role: 'agent' }),
+      });
+      assert.equal(created.status, 201);
+      const agent = (await created.json()) as UserDto;
+      const agentSocket = await inbox.connectSocket(await inbox.loginCookie('turno.noche@clinica.test', 'agente-12345'));
+      const seen = record(agentSocket);
+      let closed = false;
+      agentSocket.on('disconnect', () => { closed = true; });
+      const before = newSid();
+      await inbox.postSigned('/api/whatsapp/status', statusParams(before, 'sent'));
+      await waitFor(() => seen.conversationOf(before), 'the agent sees the list while enabled');
+
+      const disabled = await fetch(`${inbox.baseUrl}/api/users/${agent.id}`, { method: 'PATCH', headers: { ...admin, 'content-type': 'application/json' }, body: JSON.stringify({ disabled: true }) });
+      assert.equal(disabled.status, 200);
+      await waitFor(() => closed, 'the disabled agent\'s socket closed by the server');
+      const after = newSid();
+      await inbox.postSigned('/api/whatsapp/status', statusParams(after, 'sent'));
+      await waitFor(() => inbox.db.query('SELECT 1 FROM messages WHERE sid = $1', [after]).then((r) => r.rows.length === 1), 'the later message stored');
+      assert.equal(seen.conversationOf(after), undefined, 'nothing reaches the disabled agent');
+
+      // The admin logs out in one tab: the socket of another tab with that session closes too.
+      const adminSocket = await inbox.connectSocket(admin.cookie);
+      let adminClosed = false;
+      adminSocket.on('disconnect', () => { adminClosed = true; });
+      assert.equal((await fetch(inbox.baseUrl + '/api/auth/logout', { method: 'POST', headers: { ...admin, 'content-type': 'application/json' }, body: '{}' })).status < 300, true, 'logged out');
+      await waitFor(() => adminClosed, 'the logged-out session\'s socket closed');
     });
   });
 }

@@ -10,7 +10,10 @@ import { conversationRoom, type ClientToServerEvents, type ServerToClientEvents,
 export const INBOX_ROOM = 'inbox';
 const CONVERSATION_ROOM_PREFIX = conversationRoom('');
 
-export type InboxSocketServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { user: UserDto }>;
+export type InboxSocketServer = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, { user: UserDto; sessionToken: string }>;
+
+/** How often open sockets' sessions are checked again (a user disabled or logged out elsewhere). */
+export const SESSION_RECHECK_MS = 30_000;
 
 /**
  * The one module that talks to browsers. A socket joins the inbox room only after its session
@@ -20,7 +23,7 @@ export type InboxSocketServer = Server<ClientToServerEvents, ServerToClientEvent
  */
 export function attachRealtime(
   app: FastifyInstance,
-  deps: { db: Database; events: InboxEvents; publicOrigin: string; adapter?: Parameters<InboxSocketServer['adapter']>[0] },
+  deps: { db: Database; events: InboxEvents; publicOrigin: string; adapter?: Parameters<InboxSocketServer['adapter']>[0]; sessionRecheckMs?: number },
 ): InboxSocketServer {
   let closing = false;
   const io: InboxSocketServer = new Server(app.server, {
@@ -42,6 +45,7 @@ export function attachRealtime(
       .then((user) => {
         if (!user) return next(new Error('unauthenticated'));
         socket.data.user = user;
+        socket.data.sessionToken = token;
         next();
       })
       .catch(() => next(new Error('unavailable')));
@@ -65,11 +69,25 @@ export function attachRealtime(
     deps.events.on('message:updated', (m) => io.to(conversationRoom(m.conversationId)).emit('message:updated', m)),
     deps.events.on('list:updated', (update) => io.to(INBOX_ROOM).emit('list:updated', update)),
   ];
+  // A socket outlives the request that opened it: a user disabled or logged out (on any instance)
+  // must stop receiving messages, so this instance's sockets have their sessions checked again.
+  const recheck = setInterval(() => void dropEndedSessions(), deps.sessionRecheckMs ?? SESSION_RECHECK_MS);
+  recheck.unref();
+  async function dropEndedSessions() {
+    for (const socket of io.of('/').sockets.values()) {
+      // A database that cannot answer ends no session: undefined keeps the socket.
+      const user = await userForSession(deps.db, socket.data.sessionToken).catch(() => undefined);
+      if (user === null) socket.disconnect(true);
+      else if (user) socket.data.user = user;
+    }
+  }
+
   // Before Fastify closes the HTTP server: open WebSockets would otherwise hold it open, and the
   // browsers' immediate reconnect attempts leave keep-alive connections that go idle only after
   // Fastify's one sweep of idle connections; sweep until the server has closed.
   app.addHook('preClose', async () => {
     closing = true;
+    clearInterval(recheck);
     unsubscribe.forEach((off) => off());
     io.disconnectSockets(true);
     io.engine.close();

@@ -68,6 +68,8 @@ export async function startTestInbox(o: {
   redisUrl?: string;
   /** Every log line of the server, at trace level, goes here. */
   logStream?: NodeJS.WritableStream;
+  /** How often open sockets' sessions are checked again (default the server's). */
+  sessionRecheckMs?: number;
 }): Promise<TestInbox> {
   const database = await openTestDatabase(o.kind);
   const port = await freePort();
@@ -96,6 +98,7 @@ export async function startTestInbox(o: {
     built = await buildApp({
       config, twilioConfig: config.twilio!, db: database.db, twilio: createTwilioGateway(config.twilio!), startWorkers, realtimeAdapter: redis?.adapter,
       ...(o.logStream ? { logStream: o.logStream, logLevel: 'trace' } : {}),
+      sessionRecheckMs: o.sessionRecheckMs,
     });
     await built.app.listen({ port, host: '127.0.0.1' });
   };
