@@ -1,8 +1,8 @@
 // A template campaign as Twilio calls it back: every SID gets sent/delivered/read (a few
 // sent/undelivered), shuffled within blocks so most arrive out of order, one in ten duplicated.
 // Run through one or several server processes; every figure comes with the database check.
-import { createHmac } from 'node:crypto';
 import { io as connectClient, type Socket } from 'socket.io-client';
+import twilio from 'twilio';
 import type { Database } from '../src/db/database.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../src/realtime/events.ts';
 import type { LocalTwilio } from '../src/twilio/local/server.ts';
@@ -72,13 +72,6 @@ export async function insertPanelRows(db: Database, campaign: Campaign): Promise
       [chunk.map((m) => m.sid), phones],
     );
   }
-}
-
-// Twilio's signature, computed directly (the HMAC twilio.getExpectedTwilioSignature makes): the
-// load generator shares the two cores with the servers and PostgreSQL, so it stays lean.
-function sign(token: string, url: string, params: Record<string, string>) {
-  const data = Object.keys(params).sort().reduce((acc, k) => acc + k + params[k], url);
-  return createHmac('sha1', token).update(Buffer.from(data, 'utf-8')).digest('base64');
 }
 
 type PanelSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
@@ -187,7 +180,7 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
       if (watchedSids.has(cb.sid)) chatClock.sent(cb.sid, cb.status);
       const t0 = performance.now();
       const status = await postForm(targets[(i + lane) % targets.length]!, new URLSearchParams(params).toString(), {
-        'x-twilio-signature': sign(run.authToken, publicStatusUrl, params),
+        'x-twilio-signature': twilio.getExpectedTwilioSignature(run.authToken, publicStatusUrl, params),
       }).catch(() => 0);
       latencies.push(performance.now() - t0);
       if (status !== 204) errors++;

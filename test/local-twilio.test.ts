@@ -1,4 +1,4 @@
-// The local Twilio, driven by the real twilio library through createLocalRedirectingHttpClient,
+// The local Twilio, driven by the real twilio library through the gateway's http client,
 // with a real HTTP server receiving its webhooks and checking every signature.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -7,7 +7,10 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { after, before, describe, test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import twilio from 'twilio';
-import { createLocalRedirectingHttpClient } from '../src/twilio/http-client.ts';
+import { createTwilioHttpClient } from '../src/twilio/http-client.ts';
+
+// The local Twilio's own answers, 429s included: no retry in between.
+const localClient = (apiUrl: string) => createTwilioHttpClient({ apiUrl, timeoutMs: 10_000, rateLimitRetries: 0 });
 import { startLocalTwilio, type LocalTwilio, type LocalTwilioOptions } from '../src/twilio/local/server.ts';
 
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
@@ -83,7 +86,7 @@ const freshPath = (name: string) => `/t${++pathCounter}/${name}`;
 async function startLocal(t: TestContext, o: Partial<LocalTwilioOptions> = {}) {
   const local = await startLocalTwilio({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, whatsappFrom: OUR_NUMBER, lifecycle: { delayMs: 10 }, ...o });
   t.after(() => local.close());
-  const client = twilio(ACCOUNT_SID, AUTH_TOKEN, { httpClient: createLocalRedirectingHttpClient(local.url) });
+  const client = twilio(ACCOUNT_SID, AUTH_TOKEN, { httpClient: localClient(local.url) });
   return { local, client };
 }
 
@@ -101,7 +104,7 @@ async function rejection(work: Promise<unknown>): Promise<RestError> {
 
 // --- the redirecting http client ----------------------------------------------------------
 
-describe('createLocalRedirectingHttpClient', () => {
+describe('createTwilioHttpClient with a local apiUrl', () => {
   test('rewrites any *.twilio.com origin to the local URL, keeping path and query; leaves other hosts alone', async (t) => {
     const seen: string[] = [];
     const server = createServer((req, res) => {
@@ -114,7 +117,7 @@ describe('createLocalRedirectingHttpClient', () => {
       server.close();
     });
     const origin = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    const client = createLocalRedirectingHttpClient(origin);
+    const client = localClient(origin);
     // RequestClient only adds the Authorization header to a headers object it is given (as
     // twilio's BaseTwilio always does); without `headers` the credentials are silently dropped.
     await client.request({ method: 'get', uri: 'https://content.twilio.com/v1/Content?PageSize=2&Page=1', username: 'u', password: 'p', headers: {} });
@@ -260,7 +263,7 @@ describe('messages API', () => {
 
   test('wrong credentials: 401 with code 20003, surfaced by the library as RestException', async (t) => {
     const { local } = await startLocal(t);
-    const intruder = twilio(ACCOUNT_SID, hex(16), { httpClient: createLocalRedirectingHttpClient(local.url) });
+    const intruder = twilio(ACCOUNT_SID, hex(16), { httpClient: localClient(local.url) });
     const err = await rejection(intruder.messages.create({ from: OUR_NUMBER, to: 'whatsapp:+573001234567', body: 'x' }));
     assert.equal(err.constructor.name, 'RestException');
     assert.equal(err.status, 401);

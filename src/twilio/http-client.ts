@@ -13,31 +13,6 @@ function redirected(uri: string, target: URL | null): string {
   return u.toString();
 }
 
-/**
- * twilio-node has no base-URL option; its supported seam is the `httpClient` client option. This
- * is the library's own RequestClient with one change: the origin of every *.twilio.com URI is
- * rewritten to `apiUrl`, path and query kept. Paging goes through `request()` as well (v2010's
- * relative `next_page_uri` becomes https://api.twilio.com/...; v1/v2's `meta.next_page_url` is
- * already absolute), so every page reaches the local Twilio too.
- *
- * A subclass rather than a look-alike object: twilio's types want a RequestClient, and
- * `lastRequest`/`lastResponse` keep working.
- *
- * Note: when `httpClient` is given, twilio ignores its own `timeout`/`autoRetry` client options
- * (they only configure the RequestClient it would have built), so pass them here instead.
- */
-export function createLocalRedirectingHttpClient(apiUrl: string, options?: RequestClient.RequestClientOptions) {
-  const target = new URL(apiUrl);
-
-  class LocalRedirectingRequestClient extends twilio.RequestClient {
-    override request<TData>(opts: RequestClient.RequestOptions<TData>) {
-      return super.request<TData>({ ...opts, uri: redirected(opts.uri, target) });
-    }
-  }
-
-  return new LocalRedirectingRequestClient(options);
-}
-
 /** Twilio said 429: it did not do the work, so asking again is safe. At most this many more times. */
 const RATE_LIMIT_RETRIES = 2;
 /** A Retry-After longer than this is not waited for: the caller hears "try again in a moment" at once. */
@@ -80,9 +55,18 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
  *   idle timeout (an answer that trickles in never trips it), so a deadline backs it up;
  * - a 429 is asked again, at most twice, after Retry-After when Twilio sends one (up to 3 s) or a
  *   short backoff, and only while the deadline leaves room; otherwise the 429 goes to the caller;
- * - with `apiUrl`, the origin of every *.twilio.com URI is rewritten to it (the local Twilio).
+ * - with `apiUrl`, the origin of every *.twilio.com URI is rewritten to it (the local Twilio), path
+ *   and query kept. twilio-node has no base-URL option; `httpClient` is its supported seam. Paging
+ *   goes through `request()` as well (v2010's relative `next_page_uri` becomes
+ *   https://api.twilio.com/...; v1/v2's `meta.next_page_url` is already absolute), so every page
+ *   reaches the local Twilio too.
+ *
+ * A subclass of the library's own RequestClient rather than a look-alike object: twilio's types
+ * want a RequestClient, and `lastRequest`/`lastResponse` keep working. When `httpClient` is given,
+ * twilio ignores its own `timeout`/`autoRetry` client options, which is why this client carries both.
  */
-export function createTwilioHttpClient(o: { apiUrl: string | null; timeoutMs: number }) {
+export function createTwilioHttpClient(o: { apiUrl: string | null; timeoutMs: number; rateLimitRetries?: number }) {
+  const retries = o.rateLimitRetries ?? RATE_LIMIT_RETRIES;
   const target = o.apiUrl ? new URL(o.apiUrl) : null;
 
   class TwilioHttpClient extends twilio.RequestClient {
@@ -92,7 +76,7 @@ export function createTwilioHttpClient(o: { apiUrl: string | null; timeoutMs: nu
       for (let retry = 0; ; retry++) {
         const left = Math.max(1, deadline - Date.now());
         const res = await withDeadline(super.request<TData>({ ...opts, uri, timeout: left }), left);
-        if (res.statusCode !== 429 || retry >= RATE_LIMIT_RETRIES) return res;
+        if (res.statusCode !== 429 || retry >= retries) return res;
         const wait = rateLimitWaitMs((res.headers as Record<string, unknown> | undefined)?.['retry-after'], retry);
         if (wait > MAX_RETRY_WAIT_MS || Date.now() + wait >= deadline) return res;
         await new Promise((resolve) => setTimeout(resolve, wait));

@@ -1,4 +1,4 @@
-import type { ApiError, ConversationDto, MessageDto, UserDto } from './contract.ts';
+import type { ApiError, AuditEntryDto, ConversationDto, MessageDto, UserDto } from './contract.ts';
 
 export type {
   ChangesDto as Changes,
@@ -111,7 +111,7 @@ export const api = {
   updateUser: (id: string, p: { name?: string; role?: UserDto['role']; disabled?: boolean; password?: string }) =>
     request<UserDto>('PATCH', `/api/users/${enc(id)}`, p),
   saveSettings: (s: Settings) => request<Settings>('PUT', '/api/settings', s),
-  audit: (o: { cursor?: string | null; limit?: number }) => request<Page<import('./contract.ts').AuditEntryDto>>('GET', '/api/audit' + qs({ cursor: o.cursor, limit: o.limit ?? PAGE_SIZE })),
+  audit: (o: { cursor?: string | null; limit?: number }) => request<Page<AuditEntryDto>>('GET', '/api/audit' + qs({ cursor: o.cursor, limit: o.limit ?? PAGE_SIZE })),
 
   demoInbound: (m: { from: string; body: string; profileName?: string }) => request<unknown>('POST', '/api/demo/inbound', m),
   demoExternalSend: (m: { to: string; body?: string; contentSid?: string; contentVariables?: Record<string, string> }) =>
