@@ -6,7 +6,7 @@ import twilio from 'twilio';
 import type { Database } from '../src/db/database.ts';
 import type { ClientToServerEvents, ServerToClientEvents } from '../src/realtime/events.ts';
 import type { LocalTwilio } from '../src/twilio/local/server.ts';
-import { fmt, percentile, postForm, type ServerProcess } from './support.ts';
+import { fmt, machineCpuSeconds, percentile, postForm, postgresCpuSeconds, type ServerProcess } from './support.ts';
 
 export const OUR_NUMBER = 'whatsapp:+14155238886';
 const FINAL_ORDER = ['sent', 'delivered', 'read', 'undelivered'] as const;
@@ -18,6 +18,8 @@ export interface CampaignMessage {
   to: string;
   /** Sent from the panel (our row exists before the first callback) or from outside. */
   fromPanel: boolean;
+  /** Our row's id, for a panel send: Twilio calls back to `?mid=<id>`, as sendFromPanel asks it to. */
+  ourId?: string;
   final: CampaignStatus;
 }
 
@@ -61,16 +63,20 @@ export async function insertPanelRows(db: Database, campaign: Campaign): Promise
     const phones = chunk.map((m) => m.to.replace('whatsapp:', ''));
     await db.query(`INSERT INTO contacts (phone) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [phones]);
     await db.query(`INSERT INTO conversations (contact_id) SELECT id FROM contacts WHERE phone = ANY($1::text[]) ON CONFLICT DO NOTHING`, [phones]);
-    await db.query(
+    const { rows } = await db.query<{ id: string; sid: string }>(
       `WITH saved AS (
          INSERT INTO messages (sid, conversation_id, direction, source, captured_via, status, body)
          SELECT s.sid, c.id, 'outbound', 'panel', 'send', 'queued', 'Hola, le recordamos su examen ocupacional'
          FROM unnest($1::text[], $2::text[]) AS s(sid, phone) JOIN contacts k ON k.phone = s.phone JOIN conversations c ON c.contact_id = k.id
-         RETURNING id, conversation_id, created_at)
-       UPDATE conversations c SET last_message_id = saved.id, last_message_at = saved.created_at, seq = nextval('change_seq')
-       FROM saved WHERE c.id = saved.conversation_id`,
+         RETURNING id, sid, conversation_id, created_at),
+       activity AS (
+         UPDATE conversations c SET last_message_id = saved.id, last_message_at = saved.created_at, seq = nextval('change_seq')
+         FROM saved WHERE c.id = saved.conversation_id)
+       SELECT id, sid FROM saved`,
       [chunk.map((m) => m.sid), phones],
     );
+    const ids = new Map(rows.map((r) => [r.sid, r.id]));
+    for (const m of chunk) m.ourId = ids.get(m.sid);
   }
 }
 
@@ -124,8 +130,9 @@ export interface CampaignRun {
 
 /** Plays the campaign's callbacks against the servers (round robin) and prints the figures and the database check. */
 export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise<void> {
-  const publicStatusUrl = `${run.baseUrl}/api/whatsapp/status`;
-  const targets = run.servers.map((s) => new URL(`${s.url}/api/whatsapp/status`));
+  // Callbacks of panel sends carry our id (`?mid=`), like the statusCallback sendFromPanel sets.
+  const ourIds = new Map(campaign.messages.filter((m) => m.ourId).map((m) => [m.sid, m.ourId!]));
+  const pathOf = (sid: string) => `/api/whatsapp/status${ourIds.has(sid) ? `?mid=${ourIds.get(sid)}` : ''}`;
   const last = run.servers.at(-1)!.url;
 
   // Panels on the last instance: with two, half the events cross through Redis to reach them.
@@ -146,7 +153,7 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   });
   const watchedSids = new Set<string>();
   const panelMessages = campaign.messages.filter((m) => m.fromPanel);
-  const watchers = run.watchers ?? 20;
+  const watchers = run.watchers ?? Number(process.env.BENCH_PANELS ?? 20);
   const step = Math.max(1, Math.floor(panelMessages.length / watchers));
   for (let i = 0; i < panelMessages.length && watchedSids.size < watchers; i += step) {
     const m = panelMessages[i]!;
@@ -161,6 +168,7 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   const latencies: number[] = [];
   let errors = 0;
   let next = 0;
+  const cpuBefore = { servers: run.servers.map((s) => s.process.cpuSeconds()), generator: process.cpuUsage(), postgres: postgresCpuSeconds(), machine: machineCpuSeconds() };
   const started = performance.now();
   await Promise.all(Array.from({ length: run.concurrency }, async (_, lane) => {
     for (;;) {
@@ -179,8 +187,9 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
       listClock.sent(cb.sid, cb.status);
       if (watchedSids.has(cb.sid)) chatClock.sent(cb.sid, cb.status);
       const t0 = performance.now();
-      const status = await postForm(targets[(i + lane) % targets.length]!, new URLSearchParams(params).toString(), {
-        'x-twilio-signature': twilio.getExpectedTwilioSignature(run.authToken, publicStatusUrl, params),
+      const path = pathOf(cb.sid);
+      const status = await postForm(new URL(run.servers[(i + lane) % run.servers.length]!.url + path), new URLSearchParams(params).toString(), {
+        'x-twilio-signature': twilio.getExpectedTwilioSignature(run.authToken, run.baseUrl + path, params),
       }).catch(() => 0);
       latencies.push(performance.now() - t0);
       if (status !== 204) errors++;
@@ -188,6 +197,12 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   }));
   const elapsed = (performance.now() - started) / 1000;
   const sentAll = performance.now();
+  // Where the machine's CPU went while the callbacks were played: how much each callback costs the server.
+  const machine = machineCpuSeconds();
+  const serverCpu = run.servers.map((s, i) => s.process.cpuSeconds() - cpuBefore.servers[i]!);
+  const generatorCpu = (() => { const u = process.cpuUsage(cpuBefore.generator); return (u.user + u.system) / 1e6; })();
+  const postgresCpu = postgresCpuSeconds() - cpuBefore.postgres;
+  const machineBusy = (machine.busy - cpuBefore.machine.busy) / (machine.total - cpuBefore.machine.total);
 
   // The outside messages' texts are fetched in the background; the run ends when all are in.
   let pendingTexts = Infinity;
@@ -224,6 +239,9 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   console.log(`answer latency ms: p50 ${fmt(percentile(latencies, 50), 2)}, p90 ${fmt(percentile(latencies, 90), 2)}, p99 ${fmt(percentile(latencies, 99), 2)}, max ${fmt(latencies.at(-1)!, 2)}`);
   console.log(`callback to list batch (${sockets.length} panels, ${batches} batches, ${listEntries.toLocaleString('en-US')} entries): p50 ${fmt(percentile(listClock.latencies, 50), 1)} ms, p99 ${fmt(percentile(listClock.latencies, 99), 1)} ms (${listClock.latencies.length.toLocaleString('en-US')} callbacks that changed the list)`);
   console.log(`callback to message event (${watchedSids.size} panels with one chat open): p50 ${fmt(percentile(chatClock.latencies, 50), 1)} ms, p99 ${fmt(percentile(chatClock.latencies, 99), 1)} ms (${chatClock.latencies.length} events)`);
+  const perCallback = (seconds: number) => fmt((seconds * 1e6) / campaign.callbacks.length, 0);
+  console.log(`CPU while playing: machine ${fmt(machineBusy * 100, 0)}% busy; server ${serverCpu.map((c) => fmt(c)).join(' + ')} s (${perCallback(serverCpu.reduce((a, b) => a + b, 0))} µs a callback), ` +
+    `PostgreSQL ${fmt(postgresCpu)} s (${perCallback(postgresCpu)} µs), load generator with local Twilio and panels ${fmt(generatorCpu)} s (${perCallback(generatorCpu)} µs)`);
   console.log(`outside texts all fetched ${fmt(textsDoneAfter)} s after the last callback`);
   console.log(`peak RSS: ${peaks}`);
   console.log(

@@ -5,6 +5,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { buildPanel } from './build-panel.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const ci = process.env.CI === 'true' || process.env.CI === '1';
@@ -48,8 +49,7 @@ if (ci && skipped.length) {
 
 if (browser) {
   // The browser tests drive the built panel.
-  const build = spawnSync(process.execPath, [`${root}node_modules/vite/bin/vite.js`, 'build', '--config', `${root}web/vite.config.ts`, '--logLevel', 'warn'], { stdio: 'inherit', cwd: root });
-  if (build.status !== 0) process.exit(build.status ?? 1);
+  buildPanel();
 }
 
 const files = ['test', 'test/browser']

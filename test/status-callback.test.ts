@@ -4,8 +4,11 @@ import { messageRepository } from '../src/db/message-repository.ts';
 import { conversationRepository } from '../src/db/conversation-repository.ts';
 import { io as connectClient } from 'socket.io-client';
 import { LIST_UPDATE_INTERVAL_MS } from '../src/messages/conversation-feed.ts';
+import { recordStatus, recordStatuses, type StatusReport } from '../src/messages/record-status.ts';
+import { statusRank } from '../src/messages/status-rank.ts';
+import { MESSAGE_STATUSES, type MessageStatus } from '../src/realtime/events.ts';
 import { databaseKinds } from './support/databases.ts';
-import { newSid, startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';
+import { newSid, OUR_NUMBER, startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';
 import { record, watch } from './support/realtime.ts';
 
 const STATUS = '/api/whatsapp/status';
@@ -118,6 +121,44 @@ for (const kind of databaseKinds()) {
       assert.ok(row!.failed_at, 'failed_at is set');
     });
 
+    test('several callbacks of one message in one batch leave the row they would leave one by one', async () => {
+      // Each scenario runs twice: as one batch (merged into one write per SID) and one report at a time.
+      const at = (s: number) => new Date(Date.UTC(2026, 10, 28, 12, 0, s));
+      type Step = { status: MessageStatus; s: number; errorCode?: number; errorMessage?: string };
+      const scenarios: { name: string; stored?: Step; batch: Step[] }[] = [
+        { name: 'new, out of order, a duplicate', batch: [{ status: 'delivered', s: 2 }, { status: 'sent', s: 1 }, { status: 'read', s: 3 }, { status: 'delivered', s: 4 }] },
+        { name: 'new, undelivered then failed then a late sent', batch: [
+          { status: 'sent', s: 1 }, { status: 'undelivered', s: 2, errorCode: 63024, errorMessage: 'Invalid recipient' },
+          { status: 'failed', s: 3, errorCode: 30008, errorMessage: 'Unknown error' }, { status: 'sent', s: 4 }] },
+        { name: 'stored, then read before delivered', stored: { status: 'sent', s: 1 }, batch: [{ status: 'read', s: 3 }, { status: 'delivered', s: 2 }] },
+        { name: 'stored failed, then read and an error', stored: { status: 'failed', s: 1 }, batch: [{ status: 'read', s: 2 }, { status: 'failed', s: 3, errorCode: 63016 }] },
+      ];
+      const report = (sid: string, step: Step): StatusReport => ({
+        messageSid: sid, status: step.status, from: OUR_NUMBER, to: 'whatsapp:+573005550101', errorCode: step.errorCode ?? null,
+        errorMessage: step.errorMessage ?? null, messagingServiceSid: null, messageId: null, at: at(step.s),
+      });
+      const columns = 'status, error_code, error_message, sent_at, delivered_at, read_at, failed_at';
+      for (const sc of scenarios) {
+        const batched = newSid(), oneByOne = newSid();
+        for (const sid of [batched, oneByOne]) if (sc.stored) await recordStatus(inbox.ctx, report(sid, sc.stored));
+        const outcomes = await recordStatuses(inbox.ctx, sc.batch.map((step) => report(batched, step)));
+        for (const step of sc.batch) await recordStatus(inbox.ctx, report(oneByOne, step));
+        const { rows } = await inbox.db.query(`SELECT sid, ${columns} FROM messages WHERE sid = ANY($1)`, [[batched, oneByOne]]);
+        assert.equal(rows.length, 2, `${sc.name}: one row per SID`);
+        const [a, b] = [rows.find((r) => r.sid === batched)!, rows.find((r) => r.sid === oneByOne)!];
+        assert.deepEqual({ ...a, sid: null }, { ...b, sid: null }, `${sc.name}: the batch leaves the row one-by-one leaves`);
+        assert.equal(outcomes.length, sc.batch.length);
+        assert.equal(outcomes[0], sc.stored ? 'advanced' : 'recorded', `${sc.name}: the first report carries the outcome`);
+        assert.ok(outcomes.slice(1).every((o) => o === 'unchanged'), `${sc.name}: later reports of the SID are merged into it`);
+      }
+    });
+
+    test('the status order used to merge a batch is SQL\'s wa_status_rank', async () => {
+      const { rows } = await inbox.db.query<{ s: MessageStatus; rank: number }>('SELECT s, wa_status_rank(s) AS rank FROM unnest($1::text[]) AS s', [[...MESSAGE_STATUSES]]);
+      assert.equal(rows.length, MESSAGE_STATUSES.length);
+      for (const r of rows) assert.equal(statusRank(r.s), r.rank, `rank of ${r.s}`);
+    });
+
     test('a callback with ?mid= that beats the send\'s answer lands on the panel\'s own row', async () => {
       const conversationId = await conversationRepository.ensureForPhone(inbox.db, '+573151234567');
       const admin = await inbox.db.query<{ id: string }>('SELECT id FROM users LIMIT 1');
@@ -137,6 +178,33 @@ for (const kind of databaseKinds()) {
       assert.equal(rows[0]!.id, id);
       assert.equal(rows[0]!.source, 'panel');
       assert.equal(rows[0]!.status, 'delivered');
+    });
+
+    test('a ?mid= callback whose SID is already on another row advances that row, and the callbacks batched with it are written', async () => {
+      // Twilio's answer and first callbacks were lost: reconciliation recorded the message as sent
+      // from outside, while our row still waits without a SID. A late ?mid= callback used to try to
+      // put the SID on our row too, broke the unique index, and failed every callback of its batch.
+      const to = 'whatsapp:+573151239999';
+      const conversationId = await conversationRepository.ensureForPhone(inbox.db, '+573151239999');
+      const admin = await inbox.db.query<{ id: string }>('SELECT id FROM users LIMIT 1');
+      const ours = await messageRepository.insertPanelMessage(inbox.db, {
+        conversationId, body: 'Hola', contentSid: null, contentVariables: null, sentBy: admin.rows[0]!.id, businessAddress: null, messagingServiceSid: null,
+      });
+      const sid = newSid();
+      await recordStatus(inbox.ctx, { messageSid: sid, status: 'sent', from: OUR_NUMBER, to, errorCode: null, errorMessage: null, messagingServiceSid: null, messageId: null, at: new Date(), body: 'Hola' }, 'reconcile');
+      const others = [newSid(), newSid()];
+      const answers = await Promise.all([
+        inbox.postSigned(`${STATUS}?mid=${ours.id}`, statusParams(sid, 'delivered', { to })),
+        ...others.map((other) => inbox.postSigned(STATUS, statusParams(other, 'sent', { to }))),
+      ]);
+      assert.deepEqual(answers.map((a) => a.status), [204, 204, 204]);
+      const rows = await rowsFor(inbox, sid);
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]!.status, 'delivered');
+      assert.notEqual(rows[0]!.id, ours.id);
+      const { rows: [mine] } = await inbox.db.query<{ sid: string | null; status: string }>('SELECT sid, status FROM messages WHERE id = $1', [ours.id]);
+      assert.deepEqual(mine, { sid: null, status: 'queued' }, 'our row is left for the unconfirmed-send sweep');
+      for (const other of others) assert.equal((await rowsFor(inbox, other)).length, 1, 'the callbacks batched with it are stored');
     });
 
     test('a wrong or missing signature is refused with 403 and stores nothing', async () => {

@@ -1,4 +1,5 @@
 import type { ConversationDto } from '../realtime/events.ts';
+import { ENSURE_CONVERSATIONS } from './ensure-conversations.ts';
 import type { Queryable } from './database.ts';
 import { iso, MESSAGE_COLUMNS, toMessageDto, type MessageRow } from './message-repository.ts';
 
@@ -49,19 +50,8 @@ export const conversationRepository = {
   async ensureForPhones(q: Queryable, phones: string[]): Promise<Map<string, string>> {
     const { rows } = await q.query<{ phone: string; id: string }>(
       `WITH wanted AS (SELECT DISTINCT unnest($1::text[]) AS phone),
-       found AS (
-         SELECT k.phone, c.id FROM wanted w JOIN contacts k ON k.phone = w.phone JOIN conversations c ON c.contact_id = k.id
-       ),
-       contact AS (
-         INSERT INTO contacts (phone) SELECT phone FROM wanted WHERE phone NOT IN (SELECT phone FROM found)
-         ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING id, phone
-       ),
-       conversation AS (
-         INSERT INTO conversations (contact_id) SELECT id FROM contact
-         ON CONFLICT (contact_id) DO UPDATE SET contact_id = EXCLUDED.contact_id RETURNING id, contact_id
-       )
-       SELECT phone, id FROM found
-       UNION ALL SELECT k.phone, c.id FROM conversation c JOIN contact k ON k.id = c.contact_id`,
+       ${ENSURE_CONVERSATIONS}
+       SELECT phone, id FROM ensured`,
       [phones],
     );
     return new Map(rows.map((r) => [r.phone, r.id]));
@@ -92,7 +82,7 @@ export const conversationRepository = {
   },
 
   async findManyDto(q: Queryable, ids: string[]): Promise<ConversationDto[]> {
-    const { rows } = await q.query<ConversationRow>(`${CONVERSATION_SELECT} WHERE c.id = ANY($1::uuid[])`, [ids]);
+    const { rows } = await q.query<ConversationRow>(`${CONVERSATION_SELECT} WHERE c.id = ANY($1::uuid[])`, [ids], { prepare: true });
     return rows.map(toConversationDto);
   },
 

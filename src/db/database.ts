@@ -2,8 +2,17 @@ import { mkdirSync } from 'node:fs';
 import pg from 'pg';
 
 // PostgreSQL and PGlite behind one small interface, so every query runs unchanged on both.
+export interface QueryOptions {
+  /**
+   * Keep the statement prepared on each connection (PostgreSQL parses and plans it once, not on
+   * every call): for the few statements every callback batch runs. Only for constant SQL text.
+   * Behind PgBouncer in transaction mode this needs PgBouncer 1.21+ with max_prepared_statements.
+   */
+  prepare?: boolean;
+}
+
 export interface Queryable {
-  query<R = Record<string, unknown>>(sql: string, params?: unknown[]): Promise<{ rows: R[] }>;
+  query<R = Record<string, unknown>>(sql: string, params?: unknown[], o?: QueryOptions): Promise<{ rows: R[] }>;
 }
 
 export interface Transaction extends Queryable {
@@ -55,11 +64,19 @@ export function connectPostgres(url: string, opts: { max?: number } = {}): Datab
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 20, connectionTimeoutMillis: 3000 });
   // An idle client that loses its server must not crash the process: the pool drops it and reconnects.
   pool.on('error', () => {});
+  // A name per distinct SQL text; node-postgres prepares a named statement once per connection.
+  const names = new Map<string, string>();
+  const config = (sql: string, params: unknown[] | undefined, o: QueryOptions | undefined): pg.QueryConfig => {
+    if (!o?.prepare) return { text: sql, values: params };
+    let name = names.get(sql);
+    if (!name) names.set(sql, (name = `wa_${names.size + 1}`));
+    return { name, text: sql, values: params };
+  };
   return {
     kind: 'postgres',
-    async query(sql, params) {
+    async query(sql, params, o) {
       try {
-        return (await pool.query(sql, params as unknown[])) as never;
+        return (await pool.query(config(sql, params, o))) as never;
       } catch (err) {
         translate(err);
       }
@@ -75,7 +92,7 @@ export function connectPostgres(url: string, opts: { max?: number } = {}): Datab
       try {
         await client.query('BEGIN');
         const result = await work({
-          query: (sql, params) => client.query(sql, params as unknown[]) as never,
+          query: (sql, params, o) => client.query(config(sql, params, o)) as never,
           exec: async (sql) => { await client.query(sql); },
         });
         await client.query('COMMIT');

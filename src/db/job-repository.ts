@@ -25,6 +25,7 @@ export const jobRepository = {
          ORDER BY run_at, id LIMIT $1 FOR UPDATE SKIP LOCKED)
        RETURNING j.id, j.kind, j.message_id, j.attempts, m.sid, m.content_sid, m.content_variables`,
       [limit, leaseSeconds],
+      { prepare: true },
     );
     return rows;
   },

@@ -1,11 +1,28 @@
 import type { CapturedVia, MessageDto, MessageSource, MessageStatus } from '../realtime/events.ts';
+import { ENSURE_CONVERSATIONS } from './ensure-conversations.ts';
 import type { Queryable } from './database.ts';
 
 export interface StatusUpdate {
   status: MessageStatus;
   errorCode: number | null;
   errorMessage: string | null;
+  /** When `status` was reached. */
   at: Date;
+  /** Earlier statuses of the same message applied in the same write (several callbacks merged), with their times. */
+  alsoReached?: { status: MessageStatus; at: Date }[];
+}
+
+type TimeColumn = 'sent_at' | 'delivered_at' | 'read_at' | 'failed_at';
+const TIME_COLUMN_OF: Partial<Record<MessageStatus, TimeColumn>> = { sent: 'sent_at', delivered: 'delivered_at', read: 'read_at', failed: 'failed_at', undelivered: 'failed_at' };
+
+/** The time each status reached goes into its own column (the earliest report of it): the one rule for every write. */
+export function statusTimes(u: StatusUpdate): Record<TimeColumn, Date | null> {
+  const times: Record<TimeColumn, Date | null> = { sent_at: null, delivered_at: null, read_at: null, failed_at: null };
+  for (const r of [u, ...(u.alsoReached ?? [])]) {
+    const column = TIME_COLUMN_OF[r.status];
+    if (column && (!times[column] || r.at < times[column]!)) times[column] = r.at;
+  }
+  return times;
 }
 
 // The columns of a message as the API returns it, with who sent it. Usable after SELECT and after
@@ -86,27 +103,34 @@ const advanceChanges = (v: StatusSource) => `(
   OR (m.read_at IS NULL AND ${v.readAt} IS NOT NULL)
   OR (m.failed_at IS NULL AND ${v.failedAt} IS NOT NULL))`;
 
-/** The time a status reached goes into its own column: the one SQL rule for both sources. */
-const timeOf = (status: string, at: string) => ({
-  sentAt: `CASE WHEN ${status} = 'sent' THEN ${at} END`,
-  deliveredAt: `CASE WHEN ${status} = 'delivered' THEN ${at} END`,
-  readAt: `CASE WHEN ${status} = 'read' THEN ${at} END`,
-  failedAt: `CASE WHEN ${status} IN ('failed', 'undelivered') THEN ${at} END`,
-});
-// $1 status, $2 error code, $3 error message, $4 time.
-const FROM_PARAMS: StatusSource = { status: '$1::text', errorCode: '$2::integer', errorMessage: '$3::text', ...timeOf('$1::text', '$4::timestamptz') };
+// $1 status, $2 error code, $3 error message, $4..$7 the sent/delivered/read/failed times.
+const FROM_PARAMS: StatusSource = {
+  status: '$1::text', errorCode: '$2::integer', errorMessage: '$3::text',
+  sentAt: '$4::timestamptz', deliveredAt: '$5::timestamptz', readAt: '$6::timestamptz', failedAt: '$7::timestamptz',
+};
 const fromRow = (alias: string): StatusSource => ({
   status: `${alias}.status`, errorCode: `${alias}.error_code`, errorMessage: `${alias}.error_message`,
   sentAt: `${alias}.sent_at`, deliveredAt: `${alias}.delivered_at`, readAt: `${alias}.read_at`, failedAt: `${alias}.failed_at`,
 });
-/** The per-status time columns computed from a row's `status` and `at`, as a select list. */
-const TIME_COLUMNS = Object.values(timeOf('status', 'at')).map((e, k) => `${e} AS ${['sent_at', 'delivered_at', 'read_at', 'failed_at'][k]}`).join(', ');
 const ADVANCE_SET = advanceSet(FROM_PARAMS);
 // A panel send whose answer never came waits, without a SID, with a note in error_message (see
 // noteUnconfirmedSend); the SID arriving is Twilio's confirmation, so the note goes.
 const ADVANCE_SET_CONFIRMING = advanceSet(FROM_PARAMS, `CASE WHEN m.sid IS NULL AND m.error_code IS NULL AND wa_status_rank(m.status) < 9 THEN NULL ELSE m.error_message END`);
 const ADVANCE_CHANGES = advanceChanges(FROM_PARAMS);
-const advanceParams = (u: StatusUpdate) => [u.status, u.errorCode, u.errorMessage, u.at];
+const advanceParams = (u: StatusUpdate) => {
+  const t = statusTimes(u);
+  return [u.status, u.errorCode, u.errorMessage, t.sent_at, t.delivered_at, t.read_at, t.failed_at];
+};
+/** A batch's status updates as parameter arrays, in FROM_PARAMS order (unnest them as `status, error_code, error_message, sent_at, delivered_at, read_at, failed_at`). */
+const advanceColumns = (updates: StatusUpdate[]) => {
+  const times = updates.map(statusTimes);
+  return [
+    updates.map((u) => u.status), updates.map((u) => u.errorCode), updates.map((u) => u.errorMessage),
+    times.map((t) => t.sent_at), times.map((t) => t.delivered_at), times.map((t) => t.read_at), times.map((t) => t.failed_at),
+  ];
+};
+const ADVANCE_COLUMN_TYPES = 'text[], integer[], text[], timestamptz[], timestamptz[], timestamptz[], timestamptz[]';
+const ADVANCE_COLUMN_NAMES = 'status, error_code, error_message, sent_at, delivered_at, read_at, failed_at';
 
 export interface NewCapturedMessage {
   sid: string;
@@ -148,39 +172,47 @@ export const messageRepository = {
    */
   async advanceByMessageId(q: Queryable, id: string, sid: string, u: StatusUpdate): Promise<MessageDto | null> {
     const { rows } = await q.query<MessageRow>(
-      `UPDATE messages AS m SET sid = $6, ${ADVANCE_SET_CONFIRMING}
-       WHERE m.id = $5 AND m.direction = 'outbound' AND (m.sid IS NULL OR m.sid = $6)
+      `UPDATE messages AS m SET sid = $9, ${ADVANCE_SET_CONFIRMING}
+       WHERE m.id = $8 AND m.direction = 'outbound' AND (m.sid IS NULL OR m.sid = $9)
          AND (m.sid IS NULL OR ${ADVANCE_CHANGES}) RETURNING ${MESSAGE_COLUMNS}`,
       [...advanceParams(u), id, sid],
+      { prepare: true },
     );
     return dtoOrNull(rows);
   },
 
   /**
    * Advances many messages by SID in one statement (a batch of callbacks, each SID at most once).
-   * Returns the messages that changed, and every SID of the batch that is already stored.
+   * Returns the messages that changed and every SID of the batch already stored. For the SIDs not
+   * stored, the same statement also finds or creates their customers' conversations (by phone),
+   * so recording them (insertOrAdvanceMany) is one more statement, not two: a batch costs one or
+   * two round trips.
    */
-  async advanceManyBySid(q: Queryable, items: { sid: string; u: StatusUpdate }[]): Promise<{ changed: MessageDto[]; known: Set<string> }> {
-    const { rows } = await q.query<{ changed: MessageRow[]; known: string[] }>(
-      `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $3::integer[], $4::text[], $5::timestamptz[]) AS i(sid, status, error_code, error_message, at)
-       ),
-       v AS (
-         SELECT sid, status, error_code, error_message,
-           ${TIME_COLUMNS}
-         FROM input
+  async advanceManyBySid(
+    q: Queryable,
+    items: { sid: string; u: StatusUpdate; phone: string }[],
+  ): Promise<{ changed: MessageDto[]; known: Set<string>; conversationsOfNew: Map<string, string> }> {
+    const { rows } = await q.query<{ changed: MessageRow[]; known: string[]; conversations: { phone: string; id: string }[] }>(
+      `WITH v AS (
+         SELECT * FROM unnest($1::text[], $2::text[], ${ADVANCE_COLUMN_TYPES.split(', ').map((t, k) => `$${k + 3}::${t}`).join(', ')})
+           AS i(sid, phone, ${ADVANCE_COLUMN_NAMES})
        ),
        known AS (SELECT m.sid FROM messages m JOIN v ON v.sid = m.sid),
        changed AS (
          UPDATE messages AS m SET ${advanceSet(fromRow('v'))} FROM v
          WHERE m.sid = v.sid AND ${advanceChanges(fromRow('v'))}
          RETURNING ${MESSAGE_COLUMNS}
-       )
+       ),
+       wanted AS (SELECT DISTINCT phone FROM v WHERE sid NOT IN (SELECT sid FROM known)),
+       ${ENSURE_CONVERSATIONS}
        SELECT (SELECT coalesce(json_agg(changed), '[]') FROM changed) AS changed,
-              (SELECT coalesce(array_agg(sid), '{}') FROM known) AS known`,
-      [items.map((i) => i.sid), items.map((i) => i.u.status), items.map((i) => i.u.errorCode), items.map((i) => i.u.errorMessage), items.map((i) => i.u.at)],
+              (SELECT coalesce(array_agg(sid), '{}') FROM known) AS known,
+              (SELECT coalesce(json_agg(ensured), '[]') FROM ensured) AS conversations`,
+      [items.map((i) => i.sid), items.map((i) => i.phone), ...advanceColumns(items.map((i) => i.u))],
+      { prepare: true },
     );
-    return { changed: rows[0]!.changed.map(toMessageDto), known: new Set(rows[0]!.known) };
+    const r = rows[0]!;
+    return { changed: r.changed.map(toMessageDto), known: new Set(r.known), conversationsOfNew: new Map(r.conversations.map((c) => [c.phone, c.id])) };
   },
 
   /**
@@ -193,12 +225,13 @@ export const messageRepository = {
     const col = <T>(f: (i: NewCapturedItem) => T) => items.map(f);
     const { rows } = await q.query<MessageRow & { inserted: boolean }>(
       `WITH input AS (
-         SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[],
-           $9::jsonb[], $10::text[], $11::text[], $12::timestamptz[], $13::text[], $14::text[], $15::jsonb[], $16::integer[], $17::text[],
-           $18::timestamptz[], $19::text[], $20::boolean[], $21::boolean[], $22::boolean[])
-         AS i(sid, conversation_id, direction, source, captured_via, status, body, body_pending, media, business_address,
-           messaging_service_sid, created_at, reply_to_sid, button_payload, location, error_code, error_message, at,
-           fetch_job, unread, inbound, raise)
+         SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[],
+           $8::jsonb[], $9::text[], $10::text[], $11::timestamptz[], $12::text[], $13::text[], $14::jsonb[],
+           $15::text[], $16::boolean[], $17::boolean[], $18::boolean[],
+           ${ADVANCE_COLUMN_TYPES.split(', ').map((t, k) => `$${k + 19}::${t}`).join(', ')})
+         AS i(sid, conversation_id, direction, source, captured_via, body, body_pending, media, business_address,
+           messaging_service_sid, created_at, reply_to_sid, button_payload, location,
+           fetch_job, unread, inbound, raise, ${ADVANCE_COLUMN_NAMES})
        ),
        saved AS (
          INSERT INTO messages AS m (sid, conversation_id, direction, source, captured_via, status, body, body_pending,
@@ -206,7 +239,7 @@ export const messageRepository = {
            error_code, error_message, sent_at, delivered_at, read_at, failed_at)
          SELECT sid, conversation_id, direction, source, captured_via, status, body, body_pending, media, business_address,
            messaging_service_sid, created_at, reply_to_sid, button_payload, location, error_code, error_message,
-           ${Object.values(timeOf('status', 'at')).join(', ')}
+           sent_at, delivered_at, read_at, failed_at
          FROM input
          ON CONFLICT (sid) DO UPDATE SET ${advanceSet(fromRow('EXCLUDED'))} WHERE ${advanceChanges(fromRow('EXCLUDED'))}
          RETURNING ${MESSAGE_COLUMNS}, (xmax = 0) AS inserted
@@ -241,12 +274,13 @@ export const messageRepository = {
        SELECT * FROM saved`,
       [
         col((i) => i.sid), col((i) => i.conversationId), col((i) => i.direction), col((i) => i.source), col((i) => i.capturedVia),
-        col((i) => i.u.status), col((i) => i.body), col((i) => i.bodyPending), col((i) => JSON.stringify(i.media)),
+        col((i) => i.body), col((i) => i.bodyPending), col((i) => JSON.stringify(i.media)),
         col((i) => i.businessAddress), col((i) => i.messagingServiceSid), col((i) => i.createdAt), col((i) => i.replyToSid ?? null),
-        col((i) => i.buttonPayload ?? null), col((i) => (i.location ? JSON.stringify(i.location) : null)), col((i) => i.u.errorCode),
-        col((i) => i.u.errorMessage), col((i) => i.u.at), col((i) => i.activity.fetchJob), col((i) => i.activity.unread),
-        col((i) => i.activity.inbound), col((i) => i.activity.raise),
+        col((i) => i.buttonPayload ?? null), col((i) => (i.location ? JSON.stringify(i.location) : null)),
+        col((i) => i.activity.fetchJob), col((i) => i.activity.unread), col((i) => i.activity.inbound), col((i) => i.activity.raise),
+        ...advanceColumns(col((i) => i.u)),
       ],
+      { prepare: true },
     );
     return rows.map((r) => ({ message: toMessageDto(r), inserted: r.inserted }));
   },
@@ -278,7 +312,7 @@ export const messageRepository = {
   /** Twilio accepted a panel send: attach its SID; the status only moves forward (a callback may have come first). */
   async attachSid(q: Queryable, id: string, sid: string, u: StatusUpdate, body: string | null): Promise<MessageDto | null> {
     const { rows } = await q.query<MessageRow>(
-      `UPDATE messages AS m SET sid = $6, body = COALESCE(m.body, NULLIF($7, '')), ${ADVANCE_SET} WHERE m.id = $5 RETURNING ${MESSAGE_COLUMNS}`,
+      `UPDATE messages AS m SET sid = $9, body = COALESCE(m.body, NULLIF($10, '')), ${ADVANCE_SET} WHERE m.id = $8 RETURNING ${MESSAGE_COLUMNS}`,
       [...advanceParams(u), id, sid, body],
     );
     return dtoOrNull(rows);
@@ -307,22 +341,18 @@ export const messageRepository = {
     // Without a status (Twilio never answered) the rank-0 'accepted' leaves the status alone.
     const u = (i: (typeof items)[number]) => i.u ?? { status: 'accepted' as MessageStatus, errorCode: null, errorMessage: null, at: new Date() };
     const { rows } = await q.query<MessageRow>(
-      `WITH input AS (
-         SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::text[], $5::integer[], $6::text[], $7::timestamptz[])
-           AS i(id, job_id, body, status, error_code, error_message, at)
-       ),
-       v AS (
-         SELECT id, job_id, body, status, error_code, error_message,
-           ${TIME_COLUMNS}
-         FROM input
+      `WITH v AS (
+         SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], ${ADVANCE_COLUMN_TYPES.split(', ').map((t, k) => `$${k + 4}::${t}`).join(', ')})
+           AS i(id, job_id, body, ${ADVANCE_COLUMN_NAMES})
        ),
        done AS (DELETE FROM jobs WHERE id IN (SELECT job_id FROM v))
        UPDATE messages AS m SET body = COALESCE(v.body, m.body), body_pending = false,
          ${advanceSet(fromRow('v'))}
        FROM v WHERE m.id = v.id RETURNING ${MESSAGE_COLUMNS}`,
       [
-        items.map((i) => i.id), items.map((i) => i.jobId), items.map((i) => i.body), items.map((i) => u(i).status), items.map((i) => u(i).errorCode), items.map((i) => u(i).errorMessage), items.map((i) => u(i).at),
+        items.map((i) => i.id), items.map((i) => i.jobId), items.map((i) => i.body), ...advanceColumns(items.map(u)),
       ],
+      { prepare: true },
     );
     return rows.map(toMessageDto);
   },

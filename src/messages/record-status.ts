@@ -1,10 +1,10 @@
-import { conversationRepository } from '../db/conversation-repository.ts';
 import { withDeadlockRetry, type Queryable } from '../db/database.ts';
 import { messageRepository, type StatusUpdate } from '../db/message-repository.ts';
 import type { CapturedVia, MessageDto, MessageStatus } from '../realtime/events.ts';
 import { phoneFromAddress } from './addresses.ts';
 import type { InboxContext } from './context.ts';
 import { publishMessages } from './publish.ts';
+import { statusRank } from './status-rank.ts';
 
 export const FETCH_MESSAGE_JOB = 'fetch_message';
 
@@ -57,74 +57,92 @@ export async function recordStatuses(ctx: InboxContext, reports: StatusReport[],
 
 interface Written { outcomes: RecordOutcome[]; created: MessageDto[]; updated: MessageDto[] }
 
-async function writeStatuses(q: Queryable, reports: StatusReport[], via: CapturedVia, raise: boolean): Promise<Written> {
-  const w: Written = { outcomes: new Array(reports.length), created: [], updated: [] };
-  const bySid: number[] = [];
-  // Panel sends are named by our own id, which also claims the SID before Twilio's answer does.
-  for (const [i, r] of reports.entries()) {
-    const hit = r.messageId ? await messageRepository.advanceByMessageId(q, r.messageId, r.messageSid, updateOf(r)) : null;
-    if (hit) {
-      w.updated.push(hit);
-      w.outcomes[i] = 'advanced';
-    } else bySid.push(i);
-  }
-  // A batch statement may touch each row once: a SID reported twice goes into a second round.
-  let pending = bySid;
-  while (pending.length) {
-    const seen = new Set<string>();
-    const round: number[] = [];
-    const later: number[] = [];
-    for (const i of pending) {
-      const sid = reports[i]!.messageSid;
-      if (seen.has(sid)) later.push(i);
-      else {
-        seen.add(sid);
-        round.push(i);
-      }
+/**
+ * The reports of each SID merged into one update (the first report's fields, the highest status,
+ * every status's time, the first error), in first-seen order: a batch then writes each message
+ * once, as the same reports applied one by one would leave it. `of[i]` is report i's merged entry.
+ */
+export function mergeBySid(reports: StatusReport[]): { merged: { r: StatusReport; u: StatusUpdate }[]; of: number[] } {
+  const merged: { r: StatusReport; u: StatusUpdate }[] = [];
+  const index = new Map<string, number>();
+  const of = reports.map((r) => {
+    const k = index.get(r.messageSid);
+    if (k === undefined) {
+      index.set(r.messageSid, merged.length);
+      merged.push({ r, u: updateOf(r) });
+      return merged.length - 1;
     }
-    await writeRound(q, reports, round, via, raise, w);
-    pending = later;
-  }
-  return w;
+    const u = merged[k]!.u;
+    // Equal ranks (failed after undelivered) keep the first, as the SQL advance does.
+    const [higher, lower] = statusRank(r.status) > statusRank(u.status) ? [r, u] : [u, r];
+    merged[k]!.u = {
+      status: higher.status,
+      at: higher.at,
+      errorCode: u.errorCode ?? r.errorCode,
+      errorMessage: u.errorMessage ?? r.errorMessage,
+      alsoReached: [...(u.alsoReached ?? []), { status: lower.status, at: lower.at }],
+    };
+    return k;
+  });
+  return { merged, of };
 }
 
-async function writeRound(q: Queryable, reports: StatusReport[], round: number[], via: CapturedVia, raise: boolean, w: Written): Promise<void> {
-  const { changed, known } = await messageRepository.advanceManyBySid(q, round.map((i) => ({ sid: reports[i]!.messageSid, u: updateOf(reports[i]!) })));
+async function writeStatuses(q: Queryable, reports: StatusReport[], via: CapturedVia, raise: boolean): Promise<Written> {
+  const w: Written = { outcomes: new Array(reports.length), created: [], updated: [] };
+  // One write per message: stored ones advance, and the conversations of new ones are ensured, in
+  // one statement; the new ones are recorded in a second.
+  const { merged, of } = mergeBySid(reports);
+  const { changed, known, conversationsOfNew } = await messageRepository.advanceManyBySid(
+    q, merged.map(({ r, u }) => ({ sid: r.messageSid, u, phone: phoneFromAddress(r.to)! })),
+  );
   w.updated.push(...changed);
   const changedSids = new Set(changed.map((m) => m.sid));
-  const missing: number[] = [];
-  for (const i of round) {
-    const sid = reports[i]!.messageSid;
-    if (known.has(sid)) w.outcomes[i] = changedSids.has(sid) ? 'advanced' : 'unchanged';
-    else missing.push(i);
+  const outcomeOf = new Map<string, RecordOutcome>();
+  for (const { r } of merged) if (known.has(r.messageSid)) outcomeOf.set(r.messageSid, changedSids.has(r.messageSid) ? 'advanced' : 'unchanged');
+  // A panel send's callback (`?mid=`, our own id) that beat Twilio's answer: its SID is not stored
+  // yet, so it claims our row by id rather than becoming an outside message. Rare: usually the
+  // answer attached the SID first and the batch statement above advanced it by SID.
+  for (const { r, u } of merged) {
+    if (!r.messageId || known.has(r.messageSid)) continue;
+    const hit = await messageRepository.advanceByMessageId(q, r.messageId, r.messageSid, u);
+    if (!hit) continue;
+    w.updated.push(hit);
+    known.add(r.messageSid);
+    outcomeOf.set(r.messageSid, 'advanced');
   }
-  if (!missing.length) return;
-  const conversations = await conversationRepository.ensureForPhones(q, missing.map((i) => phoneFromAddress(reports[i]!.to)!));
-  const saved = await messageRepository.insertOrAdvanceMany(q, missing.map((i) => {
-    const r = reports[i]!;
-    const fetchText = r.body === undefined;
-    return {
-      sid: r.messageSid,
-      conversationId: conversations.get(phoneFromAddress(r.to)!)!,
-      direction: 'outbound' as const,
-      source: 'external' as const,
-      capturedVia: via,
-      body: r.body || null,
-      bodyPending: fetchText,
-      media: [],
-      businessAddress: r.from,
-      messagingServiceSid: r.messagingServiceSid,
-      createdAt: r.createdAt ?? r.at,
-      u: updateOf(r),
-      activity: { unread: raise, inbound: false, raise, fetchJob: fetchText ? FETCH_MESSAGE_JOB : null },
-    };
-  }));
-  const savedBySid = new Map(saved.map((s) => [s.message.sid, s]));
-  for (const i of missing) {
-    const s = savedBySid.get(reports[i]!.messageSid);
-    w.outcomes[i] = !s ? 'unchanged' : s.inserted ? 'recorded' : 'advanced';
-    if (s) (s.inserted ? w.created : w.updated).push(s.message);
+  const missing = merged.filter(({ r }) => !known.has(r.messageSid));
+  if (missing.length) {
+    const saved = await messageRepository.insertOrAdvanceMany(q, missing.map(({ r, u }) => {
+      const fetchText = r.body === undefined;
+      return {
+        sid: r.messageSid,
+        conversationId: conversationsOfNew.get(phoneFromAddress(r.to)!)!,
+        direction: 'outbound' as const,
+        source: 'external' as const,
+        capturedVia: via,
+        body: r.body || null,
+        bodyPending: fetchText,
+        media: [],
+        businessAddress: r.from,
+        messagingServiceSid: r.messagingServiceSid,
+        createdAt: r.createdAt ?? r.at,
+        u,
+        activity: { unread: raise, inbound: false, raise, fetchJob: fetchText ? FETCH_MESSAGE_JOB : null },
+      };
+    }));
+    for (const s of saved) {
+      outcomeOf.set(s.message.sid!, s.inserted ? 'recorded' : 'advanced');
+      (s.inserted ? w.created : w.updated).push(s.message);
+    }
   }
+  // A report merged into an earlier one of its SID changed nothing of its own.
+  const answered = new Set<number>();
+  reports.forEach((r, i) => {
+    const first = !answered.has(of[i]!);
+    answered.add(of[i]!);
+    w.outcomes[i] = first ? (outcomeOf.get(r.messageSid) ?? 'unchanged') : 'unchanged';
+  });
+  return w;
 }
 
 export interface StatusBatcher {

@@ -1,0 +1,25 @@
+// SQL shared by the statements that may meet a new customer (its own module: both repositories use it).
+
+/**
+ * CTEs that give `ensured(phone, id)`: the conversation of each phone in a CTE `wanted(phone)`,
+ * created with its contact when new. Known customers are only read; new ones are upserted (not
+ * looked up then inserted), so writers creating the same new customer at the same instant, here
+ * or on another instance, still share one contact and one conversation (DO UPDATE returns the
+ * row another transaction committed, where DO NOTHING would return nothing).
+ */
+export const ENSURE_CONVERSATIONS = `
+  found AS (
+    SELECT k.phone, c.id FROM wanted w JOIN contacts k ON k.phone = w.phone JOIN conversations c ON c.contact_id = k.id
+  ),
+  contact AS (
+    INSERT INTO contacts (phone) SELECT phone FROM wanted WHERE phone NOT IN (SELECT phone FROM found)
+    ON CONFLICT (phone) DO UPDATE SET phone = EXCLUDED.phone RETURNING id, phone
+  ),
+  conversation AS (
+    INSERT INTO conversations (contact_id) SELECT id FROM contact
+    ON CONFLICT (contact_id) DO UPDATE SET contact_id = EXCLUDED.contact_id RETURNING id, contact_id
+  ),
+  ensured AS (
+    SELECT phone, id FROM found
+    UNION ALL SELECT k.phone, c.id FROM conversation c JOIN contact k ON k.id = c.contact_id
+  )`;
