@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 
@@ -86,16 +86,4 @@ export function machineCpuSeconds(): { busy: number; total: number } {
   const idle = n[3]! + n[4]!; // idle + iowait
   const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
   return { busy: (total - idle) / TICKS_PER_SECOND, total: total / TICKS_PER_SECOND };
-}
-
-/** CPU seconds used so far by all PostgreSQL server processes (the backends serving the run persist in pools). */
-export function postgresCpuSeconds(): number {
-  let sum = 0;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === 'postgres') sum += processCpuSeconds(Number(entry));
-    } catch { /* the process ended meanwhile */ }
-  }
-  return sum;
 }
