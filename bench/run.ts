@@ -57,7 +57,7 @@ async function main() {
         url: `http://127.0.0.1:${port}`,
         process: await startServerProcess({
           DATABASE_URL: url, BASE_URL: baseUrl, TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken, TWILIO_WHATSAPP_FROM: OUR_NUMBER,
-          TWILIO_API_URL: local.url, LOG_LEVEL: 'warn', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SESSION_SECRET: 'bench-secret-0123456789',
+          TWILIO_API_URL: local.url, LOG_LEVEL: 'info', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SESSION_SECRET: 'bench-secret-0123456789',
           RECONCILE_INTERVAL: '0', ...(o.instances > 1 ? { REDIS_URL: REDIS } : {}),
         }, port),
       });

@@ -52,6 +52,21 @@ describe(`hostile input (${databaseKinds()[0]})`, () => {
     assert.ok(!logText.includes(token), 'the session token is not in the log');
   });
 
+  test('accepted callbacks write no request lines (even at trace); a refused one is logged as a warning', async () => {
+    const accepted = newSid(), refused = newSid();
+    assert.equal((await inbox.postSigned('/api/whatsapp/status', statusParams(accepted, 'sent'))).status, 204);
+    assert.equal((await inbox.postSigned(`/api/whatsapp/status?probe=${refused}`, statusParams(refused, 'sent'), { signature: 'AAAA' })).status, 403);
+    const conversations = await fetch(inbox.baseUrl + '/api/conversations');
+    await new Promise((r) => setTimeout(r, 100));
+    const lines = logText.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { level: number; msg?: string; url?: string; req?: { url?: string } });
+    const about = (needle: string) => lines.filter((l) => JSON.stringify(l).includes(needle));
+    assert.deepEqual(about(accepted), [], 'a campaign\'s callbacks do not flood the log');
+    const refusal = about(refused);
+    assert.ok(refusal.length >= 1 && refusal.every((l) => l.level >= 40), 'the refusal is there, at warn');
+    assert.equal(conversations.status, 401);
+    assert.ok(lines.some((l) => l.req?.url === '/api/conversations'), 'other routes still log their requests');
+  });
+
   test('thousands of random and mutated payloads: never a 500, nothing stored from unsigned ones, the server keeps serving', async () => {
     const r = rng(20261128);
     const statuses = new Map<number, number>();
