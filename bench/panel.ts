@@ -68,12 +68,12 @@ async function main() {
   const browser = await launchChromium();
   try {
     await measure(browser, baseUrl, big);
+    console.log(`server peak RSS: ${fmt(server.peakRssMb(), 0)} MB`);
   } finally {
     await browser.close();
     await server.stop();
     await local.close();
   }
-  console.log(`server peak RSS: ${fmt(server.peakRssMb(), 0)} MB`);
 }
 
 async function measure(browser: Awaited<ReturnType<typeof launchChromium>>, baseUrl: string, big: string) {
