@@ -204,7 +204,8 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   const machineBusySeconds = machine.busy - cpuBefore.machine.busy;
   const machineBusy = machineBusySeconds / (machine.total - cpuBefore.machine.total);
   // PostgreSQL's backends come and go (pool connections, autovacuum): the rest of the busy machine is counted instead.
-  const restCpu = machineBusySeconds - serverCpu.reduce((a, b) => a + b, 0) - generatorCpu;
+  const serverTotalCpu = serverCpu.reduce((a, b) => a + b, 0);
+  const restCpu = machineBusySeconds - serverTotalCpu - generatorCpu;
 
   // The outside messages' texts are fetched in the background; the run ends when all are in.
   let pendingTexts = Infinity;
@@ -242,7 +243,7 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   console.log(`callback to list batch (${sockets.length} panels, ${batches} batches, ${listEntries.toLocaleString('en-US')} entries): p50 ${fmt(percentile(listClock.latencies, 50), 1)} ms, p99 ${fmt(percentile(listClock.latencies, 99), 1)} ms (${listClock.latencies.length.toLocaleString('en-US')} callbacks that changed the list)`);
   console.log(`callback to message event (${watchedSids.size} panels with one chat open): p50 ${fmt(percentile(chatClock.latencies, 50), 1)} ms, p99 ${fmt(percentile(chatClock.latencies, 99), 1)} ms (${chatClock.latencies.length} events)`);
   const perCallback = (seconds: number) => fmt((seconds * 1e6) / campaign.callbacks.length, 0);
-  console.log(`CPU while playing: machine ${fmt(machineBusy * 100, 0)}% busy; server ${serverCpu.map((c) => fmt(c)).join(' + ')} s (${perCallback(serverCpu.reduce((a, b) => a + b, 0))} µs a callback), ` +
+  console.log(`CPU while playing: machine ${fmt(machineBusy * 100, 0)}% busy; server ${serverCpu.map((c) => fmt(c)).join(' + ')} s (${perCallback(serverTotalCpu)} µs a callback), ` +
     `load generator with local Twilio and panels ${fmt(generatorCpu)} s (${perCallback(generatorCpu)} µs), PostgreSQL and the rest ${fmt(restCpu)} s (${perCallback(restCpu)} µs)`);
   console.log(`outside texts all fetched ${fmt(textsDoneAfter)} s after the last callback`);
   console.log(`peak RSS: ${peaks}`);

@@ -1,7 +1,6 @@
 // Panel benchmark (figures, not assertions): a database of 10,000 conversations and 1,000,000
 // messages; how long headless Chromium takes to show the first list, and to open a conversation
 // of 5,000 messages.
-// @ts-expect-error: a plain .mjs script without types
 import { buildPanel } from '../scripts/build-panel.mjs';
 import { connectPostgres } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';

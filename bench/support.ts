@@ -72,7 +72,7 @@ export function postForm(url: URL, body: string, headers: Record<string, string>
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
-export function processCpuSeconds(pid: number): number {
+function processCpuSeconds(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the command name (which may hold spaces) closed by ')': utime and stime are 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

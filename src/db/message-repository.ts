@@ -129,8 +129,10 @@ const advanceColumns = (updates: StatusUpdate[]) => {
     times.map((t) => t.sent_at), times.map((t) => t.delivered_at), times.map((t) => t.read_at), times.map((t) => t.failed_at),
   ];
 };
-const ADVANCE_COLUMN_TYPES = 'text[], integer[], text[], timestamptz[], timestamptz[], timestamptz[], timestamptz[]';
+const ADVANCE_COLUMN_TYPES = ['text', 'integer', 'text', 'timestamptz', 'timestamptz', 'timestamptz', 'timestamptz'];
 const ADVANCE_COLUMN_NAMES = 'status, error_code, error_message, sent_at, delivered_at, read_at, failed_at';
+/** The unnest arguments for advanceColumns' arrays, numbered from parameter `$first`. */
+const advanceUnnestArgs = (first: number) => ADVANCE_COLUMN_TYPES.map((t, k) => `$${first + k}::${t}[]`).join(', ');
 
 export interface NewCapturedMessage {
   sid: string;
@@ -194,7 +196,7 @@ export const messageRepository = {
   ): Promise<{ changed: MessageDto[]; known: Set<string>; conversationsOfNew: Map<string, string> }> {
     const { rows } = await q.query<{ changed: MessageRow[]; known: string[]; conversations: { phone: string; id: string }[] }>(
       `WITH v AS (
-         SELECT * FROM unnest($1::text[], $2::text[], ${ADVANCE_COLUMN_TYPES.split(', ').map((t, k) => `$${k + 3}::${t}`).join(', ')})
+         SELECT * FROM unnest($1::text[], $2::text[], ${advanceUnnestArgs(3)})
            AS i(sid, phone, ${ADVANCE_COLUMN_NAMES})
        ),
        known AS (SELECT m.sid FROM messages m JOIN v ON v.sid = m.sid),
@@ -228,7 +230,7 @@ export const messageRepository = {
          SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[],
            $8::jsonb[], $9::text[], $10::text[], $11::timestamptz[], $12::text[], $13::text[], $14::jsonb[],
            $15::text[], $16::boolean[], $17::boolean[], $18::boolean[],
-           ${ADVANCE_COLUMN_TYPES.split(', ').map((t, k) => `$${k + 19}::${t}`).join(', ')})
+           ${advanceUnnestArgs(19)})
          AS i(sid, conversation_id, direction, source, captured_via, body, body_pending, media, business_address,
            messaging_service_sid, created_at, reply_to_sid, button_payload, location,
            fetch_job, unread, inbound, raise, ${ADVANCE_COLUMN_NAMES})
@@ -342,7 +344,7 @@ export const messageRepository = {
     const u = (i: (typeof items)[number]) => i.u ?? { status: 'accepted' as MessageStatus, errorCode: null, errorMessage: null, at: new Date() };
     const { rows } = await q.query<MessageRow>(
       `WITH v AS (
-         SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], ${ADVANCE_COLUMN_TYPES.split(', ').map((t, k) => `$${k + 4}::${t}`).join(', ')})
+         SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], ${advanceUnnestArgs(4)})
            AS i(id, job_id, body, ${ADVANCE_COLUMN_NAMES})
        ),
        done AS (DELETE FROM jobs WHERE id IN (SELECT job_id FROM v))

@@ -136,11 +136,8 @@ async function writeStatuses(q: Queryable, reports: StatusReport[], via: Capture
     }
   }
   // A report merged into an earlier one of its SID changed nothing of its own.
-  const answered = new Set<number>();
   reports.forEach((r, i) => {
-    const first = !answered.has(of[i]!);
-    answered.add(of[i]!);
-    w.outcomes[i] = first ? (outcomeOf.get(r.messageSid) ?? 'unchanged') : 'unchanged';
+    w.outcomes[i] = merged[of[i]!]!.r === r ? (outcomeOf.get(r.messageSid) ?? 'unchanged') : 'unchanged';
   });
   return w;
 }
