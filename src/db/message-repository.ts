@@ -151,6 +151,13 @@ export interface NewCapturedMessage {
   location?: MessageDto['location'];
 }
 
+/**
+ * Statements that write several messages lock them first, in id order. Unordered, a callback
+ * batch (by SID) and the text fetcher's batch (by id) locked shared rows in opposite orders and
+ * deadlocked: PostgreSQL noticed only after deadlock_timeout (1 s), so every callback waiting on
+ * the batch stalled a second (seen every few seconds in a campaign).
+ */
+const LOCK_IN_ID_ORDER = (where: string) => `SELECT m.id, m.sid FROM messages m WHERE ${where} ORDER BY m.id FOR UPDATE`;
 const dtoOrNull = (rows: MessageRow[]) => (rows[0] ? toMessageDto(rows[0]) : null);
 
 export interface NewCapturedItem extends NewCapturedMessage {
@@ -199,10 +206,11 @@ export const messageRepository = {
          SELECT * FROM unnest($1::text[], $2::text[], ${advanceUnnestArgs(3)})
            AS i(sid, phone, ${ADVANCE_COLUMN_NAMES})
        ),
-       known AS (SELECT m.sid FROM messages m JOIN v ON v.sid = m.sid),
+       locked AS (${LOCK_IN_ID_ORDER('m.sid IN (SELECT sid FROM v)')}),
+       known AS (SELECT sid FROM locked),
        changed AS (
-         UPDATE messages AS m SET ${advanceSet(fromRow('v'))} FROM v
-         WHERE m.sid = v.sid AND ${advanceChanges(fromRow('v'))}
+         UPDATE messages AS m SET ${advanceSet(fromRow('v'))} FROM v JOIN locked l ON l.sid = v.sid
+         WHERE m.id = l.id AND ${advanceChanges(fromRow('v'))}
          RETURNING ${MESSAGE_COLUMNS}
        ),
        wanted AS (SELECT DISTINCT phone FROM v WHERE sid NOT IN (SELECT sid FROM known)),
@@ -347,10 +355,11 @@ export const messageRepository = {
          SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], ${advanceUnnestArgs(4)})
            AS i(id, job_id, body, ${ADVANCE_COLUMN_NAMES})
        ),
+       locked AS (${LOCK_IN_ID_ORDER('m.id IN (SELECT id FROM v)')}),
        done AS (DELETE FROM jobs WHERE id IN (SELECT job_id FROM v))
        UPDATE messages AS m SET body = COALESCE(v.body, m.body), body_pending = false,
          ${advanceSet(fromRow('v'))}
-       FROM v WHERE m.id = v.id RETURNING ${MESSAGE_COLUMNS}`,
+       FROM v JOIN locked l ON l.id = v.id WHERE m.id = l.id RETURNING ${MESSAGE_COLUMNS}`,
       [
         items.map((i) => i.id), items.map((i) => i.jobId), items.map((i) => i.body), ...advanceColumns(items.map(u)),
       ],
