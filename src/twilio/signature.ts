@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import twilio from 'twilio';
 
 /**
@@ -7,5 +8,11 @@ import twilio from 'twilio';
  */
 export function verifyTwilioSignature(authToken: string, signature: string | undefined, publicUrl: string, params: Record<string, string>): boolean {
   if (!signature) return false;
+  // The URL exactly as configured is what Twilio signs: one HMAC. validateRequest tries the URL
+  // without its port first, so with a port in BASE_URL every callback cost two.
+  const expected = Buffer.from(twilio.getExpectedTwilioSignature(authToken, publicUrl, params));
+  const given = Buffer.from(signature);
+  if (given.length === expected.length && timingSafeEqual(given, expected)) return true;
+  // Otherwise the library's own variants (with or without the port, the escaped URL).
   return twilio.validateRequest(authToken, signature, publicUrl, params);
 }
