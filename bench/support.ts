@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync } from 'node:fs';
+import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-export function percentile(sorted: number[], p: number): number {
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
@@ -54,21 +55,6 @@ export async function startServerProcess(env: Record<string, string>, port: numb
   };
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-
-/** A minimal keep-alive POST (lighter than fetch, so the load generator is not the bottleneck). */
-export function postForm(url: URL, body: string, headers: Record<string, string>): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      { agent, host: url.hostname, port: url.port, path: url.pathname + url.search, method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...headers } },
-      (res) => { res.resume(); res.on('end', () => resolve(res.statusCode ?? 0)); },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
@@ -86,4 +72,20 @@ export function machineCpuSeconds(): { busy: number; total: number } {
   const idle = n[3]! + n[4]!; // idle + iowait
   const total = n.slice(0, 8).reduce((a, b) => a + b, 0);
   return { busy: (total - idle) / TICKS_PER_SECOND, total: total / TICKS_PER_SECOND };
+}
+
+/** BENCH_PROFILE=1: the load generator's own CPU profile while it plays, into ./tmp (the servers write theirs at exit). */
+export async function startGeneratorProfile(): Promise<{ stop(): Promise<void> }> {
+  const session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.start');
+  return {
+    async stop() {
+      const { profile } = await session.post('Profiler.stop');
+      mkdirSync(`${ROOT}tmp`, { recursive: true });
+      writeFileSync(`${ROOT}tmp/generator-${Date.now()}.cpuprofile`, JSON.stringify(profile));
+      session.disconnect();
+    },
+  };
 }
