@@ -83,6 +83,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
     db: c.db, twilio: c.twilio, events, conversations, settings, baseUrl: c.config.baseUrl, log: app.log,
     wakeWorker: () => fetcher?.wake(),
   };
+  const statuses = createStatusBatcher(ctx);
 
   // 1. Outside plugins, in a fixed order.
   registerErrorHandler(app);
@@ -152,7 +153,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
   app.addHook('onClose', () => conversations.close());
 
   // 3. Routes.
-  await app.register(twilioWebhookRoutes, { ctx, statuses: createStatusBatcher(ctx), authToken: c.twilioConfig.authToken, baseUrl: c.config.baseUrl });
+  await app.register(twilioWebhookRoutes, { ctx, statuses, authToken: c.twilioConfig.authToken, baseUrl: c.config.baseUrl });
   await app.register(authRoutes, { db: c.db, secureCookies: httpsOnly, cookieSecret, demoMode, settings });
   await app.register(conversationRoutes, {
     ctx, templates,
@@ -175,7 +176,8 @@ export async function buildApp(c: AppComponents): Promise<App> {
 
   let reconciler: Reconciler | null = null;
   if (c.startWorkers !== false) {
-    fetcher = startMessageFetcher({ ...ctx, templates });
+    // Texts of outside messages wait while a burst of callbacks is being answered.
+    fetcher = startMessageFetcher({ ...ctx, templates }, { giveWay: statuses.giveWay });
     reconciler = startReconciler(ctx, c.config.reconcileIntervalSeconds);
     const unconfirmed = startUnconfirmedSendSweep(ctx, c.config.unconfirmedSendSeconds);
     app.addHook('onClose', async () => {

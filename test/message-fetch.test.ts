@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { startMessageFetcher } from '../src/messages/message-fetcher.ts';
+import { createTemplateCatalog } from '../src/messages/template-catalog.ts';
 import { databaseKinds } from './support/databases.ts';
 import { startTestInbox, waitFor, type TestInbox } from './support/inbox.ts';
 import { record, watch } from './support/realtime.ts';
@@ -75,6 +77,30 @@ for (const kind of databaseKinds()) {
       }, 'text fetched after restart');
       assert.equal(rows[0]!.body, 'Recuerde traer su documento');
       assert.equal((await inbox.db.query('SELECT * FROM jobs')).rows.length, 0);
+    });
+
+    test('during a burst of callbacks the fetcher waits before each batch, then fetches', async () => {
+      await inbox.restartServer({ startWorkers: false });
+      const { sid } = await inbox.local.simulateExternalSend({ to: 'whatsapp:+573180000005', body: 'Texto que espera su turno' });
+      await waitFor(async () => (await messageBySid(inbox, sid)).length === 1, 'callback recorded');
+      let asked = 0;
+      let letGo!: () => void;
+      const gate = new Promise<void>((resolve) => { letGo = resolve; });
+      const fetcher = startMessageFetcher({ ...inbox.ctx, templates: createTemplateCatalog(inbox.ctx.twilio) }, { giveWay: () => { asked++; return gate; } });
+      try {
+        await waitFor(() => asked > 0, 'the fetcher asked whether to wait');
+        await new Promise((r) => setTimeout(r, 300));
+        assert.equal((await messageBySid(inbox, sid))[0]!.body_pending, true, 'nothing fetched while it waits');
+        letGo();
+        const rows = await waitFor(async () => {
+          const r = await messageBySid(inbox, sid);
+          return r[0] && !r[0].body_pending ? r : undefined;
+        }, 'text fetched once it may go on');
+        assert.equal(rows[0]!.body, 'Texto que espera su turno');
+      } finally {
+        letGo();
+        await fetcher.stop();
+      }
     });
 
     test('a failing Twilio is retried with backoff, not dropped', async () => {

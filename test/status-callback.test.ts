@@ -4,7 +4,7 @@ import { messageRepository } from '../src/db/message-repository.ts';
 import { conversationRepository } from '../src/db/conversation-repository.ts';
 import { io as connectClient } from 'socket.io-client';
 import { LIST_UPDATE_INTERVAL_MS } from '../src/messages/conversation-feed.ts';
-import { recordStatus, recordStatuses, type StatusReport } from '../src/messages/record-status.ts';
+import { createStatusBatcher, recordStatus, recordStatuses, type StatusReport } from '../src/messages/record-status.ts';
 import { statusRank } from '../src/messages/status-rank.ts';
 import { MESSAGE_STATUSES, type MessageStatus } from '../src/realtime/events.ts';
 import { databaseKinds } from './support/databases.ts';
@@ -157,6 +157,28 @@ for (const kind of databaseKinds()) {
       const { rows } = await inbox.db.query<{ s: MessageStatus; rank: number }>('SELECT s, wa_status_rank(s) AS rank FROM unnest($1::text[]) AS s', [[...MESSAGE_STATUSES]]);
       assert.equal(rows.length, MESSAGE_STATUSES.length);
       for (const r of rows) assert.equal(statusRank(r.s), r.rank, `rank of ${r.s}`);
+    });
+
+    test('a burst of callbacks puts the batcher under load (the text fetcher gives way); a trickle does not', async () => {
+      const batcher = createStatusBatcher(inbox.ctx);
+      const report = (sid: string): StatusReport => ({
+        messageSid: sid, status: 'sent', from: OUR_NUMBER, to: 'whatsapp:+573160000001', errorCode: null, errorMessage: null,
+        messagingServiceSid: null, messageId: null, at: new Date(),
+      });
+      await batcher.record(report(newSid()));
+      assert.equal(batcher.underLoad(), false, 'one callback is no burst');
+      assert.equal(batcher.giveWay(), undefined, 'nothing to wait for');
+      // 200 callbacks read from the network together: written as one batch.
+      const sids = Array.from({ length: 200 }, () => newSid());
+      const outcomes = await Promise.all(sids.map((sid) => batcher.record(report(sid))));
+      assert.ok(outcomes.every((o) => o === 'recorded'));
+      assert.equal(batcher.underLoad(), true, 'a burst');
+      assert.ok(batcher.giveWay() instanceof Promise, 'background work waits');
+      // Callbacks one at a time again: the burst is over after a few batches.
+      for (let i = 0; i < 12; i++) await batcher.record(report(newSid()));
+      assert.equal(batcher.underLoad(), false, 'a trickle');
+      const { rows } = await inbox.db.query<{ n: string }>('SELECT count(*) AS n FROM messages WHERE sid = ANY($1)', [sids]);
+      assert.equal(Number(rows[0]!.n), 200);
     });
 
     test('a callback with ?mid= that beats the send\'s answer lands on the panel\'s own row', async () => {

@@ -144,7 +144,21 @@ async function writeStatuses(q: Queryable, reports: StatusReport[], via: Capture
 
 export interface StatusBatcher {
   record(r: StatusReport): Promise<RecordOutcome>;
+  /** Whether callbacks are arriving in a burst: recent batches were large and the last one is recent. */
+  underLoad(): boolean;
+  /**
+   * What background work awaits before each of its own batches: nothing normally; during a burst a
+   * pause, so the callbacks Twilio is waiting on get the CPU first (background work still advances).
+   */
+  giveWay(): Promise<void> | undefined;
 }
+
+/** Callbacks per batch (smoothed) from which a burst is under way: they come faster than a write takes. */
+const BURST_BATCH_SIZE = 16;
+/** A burst is over when no batch was written for this long. */
+const BURST_QUIET_MS = 1_000;
+/** How long background work waits per batch of its own during a burst. */
+const GIVE_WAY_MS = 500;
 
 /**
  * Callbacks arriving together are written together: while a batch is being written, the next one
@@ -156,10 +170,14 @@ export function createStatusBatcher(ctx: InboxContext, o: { maxBatch?: number } 
   const maxBatch = o.maxBatch ?? 500;
   let queue: { r: StatusReport; resolve: (o: RecordOutcome) => void; reject: (e: unknown) => void }[] = [];
   let writing = false;
+  let smoothedBatch = 0;
+  let lastFlushAt = 0;
 
   async function flush(): Promise<void> {
     const batch = queue.slice(0, maxBatch);
     queue = queue.slice(batch.length);
+    smoothedBatch = 0.8 * smoothedBatch + 0.2 * batch.length;
+    lastFlushAt = Date.now();
     try {
       const outcomes = await recordStatuses(ctx, batch.map((b) => b.r));
       batch.forEach((b, i) => b.resolve(outcomes[i]!));
@@ -170,6 +188,7 @@ export function createStatusBatcher(ctx: InboxContext, o: { maxBatch?: number } 
     else writing = false;
   }
 
+  const underLoad = () => smoothedBatch >= BURST_BATCH_SIZE && Date.now() - lastFlushAt < BURST_QUIET_MS;
   return {
     record(r) {
       return new Promise((resolve, reject) => {
@@ -181,5 +200,7 @@ export function createStatusBatcher(ctx: InboxContext, o: { maxBatch?: number } 
         }
       });
     },
+    underLoad,
+    giveWay: () => (underLoad() ? new Promise((resolve) => setTimeout(resolve, GIVE_WAY_MS)) : undefined),
   };
 }
