@@ -178,14 +178,18 @@ export function createStatusBatcher(ctx: InboxContext, o: { maxBatch?: number } 
     queue = queue.slice(batch.length);
     smoothedBatch = 0.8 * smoothedBatch + 0.2 * batch.length;
     lastFlushAt = Date.now();
+    let answer: () => void;
     try {
       const outcomes = await recordStatuses(ctx, batch.map((b) => b.r));
-      batch.forEach((b, i) => b.resolve(outcomes[i]!));
+      answer = () => batch.forEach((b, i) => b.resolve(outcomes[i]!));
     } catch (err) {
-      batch.forEach((b) => b.reject(err));
+      answer = () => batch.forEach((b) => b.reject(err));
     }
-    if (queue.length) setImmediate(() => void flush());
+    // The callbacks that came in meanwhile go to the database before this batch's answers go out,
+    // so PostgreSQL writes the next batch while the server sends them.
+    if (queue.length) void flush();
     else writing = false;
+    answer();
   }
 
   const underLoad = () => smoothedBatch >= BURST_BATCH_SIZE && Date.now() - lastFlushAt < BURST_QUIET_MS;
