@@ -79,7 +79,7 @@ for (const kind of databaseKinds()) {
       assert.equal((await inbox.db.query('SELECT * FROM jobs')).rows.length, 0);
     });
 
-    test('during a burst of callbacks the fetcher waits before each batch, then fetches', async () => {
+    test('during a burst of callbacks the fetcher waits before its requests to Twilio, then fetches', async () => {
       await inbox.restartServer({ startWorkers: false });
       const { sid } = await inbox.local.simulateExternalSend({ to: 'whatsapp:+573180000005', body: 'Texto que espera su turno' });
       await waitFor(async () => (await messageBySid(inbox, sid)).length === 1, 'callback recorded');
