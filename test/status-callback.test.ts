@@ -20,6 +20,8 @@ async function rowsFor(inbox: TestInbox, sid: string) {
   return rows;
 }
 
+const MESSAGE_CHANGE_KEYS = ['body', 'bodyPending', 'conversationId', 'deliveredAt', 'errorCode', 'errorMessage', 'failedAt', 'id', 'readAt', 'sentAt', 'seq', 'sid', 'status'];
+
 for (const kind of databaseKinds()) {
   describe(`status callback (${kind})`, () => {
     let inbox: TestInbox;
@@ -360,6 +362,10 @@ for (const kind of databaseKinds()) {
       // Batches leave an instance at most every LIST_UPDATE_INTERVAL_MS; arrival can bunch a little.
       assert.ok(batches <= Math.floor(span / LIST_UPDATE_INTERVAL_MS) + 2, `${batches} batches in ${span} ms for 120 callbacks`);
       assert.ok(batches < 120, 'coalesced');
+      // Status changes travel as what changed, not whole messages (a third of the bytes).
+      const changes = panel.batches.flatMap((b) => b.update.messages);
+      assert.ok(changes.length > 0, 'status changes reached the list');
+      for (const change of changes) assert.deepEqual(Object.keys(change).sort(), MESSAGE_CHANGE_KEYS);
     });
 
     test('Socket.IO: a page from another site cannot open a socket with our cookie', async () => {

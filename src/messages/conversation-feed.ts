@@ -1,6 +1,6 @@
 import type { Database } from '../db/database.ts';
 import { conversationRepository } from '../db/conversation-repository.ts';
-import type { MessageDto } from '../realtime/events.ts';
+import { messageChangeOf, type MessageDto } from '../realtime/events.ts';
 import type { InboxContext } from './context.ts';
 import type { InboxEvents } from './inbox-events.ts';
 
@@ -51,7 +51,7 @@ export function createConversationFeed(deps: { db: Database; events: InboxEvents
     pendingMessages.clear();
     try {
       const conversations = ids.length ? await conversationRepository.findManyDto(deps.db, ids) : [];
-      if (conversations.length || messages.length) deps.events.emit('list:updated', { conversations, messages });
+      if (conversations.length || messages.length) deps.events.emit('list:updated', { conversations, messages: messages.map(messageChangeOf) });
     } catch (err) {
       // The writes are committed; only their announcement failed. Try again a little later
       // (a reconnecting panel catches up through /api/changes in any case).

@@ -131,12 +131,28 @@ export interface ApiError {
   };
 }
 
+/**
+ * What can change on a message once it is written: its status (with its time and error) and, for
+ * a message captured from a callback, its text. The list carries only this: a campaign changes the
+ * status of thousands of messages a second, and each whole message is three times the size.
+ */
+export type MessageChangeDto = Pick<MessageDto,
+  'id' | 'conversationId' | 'sid' | 'status' | 'errorCode' | 'errorMessage' | 'body' | 'bodyPending' | 'sentAt' | 'deliveredAt' | 'readAt' | 'failedAt' | 'seq'>;
+
+export const messageChangeOf = (m: MessageDto): MessageChangeDto => ({
+  id: m.id, conversationId: m.conversationId, sid: m.sid, status: m.status, errorCode: m.errorCode, errorMessage: m.errorMessage,
+  body: m.body, bodyPending: m.bodyPending, sentAt: m.sentAt, deliveredAt: m.deliveredAt, readAt: m.readAt, failedAt: m.failedAt, seq: m.seq,
+});
+
 /** A coalesced batch of list changes. */
 export interface ListUpdateDto {
   /** Conversations that gained a message or were read: their whole list entry. */
   conversations: ConversationDto[];
-  /** Messages whose status or text changed: a panel shows each where it is a conversation's last message. */
-  messages: MessageDto[];
+  /**
+   * Messages whose status or text changed: a panel applies each to the copy it holds (its
+   * conversation's last message, a loaded chat's bubble); a message it does not hold it skips.
+   */
+  messages: MessageChangeDto[];
 }
 
 /** The Socket.IO room of a conversation: the panels that have its chat open. */

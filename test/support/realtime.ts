@@ -30,7 +30,7 @@ export function record(socket: InboxSocket): Received {
     // As the panel does: a changed message replaces its conversation's preview when it is the last one.
     for (const m of update.messages) {
       const c = latest.get(m.conversationId);
-      if (c?.lastMessage?.id === m.id && c.lastMessage.seq < m.seq) latest.set(c.id, { ...c, lastMessage: m });
+      if (c?.lastMessage?.id === m.id && c.lastMessage.seq < m.seq) latest.set(c.id, { ...c, lastMessage: { ...c.lastMessage, ...m } });
     }
   });
   return received;

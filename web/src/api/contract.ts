@@ -14,6 +14,7 @@ export type {
   ConversationDto,
   ListUpdateDto,
   MediaDto,
+  MessageChangeDto,
   MessageDto,
   MessageSource,
   MessageStatus,

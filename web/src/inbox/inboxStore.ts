@@ -1,5 +1,5 @@
 import { api, ApiRequestError, type Outgoing } from '../api/client.ts';
-import type { ConversationDto, ListUpdateDto, MessageDto, UserDto } from '../api/contract.ts';
+import type { ConversationDto, ListUpdateDto, MessageChangeDto, MessageDto, UserDto } from '../api/contract.ts';
 
 /**
  * The panel's copy of the inbox: conversations, the list being shown, and the loaded pages of each
@@ -158,8 +158,9 @@ export class InboxStore {
   applyListUpdate(update: ListUpdateDto): void {
     let changed = false;
     for (const c of update.conversations) changed = this.putConversation(c) || changed;
-    // A status or text change: the preview's ticks and text when it is the last message.
-    for (const m of update.messages) changed = this.putMessage(m) || changed;
+    // A status or text change: the preview's ticks and text when it is the last message, and the
+    // bubble when its chat is loaded. A chat opened later loads the message as it is by then.
+    for (const change of update.messages) changed = this.applyMessageChange(change) || changed;
     if (changed) this.emit();
   }
 
@@ -233,6 +234,25 @@ export class InboxStore {
   }
 
   // ---- messages ----
+
+  private applyMessageChange(change: MessageChangeDto): boolean {
+    this.seen(change.seq);
+    let changed = false;
+    const c = this.conversations.get(change.conversationId);
+    if (c?.lastMessage?.id === change.id && c.lastMessage.seq < change.seq) {
+      this.conversations.set(c.id, { ...c, lastMessage: { ...c.lastMessage, ...change } });
+      changed = true;
+    }
+    const thread = this.threads.get(change.conversationId);
+    const at = thread?.loaded ? thread.messages.findIndex((x) => x.id === change.id) : -1;
+    if (thread && at !== -1 && thread.messages[at]!.seq < change.seq) {
+      const next = thread.messages.slice();
+      next[at] = { ...next[at]!, ...change };
+      this.threads.set(change.conversationId, { ...thread, messages: next });
+      changed = true;
+    }
+    return changed;
+  }
 
   private putMessage(m: MessageDto): boolean {
     this.seen(m.seq);
