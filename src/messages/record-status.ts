@@ -147,7 +147,7 @@ export interface StatusBatcher {
   /** Whether callbacks are arriving in a burst: recent batches were large and the last one is recent. */
   underLoad(): boolean;
   /**
-   * What background work awaits before each of its own batches: nothing normally; during a burst a
+   * What background work awaits before each step of its own: nothing normally; during a burst a
    * pause, so the callbacks Twilio is waiting on get the CPU first (background work still advances).
    */
   giveWay(): Promise<void> | undefined;

@@ -236,46 +236,40 @@ export class InboxStore {
   // ---- messages ----
 
   private applyMessageChange(change: MessageChangeDto): boolean {
-    this.seen(change.seq);
-    let changed = false;
-    const c = this.conversations.get(change.conversationId);
-    if (c?.lastMessage?.id === change.id && c.lastMessage.seq < change.seq) {
-      this.conversations.set(c.id, { ...c, lastMessage: { ...c.lastMessage, ...change } });
-      changed = true;
-    }
-    const thread = this.threads.get(change.conversationId);
-    const at = thread?.loaded ? thread.messages.findIndex((x) => x.id === change.id) : -1;
-    if (thread && at !== -1 && thread.messages[at]!.seq < change.seq) {
-      const next = thread.messages.slice();
-      next[at] = { ...next[at]!, ...change };
-      this.threads.set(change.conversationId, { ...thread, messages: next });
-      changed = true;
-    }
-    return changed;
+    return this.updateHeldCopies(change).changed;
   }
 
-  private putMessage(m: MessageDto): boolean {
+  /**
+   * Applies a newer copy of a message, whole or only what changed, where the panel already holds
+   * it: its conversation's preview, and its bubble in a loaded chat. `held`: the chat has the bubble.
+   */
+  private updateHeldCopies(m: MessageChangeDto | MessageDto): { changed: boolean; held: boolean } {
     this.seen(m.seq);
     let changed = false;
 
     const c = this.conversations.get(m.conversationId);
     if (c?.lastMessage?.id === m.id && c.lastMessage.seq < m.seq) {
-      this.conversations.set(c.id, { ...c, lastMessage: m });
+      this.conversations.set(c.id, { ...c, lastMessage: { ...c.lastMessage, ...m } });
       changed = true;
     }
 
     const thread = this.threads.get(m.conversationId);
-    if (!thread?.loaded) return changed;
+    const at = thread?.loaded ? thread.messages.findIndex((x) => x.id === m.id) : -1;
+    if (!thread || at === -1) return { changed, held: false };
+    const held = thread.messages[at]!;
+    if (held.seq > m.seq) return { changed, held: true };
+    const next = thread.messages.slice();
+    next[at] = { ...held, ...m };
+    if ('createdAt' in m && held.createdAt !== m.createdAt) this.sortServerPart(next);
+    this.threads.set(m.conversationId, { ...thread, messages: next });
+    return { changed: true, held: true };
+  }
+
+  private putMessage(m: MessageDto): boolean {
+    const { changed, held } = this.updateHeldCopies(m);
+    const thread = this.threads.get(m.conversationId);
+    if (held || !thread?.loaded) return changed;
     const messages = thread.messages;
-    const at = messages.findIndex((x) => x.id === m.id);
-    if (at !== -1) {
-      if (messages[at]!.seq > m.seq) return changed;
-      const next = messages.slice();
-      next[at] = m;
-      if (messages[at]!.createdAt !== m.createdAt) this.sortServerPart(next);
-      this.threads.set(m.conversationId, { ...thread, messages: next });
-      return true;
-    }
 
     const firstLocal = messages.findIndex((x) => x.local);
     const serverEnd = firstLocal === -1 ? messages.length : firstLocal;
