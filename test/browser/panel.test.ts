@@ -161,11 +161,13 @@ describe('the panel in Chromium', { skip, timeout: 180_000 }, () => {
     await page.getByTestId('connection-banner').waitFor({ state: 'detached', timeout: 10_000 });
   });
 
-  test('screenshot of the main screen for the README', async () => {
-    await customerWrites('+573204445566', 'Necesito el certificado de aptitud laboral', 'Carlos Pérez');
+  // The README's pictures come from `npm run screenshots`; tests write nothing into the checkout.
+  test('a customer writing while another chat is open: the list gains the chat, the open chat stays', async () => {
     await conversationItem(page, 'Ana María').click();
     await page.getByTestId('message-bubble').first().waitFor();
-    await page.waitForTimeout(300);
-    await page.screenshot({ path: 'docs/screenshot.png' });
+    await customerWrites('+573204445566', 'Necesito el certificado de aptitud laboral', 'Carlos Pérez');
+    await conversationItem(page, 'Carlos Pérez').waitFor({ timeout: 10_000 });
+    assert.match(await conversationItem(page, 'Carlos Pérez').innerText(), /certificado de aptitud laboral/);
+    assert.equal(await page.getByTestId('message-bubble').filter({ hasText: 'certificado de aptitud' }).count(), 0, 'the open chat is still Ana María\'s');
   });
 });

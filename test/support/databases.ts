@@ -12,6 +12,29 @@ export function databaseKinds(): DatabaseKind[] {
 
 export const POSTGRES_ADMIN_URL = process.env.WA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+/**
+ * A connection for CREATE/DROP DATABASE. The URL's own database need not exist: on a server that
+ * has no `test` database (a fresh install) the maintenance databases serve instead, since every
+ * test makes and drops a database of its own anyway.
+ */
+async function connectAdmin(): Promise<Database> {
+  const candidates = [POSTGRES_ADMIN_URL, ...['postgres', 'template1'].map((db) => Object.assign(new URL(POSTGRES_ADMIN_URL), { pathname: `/${db}` }).toString())];
+  let lastError: unknown;
+  for (const url of candidates) {
+    const admin = connectPostgres(url, { max: 1 });
+    try {
+      await admin.query('SELECT 1');
+      return admin;
+    } catch (err) {
+      lastError = err;
+      await admin.close().catch(() => {});
+      // Only a missing database moves on to the next candidate; a refused connection or a bad password is the answer.
+      if ((err as { cause?: { code?: string } }).cause?.code !== '3D000' && (err as { code?: string }).code !== '3D000') throw err;
+    }
+  }
+  throw lastError;
+}
+
 /** A fresh, migrated database: an in-memory PGlite, or a new PostgreSQL database dropped on close. */
 export async function openTestDatabase(kind: DatabaseKind, o: { poolSize?: number } = {}): Promise<{ db: Database; url: string | null; close(): Promise<void> }> {
   if (kind === 'pglite') {
@@ -20,7 +43,7 @@ export async function openTestDatabase(kind: DatabaseKind, o: { poolSize?: numbe
     return { db, url: null, close: () => db.close() };
   }
   const name = `wa_test_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
-  const admin = connectPostgres(POSTGRES_ADMIN_URL, { max: 1 });
+  const admin = await connectAdmin();
   await admin.exec(`CREATE DATABASE ${name}`);
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
