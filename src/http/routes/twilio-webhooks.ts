@@ -87,10 +87,11 @@ export async function twilioWebhookRoutes(app: FastifyInstance, opts: { ctx: Inb
     const params = signed(request, reply);
     if (!params) return reply;
     const m = inbound.parse(params);
+    // Each declared item is kept; one without a usable URL is stored as unavailable (the domain checks it).
     const media = Array.from({ length: m.NumMedia }, (_, i) => ({
-      url: params[`MediaUrl${i}`] ?? '',
+      url: params[`MediaUrl${i}`] ?? null,
       contentType: params[`MediaContentType${i}`] ?? null,
-    })).filter((x) => x.url);
+    }));
     await recordInboundMessage(ctx, {
       messageSid: m.MessageSid,
       customerPhone: phoneFromAddress(m.From)!,
