@@ -9,6 +9,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config, TwilioConfig } from './config/env.ts';
 import type { Database } from './db/database.ts';
 import { checkpointRepository } from './db/settings-repository.ts';
+import { enforceBodyTypes } from './http/body-types.ts';
 import { registerErrorHandler, sendError } from './http/error-handler.ts';
 import { MalformedBodyError, parseForm } from './http/form-parser.ts';
 import { authRoutes } from './http/routes/auth.ts';
@@ -140,6 +141,8 @@ export async function buildApp(c: AppComponents): Promise<App> {
       done(Object.assign(new Error('Malformed JSON body'), { statusCode: 400 }), undefined);
     }
   });
+  // Webhooks take only forms, the rest of the API only JSON (route config `bodyType`).
+  enforceBodyTypes(app);
   await app.register(rateLimit, { global: false });
 
   // 2. The app's own plugins.

@@ -37,7 +37,7 @@ const MESSAGE_FROM = `messages m`;
 export interface MessageRow {
   id: string; sid: string | null; conversation_id: string; direction: MessageDto['direction'];
   source: MessageSource; captured_via: CapturedVia; status: MessageStatus; body: string | null;
-  body_pending: boolean; media: { url: string; contentType: string | null }[]; content_sid: string | null;
+  body_pending: boolean; media: { url: string | null; contentType: string | null }[]; content_sid: string | null;
   content_variables: Record<string, string> | null; error_code: number | null; error_message: string | null;
   reply_to_sid: string | null; button_payload: string | null; location: MessageDto['location'];
   created_at: Date; sent_at: Date | null; delivered_at: Date | null; read_at: Date | null;
@@ -57,8 +57,8 @@ export function toMessageDto(r: MessageRow): MessageDto {
     status: r.status,
     body: r.body,
     bodyPending: r.body_pending,
-    // Twilio's media URLs need our credentials: the panel gets our proxy path instead.
-    media: (r.media ?? []).map((m, i) => ({ url: `/api/media/${r.id}/${i}`, contentType: m.contentType })),
+    // Twilio's media URLs need our credentials: the panel gets our proxy path instead (null: unavailable).
+    media: (r.media ?? []).map((m, i) => ({ url: m.url ? `/api/media/${r.id}/${i}` : null, contentType: m.contentType })),
     contentSid: r.content_sid,
     contentVariables: r.content_variables,
     errorCode: r.error_code,
@@ -142,7 +142,7 @@ export interface NewCapturedMessage {
   capturedVia: CapturedVia;
   body: string | null;
   bodyPending: boolean;
-  media: { url: string; contentType: string | null }[];
+  media: { url: string | null; contentType: string | null }[];
   businessAddress: string | null;
   messagingServiceSid: string | null;
   createdAt: Date;
@@ -167,7 +167,7 @@ export interface NewCapturedItem extends NewCapturedMessage {
 
 export const messageRepository = {
   async findRaw(q: Queryable, id: string) {
-    const { rows } = await q.query<{ id: string; sid: string | null; media: { url: string; contentType: string | null }[]; content_sid: string | null; content_variables: Record<string, string> | null; conversation_id: string }>(
+    const { rows } = await q.query<{ id: string; sid: string | null; media: { url: string | null; contentType: string | null }[]; content_sid: string | null; content_variables: Record<string, string> | null; conversation_id: string }>(
       'SELECT id, sid, media, content_sid, content_variables, conversation_id FROM messages WHERE id = $1',
       [id],
     );

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { conversationRepository } from '../db/conversation-repository.ts';
 import { messageRepository } from '../db/message-repository.ts';
 import type { ConversationDto, MessageDto } from '../realtime/events.ts';
@@ -7,28 +8,35 @@ import { publishConversation } from './publish.ts';
 
 // Cursors are opaque to clients: the keyset of the last item of the previous page.
 const encodeCursor = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-function decodeCursor<T>(cursor: string | undefined, valid: (v: unknown) => v is T): T | null {
+function decodeCursor<T>(cursor: string | undefined, schema: z.ZodType<T>): T | null {
   if (!cursor) return null;
+  let v: unknown;
   try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (valid(v)) return v;
+    v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    /* falls through to the error */
+    v = undefined;
   }
+  const parsed = schema.safeParse(v);
+  if (parsed.success) return parsed.data;
   throw new DomainError('validation', 'Invalid cursor', 'Cursor no válido');
 }
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const isConversationKey = (v: unknown): v is { at: string | null; id: string } =>
-  typeof v === 'object' && v !== null && typeof (v as { id: unknown }).id === 'string' && UUID.test((v as { id: string }).id) &&
-  ((v as { at: unknown }).at === null || !Number.isNaN(Date.parse(String((v as { at: unknown }).at))));
-const isMessageKey = (v: unknown): v is { createdAt: string; id: string } =>
-  typeof v === 'object' && v !== null && typeof (v as { id: unknown }).id === 'string' && UUID.test((v as { id: string }).id) &&
-  !Number.isNaN(Date.parse(String((v as { createdAt: unknown }).createdAt)));
+// A cursor's time is exactly what encodeCursor wrote: a DTO's Date#toISOString, years 0001-9999.
+// Date.parse alone let "1", "March 7" or year 275760 through, and PostgreSQL failed on them (500).
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const cursorTime = z.string().refine((s) => {
+  if (!ISO_UTC.test(s) || s.startsWith('0000')) return false;
+  const t = Date.parse(s);
+  return !Number.isNaN(t) && new Date(t).toISOString() === s;
+});
+const cursorId = z.string().regex(UUID);
+const conversationKey = z.strictObject({ at: cursorTime.nullable(), id: cursorId });
+const messageKey = z.strictObject({ createdAt: cursorTime, id: cursorId });
 
 export const isUuid = (s: string) => UUID.test(s);
 
 export async function listConversations(ctx: InboxContext, o: { q?: string; cursor?: string; limit: number }) {
-  const after = decodeCursor(o.cursor, isConversationKey);
+  const after = decodeCursor(o.cursor, conversationKey);
   const rows = await conversationRepository.list(ctx.db, { search: o.q?.trim() || null, after, limit: o.limit + 1 });
   const items = rows.slice(0, o.limit);
   const last = items[items.length - 1];
@@ -44,7 +52,7 @@ export async function getConversation(ctx: InboxContext, id: string): Promise<Co
 /** A page of a conversation, oldest to newest; nextCursor points at the older page. */
 export async function listMessages(ctx: InboxContext, conversationId: string, o: { cursor?: string; limit: number }) {
   await getConversation(ctx, conversationId);
-  const before = decodeCursor(o.cursor, isMessageKey);
+  const before = decodeCursor(o.cursor, messageKey);
   const rows = await messageRepository.listForConversation(ctx.db, conversationId, before, o.limit + 1);
   const page = rows.slice(0, o.limit);
   const oldest = page[page.length - 1];

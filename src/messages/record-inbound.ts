@@ -2,6 +2,7 @@ import { conversationRepository } from '../db/conversation-repository.ts';
 import { messageRepository } from '../db/message-repository.ts';
 import type { CapturedVia, MessageDto } from '../realtime/events.ts';
 import type { InboxContext } from './context.ts';
+import { storedMediaItems } from './media-items.ts';
 import { publishMessage } from './publish.ts';
 
 export interface InboundMessage {
@@ -11,7 +12,8 @@ export interface InboundMessage {
   /** Our number (whatsapp:+57...). */
   to: string | null;
   body: string;
-  media: { url: string; contentType: string | null }[];
+  /** As the webhook declared them; an item without a usable URL is kept as unavailable. */
+  media: { url: string | null; contentType: string | null }[];
   profileName: string | null;
   waId: string | null;
   messagingServiceSid: string | null;
@@ -37,7 +39,7 @@ export async function recordInboundMessage(ctx: InboxContext, m: InboundMessage,
       capturedVia: via,
       body: m.body,
       bodyPending: false,
-      media: m.media,
+      media: storedMediaItems(m.media, (url) => ctx.twilio.isTwilioMediaUrl(url)),
       businessAddress: m.to,
       messagingServiceSid: m.messagingServiceSid,
       createdAt: m.at,

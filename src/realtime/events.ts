@@ -14,8 +14,11 @@ export type MessageSource = 'panel' | 'external' | 'inbound';
 export type CapturedVia = 'send' | 'callback' | 'webhook' | 'reconcile' | 'backfill';
 
 export interface MediaDto {
-  /** Our own proxy path (`/api/media/<messageId>/<index>`); the server adds Twilio's credentials. */
-  url: string;
+  /**
+   * Our own proxy path (`/api/media/<messageId>/<index>`); the server adds Twilio's credentials.
+   * null: the item is unavailable (the webhook carried no usable URL for it).
+   */
+  url: string | null;
   contentType: string | null;
 }
 

@@ -2,25 +2,68 @@ import type { FastifyInstance } from 'fastify';
 import { messageRepository } from '../../db/message-repository.ts';
 import type { InboxContext } from '../../messages/context.ts';
 import { isUuid } from '../../messages/inbox-queries.ts';
+import { keptMediaUrl, mediaTypeOf } from '../../messages/media-items.ts';
 import { sendError } from '../error-handler.ts';
+
+// Served inline from the panel's origin: only the pictures, voice notes and videos WhatsApp carries,
+// which a browser shows without running anything. Anything else a customer (or a payload) declares,
+// an HTML page or an SVG with a script among them, is downloaded as an attachment.
+const INLINE_TYPES = new Set([
+  'image/jpeg', 'image/png', 'image/gif', 'image/webp',
+  'audio/aac', 'audio/amr', 'audio/mp4', 'audio/mpeg', 'audio/ogg', 'audio/opus',
+  'video/mp4', 'video/3gpp',
+]);
+// Documents WhatsApp carries keep their type and get their extension when downloaded; any other
+// attachment goes out as bytes.
+const DOCUMENT_EXTENSIONS: Record<string, string> = {
+  'application/pdf': 'pdf', 'text/plain': 'txt', 'text/csv': 'csv', 'text/vcard': 'vcf',
+  'application/msword': 'doc', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document': 'docx',
+  'application/vnd.ms-excel': 'xls', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': 'xlsx',
+  'application/vnd.ms-powerpoint': 'ppt', 'application/vnd.openxmlformats-officedocument.presentationml.presentation': 'pptx',
+};
+
+const notFound = 'Media not found';
+const notFoundEs = 'Archivo no encontrado';
 
 /**
  * Media of a message, downloaded with Twilio's credentials. A URL that came in a payload but does
  * not point at Twilio never gets them: the browser is sent there without our secret instead.
  */
 export async function mediaRoutes(app: FastifyInstance, opts: { ctx: InboxContext }) {
-  app.get('/api/media/:messageId/:index', async (request, reply) => {
+  const isTwilioUrl = (url: string) => opts.ctx.twilio.isTwilioMediaUrl(url);
+
+  app.get('/api/media/:messageId/:index', {
+    // Every answer of this route (the bytes, the redirect, the errors): never run as a page of ours,
+    // never sniffed into something more active than declared.
+    onSend: async (_request, reply, payload) => {
+      reply.header('content-security-policy', 'sandbox');
+      reply.header('x-content-type-options', 'nosniff');
+      return payload;
+    },
+  }, async (request, reply) => {
     const { messageId, index } = request.params as { messageId: string; index: string };
-    const message = isUuid(messageId) ? await messageRepository.findRaw(opts.ctx.db, messageId) : null;
-    const media = message?.media[Number(index)];
-    if (!media || !/^\d+$/.test(index)) return sendError(reply, 404, 'not_found', 'Media not found', 'Archivo no encontrado');
-    if (!opts.ctx.twilio.isTwilioMediaUrl(media.url)) {
-      if (!/^https?:\/\//.test(media.url)) return sendError(reply, 404, 'not_found', 'Media not found', 'Archivo no encontrado');
-      return reply.redirect(media.url);
+    if (!isUuid(messageId) || !/^\d{1,2}$/.test(index)) return sendError(reply, 404, 'not_found', notFound, notFoundEs);
+    const message = await messageRepository.findRaw(opts.ctx.db, messageId);
+    // Checked again: rows stored before URLs were checked on arrival may hold anything.
+    const items: unknown = message?.media;
+    const media = Array.isArray(items) ? (items[Number(index)] as { url?: unknown; contentType?: unknown } | null | undefined) : null;
+    const url = media && typeof media === 'object' ? keptMediaUrl(media.url, isTwilioUrl) : null;
+    if (!media || !url) return sendError(reply, 404, 'not_found', notFound, notFoundEs);
+    if (!isTwilioUrl(url)) return reply.redirect(url);
+
+    let file: Awaited<ReturnType<InboxContext['twilio']['fetchMedia']>>;
+    try {
+      file = await opts.ctx.twilio.fetchMedia(url);
+    } catch (err) {
+      request.log.warn({ err }, 'media download from Twilio failed');
+      return sendError(reply, 502, 'twilio_error', 'Twilio could not be reached for this media', 'No se pudo contactar a Twilio para este archivo');
     }
-    const file = await opts.ctx.twilio.fetchMedia(media.url);
     if (file.status >= 400) return sendError(reply, 502, 'twilio_error', `Twilio answered ${file.status} for this media`, `Twilio respondió ${file.status} para este archivo`);
     reply.header('cache-control', 'private, max-age=3600');
-    return reply.type(media.contentType ?? file.contentType ?? 'application/octet-stream').send(file.body);
+    const type = mediaTypeOf(media.contentType) ?? mediaTypeOf(file.contentType);
+    if (type && INLINE_TYPES.has(type)) return reply.type(type).send(file.body);
+    const extension = type ? DOCUMENT_EXTENSIONS[type] : undefined;
+    reply.header('content-disposition', `attachment; filename="whatsapp-${messageId.slice(0, 8)}-${index}${extension ? '.' + extension : ''}"`);
+    return reply.type(extension ? type! : 'application/octet-stream').send(file.body);
   });
 }

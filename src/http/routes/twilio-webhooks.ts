@@ -44,7 +44,7 @@ const WEBHOOK_BODY_LIMIT = 64 * 1024;
 // Twilio is no browser: the security headers meant for the panel are skipped on its hot path. Its
 // requests are not logged at info either: a campaign's 300,000 callbacks would write 600,000
 // request lines (measured: 15% of the throughput at LOG_LEVEL=info); refusals and errors still are.
-const WEBHOOK_ROUTE = { config: { public: true }, bodyLimit: WEBHOOK_BODY_LIMIT, helmet: false, logLevel: 'warn' } as const;
+const WEBHOOK_ROUTE = { config: { public: true, bodyType: 'form' }, bodyLimit: WEBHOOK_BODY_LIMIT, helmet: false, logLevel: 'warn' } as const;
 const nonEmpty = (s: string | undefined) => (s ? s : null);
 
 /** Twilio's two webhooks: signed, form-encoded, answered within milliseconds after the write commits. */
@@ -87,10 +87,11 @@ export async function twilioWebhookRoutes(app: FastifyInstance, opts: { ctx: Inb
     const params = signed(request, reply);
     if (!params) return reply;
     const m = inbound.parse(params);
+    // Each declared item is kept; one without a usable URL is stored as unavailable (the domain checks it).
     const media = Array.from({ length: m.NumMedia }, (_, i) => ({
-      url: params[`MediaUrl${i}`] ?? '',
+      url: params[`MediaUrl${i}`] ?? null,
       contentType: params[`MediaContentType${i}`] ?? null,
-    })).filter((x) => x.url);
+    }));
     await recordInboundMessage(ctx, {
       messageSid: m.MessageSid,
       customerPhone: phoneFromAddress(m.From)!,
@@ -111,16 +112,20 @@ export async function twilioWebhookRoutes(app: FastifyInstance, opts: { ctx: Inb
     return reply.type('text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response/>');
   });
 
-  // Operators (and `wa-inbox doctor`) probe the URL with GET: 405 says "the route is here".
+  // Operators (and `wa-inbox doctor`) probe the URL with GET: 405 says "the route is here". Every
+  // other method Fastify knows gets the same answer, before any body is read.
+  const notPost = app.supportedMethods.filter((m) => m !== 'POST');
   for (const path of ['/api/whatsapp/status', '/api/whatsapp/incoming']) {
     app.route({
-      method: ['GET', 'PUT', 'PATCH', 'DELETE'],
+      method: notPost,
       url: path,
-      config: { public: true },
-      handler: async (_request, reply) => {
+      config: { public: true, bodyType: 'any' },
+      exposeHeadRoute: false,
+      onRequest: async (_request, reply) => {
         reply.header('allow', 'POST');
         return sendError(reply, 405, 'method_not_allowed', 'Twilio posts to this URL; use POST', 'Twilio envía a esta URL con POST');
       },
+      handler: async (_request, reply) => reply, // answered in onRequest
     });
   }
 }

@@ -1,7 +1,10 @@
 import type { MediaDto } from '../api/contract.ts';
 import { useI18n } from '../i18n/I18nProvider.tsx';
 
-/** Images inline (in a fixed frame, so loading never moves the chat), audio playable, anything else a link. */
+/**
+ * Images inline (in a fixed frame, so loading never moves the chat), audio playable, anything else a
+ * link; an item that arrived without a usable URL says it is unavailable.
+ */
 export function MessageMedia({ media }: { media: readonly MediaDto[] }) {
   const { t } = useI18n();
   if (media.length === 0) return null;
@@ -9,6 +12,14 @@ export function MessageMedia({ media }: { media: readonly MediaDto[] }) {
     <div className="media">
       {media.map((m, i) => {
         const type = m.contentType ?? '';
+        if (m.url === null) {
+          return (
+            <span key={i} className="media-file media-unavailable" data-testid="message-media" data-kind="unavailable">
+              <span aria-hidden="true">📎 </span>
+              {t('msg.fileUnavailable')}
+            </span>
+          );
+        }
         if (type.startsWith('image/')) {
           return (
             <a key={i} href={m.url} target="_blank" rel="noopener noreferrer" className="media-image" data-testid="message-media" data-kind="image" title={t('msg.openImage')}>

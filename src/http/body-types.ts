@@ -1,0 +1,36 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { sendError } from './error-handler.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /**
+     * The one body type a route takes: 'json' (the default: the panel's API), 'form' (Twilio's
+     * webhooks), or 'any' (the route answers whatever is sent, e.g. a 405).
+     */
+    bodyType?: 'json' | 'form' | 'any';
+  }
+}
+
+const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded' } as const;
+// Fastify never reads a body on these.
+const BODYLESS = new Set(['GET', 'HEAD', 'TRACE']);
+
+const hasBody = (request: FastifyRequest) =>
+  !BODYLESS.has(request.method) && (request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0);
+
+/**
+ * Each route takes one body type, checked before the body is read: both parsers are registered for
+ * the whole app, so without this Twilio's webhooks parsed JSON and the login parsed forms. Keyed on
+ * the matched route's config; unknown routes keep their 404.
+ */
+export function enforceBodyTypes(app: FastifyInstance): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.routeOptions.url || !hasBody(request)) return;
+    const wanted = request.routeOptions.config.bodyType ?? 'json';
+    if (wanted === 'any') return;
+    const type = MEDIA_TYPES[wanted];
+    const essence = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (essence === type) return;
+    return sendError(reply, 415, 'unsupported_media_type', `This route takes only ${type} bodies`, `Esta ruta solo acepta cuerpos ${type}`);
+  });
+}
