@@ -25,7 +25,8 @@ const isMessageKey = (v: unknown): v is { createdAt: string; id: string } =>
   typeof v === 'object' && v !== null && typeof (v as { id: unknown }).id === 'string' && UUID.test((v as { id: string }).id) &&
   !Number.isNaN(Date.parse(String((v as { createdAt: unknown }).createdAt)));
 
-export const isUuid = (s: string) => UUID.test(s);
+// A type check first: a non-string would be converted with toString (an array nested 10,000 deep overflows the stack).
+export const isUuid = (s: unknown): s is string => typeof s === 'string' && UUID.test(s);
 
 export async function listConversations(ctx: InboxContext, o: { q?: string; cursor?: string; limit: number }) {
   const after = decodeCursor(o.cursor, isConversationKey);

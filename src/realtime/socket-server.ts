@@ -4,10 +4,16 @@ import { userForSession } from '../auth/sessions.ts';
 import type { Database } from '../db/database.ts';
 import { originOf, sentFromAnotherSite, sessionToken } from '../http/session-plugin.ts';
 import type { InboxEvents } from '../messages/inbox-events.ts';
-import { isUuid } from '../messages/inbox-queries.ts';
-import { conversationRoom, type ClientToServerEvents, type MessageDto, type ServerToClientEvents, type UserDto } from './events.ts';
+import { CLIENT_EVENT_ARGS, conversationRoom, type ClientToServerEvents, type MessageDto, type ServerToClientEvents, type UserDto } from './events.ts';
 
 export const INBOX_ROOM = 'inbox';
+/**
+ * The largest message a browser may send, in bytes. The panel sends only `conversation:watch` with
+ * a UUID or null (under 100 bytes with its framing); 4 KB leaves room for a long-polling request
+ * that carries a few packets at once. A client that sends more is disconnected by Socket.IO before
+ * anything reads the message (the default, 1 MB, let one message nest arrays 500,000 deep).
+ */
+export const SOCKET_MESSAGE_LIMIT = 4096;
 const CONVERSATION_ROOM_PREFIX = conversationRoom('');
 
 type MessageEvent = 'message:new' | 'message:updated';
@@ -18,6 +24,28 @@ interface InterServerEvents {
 }
 
 export type InboxSocketServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, { user: UserDto; sessionToken: string }>;
+
+const noAck = () => {};
+
+/**
+ * Every packet a browser sends passes here before any handler sees it: an unknown event is
+ * dropped, and a known one's arguments are checked against its schema in the contract (type,
+ * size, count) before anything else touches them. A bad call is answered `false` through its ack,
+ * or dropped without one; handlers always get checked arguments and a callable ack.
+ */
+function checkClientEvent(packet: unknown[], next: (err?: Error) => void): void {
+  const [event, ...args] = packet;
+  // Socket.IO appends its ack function last when the client asked for one; the client itself can
+  // send only data, so any other trailing value is an argument (and fails the schema).
+  const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (ok: boolean) => void) : undefined;
+  // Own properties only: `__proto__` or `toString` name no event. Numbers may name one in Socket.IO.
+  if (typeof event !== 'string' || !Object.hasOwn(CLIENT_EVENT_ARGS, event)) return;
+  const checked = CLIENT_EVENT_ARGS[event as keyof typeof CLIENT_EVENT_ARGS].safeParse(args);
+  if (!checked.success) return ack?.(false);
+  // Not calling next() drops the packet; calling it dispatches [event, ...checked args, ack].
+  packet.splice(1, packet.length - 1, ...checked.data, ack ?? noAck);
+  next();
+}
 
 /** How often open sockets' sessions are checked again (a user disabled or logged out elsewhere). */
 export const SESSION_RECHECK_MS = 30_000;
@@ -35,6 +63,7 @@ export function attachRealtime(
   let closing = false;
   const io: InboxSocketServer = new Server(app.server, {
     serveClient: false,
+    maxHttpBufferSize: SOCKET_MESSAGE_LIMIT,
     ...(deps.adapter ? { adapter: deps.adapter } : {}),
     allowRequest: (req, callback) => {
       // During shutdown a browser's reconnect attempt is refused at once instead of left hanging.
@@ -59,12 +88,11 @@ export function attachRealtime(
   });
   io.on('connection', (socket) => {
     void socket.join(INBOX_ROOM);
+    socket.use(checkClientEvent);
     // Synchronous on purpose: a close and the next open arrive back to back, and an await between
     // leaving and joining would let the close's handler leave the room the open just joined.
     // (Rooms live in this process, also with the Redis adapter, so join/leave finish at once.)
     socket.on('conversation:watch', (conversationId, ack) => {
-      if (typeof ack !== 'function') return;
-      if (conversationId !== null && !isUuid(conversationId)) return ack(false);
       for (const room of [...socket.rooms]) if (room.startsWith(CONVERSATION_ROOM_PREFIX)) void socket.leave(room);
       if (conversationId) void socket.join(conversationRoom(conversationId));
       ack(true);
