@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { Server } from 'socket.io';
-import { userForSession } from '../auth/sessions.ts';
+import { hashToken, userForSession } from '../auth/sessions.ts';
 import type { Database } from '../db/database.ts';
 import { originOf, sentFromAnotherSite, sessionToken } from '../http/session-plugin.ts';
-import type { InboxEvents } from '../messages/inbox-events.ts';
+import type { EndedSessions, InboxEvents } from '../messages/inbox-events.ts';
 import { CLIENT_EVENT_ARGS, conversationRoom, type ClientToServerEvents, type MessageDto, type ServerToClientEvents, type UserDto } from './events.ts';
 
 export const INBOX_ROOM = 'inbox';
@@ -21,7 +21,13 @@ type MessageEvent = 'message:new' | 'message:updated';
 interface InterServerEvents {
   /** Message events raised on one instance, for the chats open on the others. */
   'messages:changed': (changes: [MessageEvent, MessageDto][]) => void;
+  /** Sessions ended on one instance, whose sockets on the others close too. */
+  'sessions:ended': (ended: EndedSessions) => void;
 }
+
+// Every socket joins the rooms of its user and of its session, so ending either closes its sockets.
+const userRoom = (userId: string) => `user:${userId}`;
+const sessionRoom = (sessionTokenHash: string) => `session:${sessionTokenHash}`;
 
 export type InboxSocketServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, { user: UserDto; sessionToken: string }>;
 
@@ -87,7 +93,7 @@ export function attachRealtime(
       .catch(() => next(new Error('unavailable')));
   });
   io.on('connection', (socket) => {
-    void socket.join(INBOX_ROOM);
+    void socket.join([INBOX_ROOM, userRoom(socket.data.user.id), sessionRoom(hashToken(socket.data.sessionToken))]);
     socket.use(checkClientEvent);
     // Synchronous on purpose: a close and the next open arrive back to back, and an await between
     // leaving and joining would let the close's handler leave the room the open just joined.
@@ -123,13 +129,27 @@ export function attachRealtime(
     pending.push([event, m]);
   };
   io.on('messages:changed', deliverHere);
+
+  // Sockets of ended sessions close at once, here and (one message through the adapter) on the
+  // other instances; locally first, so this instance's close does not wait on Redis.
+  const closeHere = (ended: EndedSessions) => {
+    const e = ended as Partial<Record<'userId' | 'sessionTokenHash', unknown>> | null;
+    const room = typeof e?.userId === 'string' ? userRoom(e.userId) : typeof e?.sessionTokenHash === 'string' ? sessionRoom(e.sessionTokenHash) : null;
+    if (room) io.local.in(room).disconnectSockets(true);
+  };
+  io.on('sessions:ended', closeHere);
   const unsubscribe = [
+    deps.events.on('sessions:ended', (ended) => {
+      closeHere(ended);
+      if (deps.adapter) io.serverSideEmit('sessions:ended', ended);
+    }),
     deps.events.on('message:new', raise('message:new')),
     deps.events.on('message:updated', raise('message:updated')),
     deps.events.on('list:updated', (update) => io.to(INBOX_ROOM).emit('list:updated', update)),
   ];
-  // A socket outlives the request that opened it: a user disabled or logged out (on any instance)
-  // must stop receiving messages, so this instance's sockets have their sessions checked again.
+  // A socket outlives the request that opened it: a user disabled or logged out must stop
+  // receiving messages. The server's own changes close sockets at once (above); changes made
+  // outside it (the command line writes the database) are caught by checking sessions again.
   const recheck = setInterval(() => void dropEndedSessions(), deps.sessionRecheckMs ?? SESSION_RECHECK_MS);
   recheck.unref();
   async function dropEndedSessions() {
