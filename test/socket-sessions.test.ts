@@ -107,6 +107,47 @@ for (const kind of databaseKinds()) {
   });
 }
 
+// A socket whose handshake read its session just before the session ended joins its rooms just
+// after the close went by: it is closed as it connects. The handshake's read is held back by a lock.
+describe('a socket whose session ends during its handshake (postgres)', { skip: databaseKinds().includes('postgres') ? false : 'PostgreSQL not in this run' }, () => {
+  let inbox: TestInbox;
+  before(async () => {
+    inbox = await startTestInbox({ kind: 'postgres', startWorkers: false });
+  });
+  after(() => inbox.close());
+
+  test('is closed as it connects', async () => {
+    const admin = await inbox.login();
+    const agent = await createAgent(inbox.baseUrl, admin);
+    const cookie = await inbox.loginCookie(agent.email, PASSWORD);
+    let release!: () => void;
+    let locked!: () => void;
+    const isLocked = new Promise<void>((resolve) => { locked = resolve; });
+    const holding = inbox.db.transaction(async (tx) => {
+      await tx.query('LOCK TABLE sessions IN ACCESS EXCLUSIVE MODE');
+      locked();
+      await new Promise<void>((resolve) => { release = resolve; });
+    });
+    await isLocked;
+    const connecting = inbox.connectSocket(cookie);
+    try {
+      await waitFor(async () => (await inbox.db.query(
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%FROM sessions s JOIN users u%'`,
+      )).rows.length > 0, 'the handshake waiting on its session read');
+      // What PATCH /api/users/:id raises after a role change; the session itself stays valid.
+      inbox.ctx.events.emit('sessions:ended', { userId: agent.id });
+    } finally {
+      release();
+      await holding;
+    }
+    const socket = await connecting;
+    // (The close may arrive with the connect, before a listener could be added.)
+    await waitFor(() => !socket.connected, 'the socket closed as it connected', AT_ONCE_MS);
+    // Its reconnect reads the session afresh and stays.
+    assert.equal(await stillServed(await inbox.connectSocket(cookie)), true);
+  });
+});
+
 const REDIS_URL = process.env.WA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const skip = process.env.WA_SKIP_REDIS ? 'Redis not available' : !databaseKinds().includes('postgres') ? 'PostgreSQL not in this run' : false;
 

@@ -4,6 +4,7 @@ import { hashToken, userForSession } from '../auth/sessions.ts';
 import type { Database } from '../db/database.ts';
 import { originOf, sentFromAnotherSite, sessionToken } from '../http/session-plugin.ts';
 import type { EndedSessions, InboxEvents } from '../messages/inbox-events.ts';
+import { recentSessionEnds } from './recent-session-ends.ts';
 import { CLIENT_EVENT_ARGS, conversationRoom, type ClientToServerEvents, type MessageDto, type ServerToClientEvents, type UserDto } from './events.ts';
 
 export const INBOX_ROOM = 'inbox';
@@ -29,7 +30,7 @@ interface InterServerEvents {
 const userRoom = (userId: string) => `user:${userId}`;
 const sessionRoom = (sessionTokenHash: string) => `session:${sessionTokenHash}`;
 
-export type InboxSocketServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, { user: UserDto; sessionToken: string }>;
+export type InboxSocketServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, { user: UserDto; sessionToken: string; sessionEndsMark: number }>;
 
 const noAck = () => {};
 
@@ -80,20 +81,26 @@ export function attachRealtime(
     },
   });
 
+  const ends = recentSessionEnds();
   io.use((socket, next) => {
     const token = sessionToken(app, socket.handshake.headers.cookie);
     if (!token) return next(new Error('unauthenticated'));
+    const sessionEndsMark = ends.mark();
     userForSession(deps.db, token)
       .then((user) => {
         if (!user) return next(new Error('unauthenticated'));
         socket.data.user = user;
         socket.data.sessionToken = token;
+        socket.data.sessionEndsMark = sessionEndsMark;
         next();
       })
       .catch(() => next(new Error('unavailable')));
   });
   io.on('connection', (socket) => {
-    void socket.join([INBOX_ROOM, userRoom(socket.data.user.id), sessionRoom(hashToken(socket.data.sessionToken))]);
+    const ownRooms = [userRoom(socket.data.user.id), sessionRoom(hashToken(socket.data.sessionToken))];
+    // Its session ended (or its user changed) while the handshake was reading it.
+    if (ends.endedSince(socket.data.sessionEndsMark, ownRooms)) return void socket.disconnect(true);
+    void socket.join([INBOX_ROOM, ...ownRooms]);
     socket.use(checkClientEvent);
     // Synchronous on purpose: a close and the next open arrive back to back, and an await between
     // leaving and joining would let the close's handler leave the room the open just joined.
@@ -135,7 +142,9 @@ export function attachRealtime(
   const closeHere = (ended: EndedSessions) => {
     const e = ended as Partial<Record<'userId' | 'sessionTokenHash', unknown>> | null;
     const room = typeof e?.userId === 'string' ? userRoom(e.userId) : typeof e?.sessionTokenHash === 'string' ? sessionRoom(e.sessionTokenHash) : null;
-    if (room) io.local.in(room).disconnectSockets(true);
+    if (!room) return;
+    ends.record(room);
+    io.local.in(room).disconnectSockets(true);
   };
   io.on('sessions:ended', closeHere);
   const unsubscribe = [
