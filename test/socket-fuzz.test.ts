@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Socket } from 'socket.io-client';
+import { io as connectClient, type Socket } from 'socket.io-client';
 import { CLIENT_EVENT_ARGS, type ClientToServerEvents, type ServerToClientEvents } from '../src/realtime/events.ts';
 import { SOCKET_MESSAGE_LIMIT } from '../src/realtime/socket-server.ts';
 import { databaseKinds } from './support/databases.ts';
@@ -171,6 +171,13 @@ for (const kind of databaseKinds().slice(0, 1)) {
         s.emit('conversation:watch', huge as never, () => {});
         assert.match(await closed, /transport (close|error)/);
       }
+      // Over long-polling the server answers the oversized request 413 and closes the session.
+      const polling: PanelSocket = connectClient(inbox.baseUrl, { transports: ['polling'], extraHeaders: { cookie: agentCookie }, reconnection: false, forceNew: true });
+      await new Promise<void>((resolve, reject) => { polling.once('connect', resolve); polling.once('connect_error', reject); });
+      const pollingClosed = new Promise<string>((resolve) => polling.once('disconnect', resolve));
+      polling.emit('conversation:watch', 'z'.repeat(SOCKET_MESSAGE_LIMIT * 4) as never, () => {});
+      assert.match(await pollingClosed, /transport (close|error)/);
+      polling.close();
       assert.equal(other.connected, true, 'other connections stay');
       assert.equal(await watch(other, conversationId), true);
       other.close();
