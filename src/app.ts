@@ -157,12 +157,12 @@ export async function buildApp(c: AppComponents): Promise<App> {
 
   // 3. Routes.
   await app.register(twilioWebhookRoutes, { ctx, statuses, authToken: c.twilioConfig.authToken, baseUrl: c.config.baseUrl });
-  await app.register(authRoutes, { db: c.db, secureCookies: httpsOnly, cookieSecret, demoMode, settings });
+  await app.register(authRoutes, { db: c.db, secureCookies: httpsOnly, cookieSecret, demoMode, settings, events });
   await app.register(conversationRoutes, {
     ctx, templates,
     sender: { whatsappFrom: c.twilioConfig.whatsappFrom, messagingServiceSid: c.twilioConfig.messagingServiceSid },
   });
-  await app.register(adminRoutes, { db: c.db, settings });
+  await app.register(adminRoutes, { db: c.db, settings, events });
   await app.register(mediaRoutes, { ctx });
   await app.register(healthRoutes, { db: c.db });
   if (c.demo) await app.register(demoRoutes, { local: c.demo });

@@ -1,14 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { sessionRepository, userRepository } from '../db/user-repository.ts';
+import type { InboxEvents } from '../messages/inbox-events.ts';
 import type { UserDto } from '../realtime/events.ts';
 import { burnPasswordCheck, verifyPassword } from './passwords.ts';
 
 export const SESSION_COOKIE = 'wa_session';
 export const SESSION_DAYS = 7;
 
-// Only a hash of the token is stored: a leaked database does not hand out live sessions.
-const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+// Only a hash of the token is stored: a leaked database does not hand out live sessions. The hash
+// also names the session elsewhere (its sockets' room), where the token itself must never go.
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** A new session for valid credentials; null for an unknown user, a wrong password or a disabled user alike. */
 export async function login(db: Database, email: string, password: string): Promise<{ token: string; user: UserDto; expiresAt: Date } | null> {
@@ -26,4 +28,9 @@ export async function login(db: Database, email: string, password: string): Prom
 }
 
 export const userForSession = (db: Database, token: string) => sessionRepository.findUser(db, hashToken(token));
-export const logout = (db: Database, token: string) => sessionRepository.delete(db, hashToken(token));
+/** Ends one session; its open sockets close (other sessions of the same user stay). */
+export async function logout(db: Database, events: InboxEvents, token: string): Promise<void> {
+  const sessionTokenHash = hashToken(token);
+  await sessionRepository.delete(db, sessionTokenHash);
+  events.emit('sessions:ended', { sessionTokenHash });
+}

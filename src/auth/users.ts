@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { sessionRepository, userRepository } from '../db/user-repository.ts';
 import { DomainError, NotFoundError } from '../messages/errors.ts';
+import type { InboxEvents } from '../messages/inbox-events.ts';
 import type { UserDto } from '../realtime/events.ts';
 import { hashPassword } from './passwords.ts';
 
@@ -11,14 +12,20 @@ export async function createUser(db: Database, u: { email: string; name: string;
   return created;
 }
 
-/** Changes a user; disabling or a new password ends the user's open sessions. */
-export async function updateUser(db: Database, id: string, p: { name?: string; role?: UserDto['role']; disabled?: boolean; password?: string }): Promise<UserDto> {
+/**
+ * Changes a user; disabling or a new password ends the user's sessions. Those, and a role change,
+ * also close the user's open sockets at once through `events` (after a role change the panel
+ * reconnects with its session and the new role). Without `events` (the command line, another
+ * process) they close at the server's next check of its sockets' sessions.
+ */
+export async function updateUser(db: Database, id: string, p: { name?: string; role?: UserDto['role']; disabled?: boolean; password?: string }, events?: InboxEvents): Promise<UserDto> {
   const updated = await userRepository.update(db, id, {
     name: p.name, role: p.role, disabled: p.disabled,
     passwordHash: p.password ? await hashPassword(p.password) : undefined,
   });
   if (!updated) throw new NotFoundError('User', 'Usuario');
   if (p.disabled || p.password) await sessionRepository.deleteForUser(db, id);
+  if (p.disabled || p.password || p.role) events?.emit('sessions:ended', { userId: id });
   return updated;
 }
 

@@ -33,7 +33,8 @@ const cursorId = z.string().regex(UUID);
 const conversationKey = z.strictObject({ at: cursorTime.nullable(), id: cursorId });
 const messageKey = z.strictObject({ createdAt: cursorTime, id: cursorId });
 
-export const isUuid = (s: string) => UUID.test(s);
+// A type check first: a non-string would be converted with toString (an array nested 10,000 deep overflows the stack).
+export const isUuid = (s: unknown): s is string => typeof s === 'string' && UUID.test(s);
 
 export async function listConversations(ctx: InboxContext, o: { q?: string; cursor?: string; limit: number }) {
   const after = decodeCursor(o.cursor, conversationKey);

@@ -1,5 +1,7 @@
 // The one contract between server and panel: the shapes the REST API returns and the Socket.IO
-// events that carry them. Imported by the server (src/) and by the panel (web/).
+// events that carry them. Imported by the server (src/) and by the panel (web/, types only).
+
+import { z } from 'zod';
 
 export const MESSAGE_STATUSES = [
   'accepted', 'scheduled', 'queued', 'sending', 'sent', 'delivered', 'read',
@@ -195,3 +197,16 @@ export interface ClientToServerEvents {
    */
   'conversation:watch': (conversationId: string | null, ack: (ok: boolean) => void) => void;
 }
+
+/** An event's arguments without its trailing ack (the ack is the server's function, never the client's data). */
+type ArgumentsOf<F> = F extends (...args: infer A) => void ? (A extends [...infer Data, (...r: never[]) => void] ? Data : A) : never;
+
+/**
+ * What each client event's arguments must be, checked (type and size) before any handler touches
+ * them: a socket is any logged-in browser, or a script with a stolen-or-own cookie. A bad call is
+ * answered `false` through its ack, or ignored. Every event of ClientToServerEvents must have one.
+ */
+export const CLIENT_EVENT_ARGS = {
+  // z.guid(): any 8-4-4-4-12 hex, as the conversations' ids; its length bounds the string.
+  'conversation:watch': z.tuple([z.guid().nullable()]),
+} satisfies { [E in keyof ClientToServerEvents]: z.ZodType<ArgumentsOf<ClientToServerEvents[E]>> };

@@ -1,13 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import { Server } from 'socket.io';
-import { userForSession } from '../auth/sessions.ts';
+import { hashToken, userForSession } from '../auth/sessions.ts';
 import type { Database } from '../db/database.ts';
 import { originOf, sentFromAnotherSite, sessionToken } from '../http/session-plugin.ts';
-import type { InboxEvents } from '../messages/inbox-events.ts';
-import { isUuid } from '../messages/inbox-queries.ts';
-import { conversationRoom, type ClientToServerEvents, type MessageDto, type ServerToClientEvents, type UserDto } from './events.ts';
+import type { EndedSessions, InboxEvents } from '../messages/inbox-events.ts';
+import { recentSessionEnds } from './recent-session-ends.ts';
+import { CLIENT_EVENT_ARGS, conversationRoom, type ClientToServerEvents, type MessageDto, type ServerToClientEvents, type UserDto } from './events.ts';
 
 export const INBOX_ROOM = 'inbox';
+/**
+ * The largest message a browser may send, in bytes. The panel sends only `conversation:watch` with
+ * a UUID or null (under 100 bytes with its framing); 4 KB leaves room for a long-polling request
+ * that carries a few packets at once. A client that sends more is disconnected by Socket.IO before
+ * anything reads the message (the default, 1 MB, let one message nest arrays 500,000 deep).
+ */
+export const SOCKET_MESSAGE_LIMIT = 4096;
 const CONVERSATION_ROOM_PREFIX = conversationRoom('');
 
 type MessageEvent = 'message:new' | 'message:updated';
@@ -15,9 +22,37 @@ type MessageEvent = 'message:new' | 'message:updated';
 interface InterServerEvents {
   /** Message events raised on one instance, for the chats open on the others. */
   'messages:changed': (changes: [MessageEvent, MessageDto][]) => void;
+  /** Sessions ended on one instance, whose sockets on the others close too. */
+  'sessions:ended': (ended: EndedSessions) => void;
 }
 
-export type InboxSocketServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, { user: UserDto; sessionToken: string }>;
+// Every socket joins the rooms of its user and of its session, so ending either closes its sockets.
+const userRoom = (userId: string) => `user:${userId}`;
+const sessionRoom = (sessionTokenHash: string) => `session:${sessionTokenHash}`;
+
+export type InboxSocketServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, { user: UserDto; sessionToken: string; sessionEndsMark: number }>;
+
+const noAck = () => {};
+
+/**
+ * Every packet a browser sends passes here before any handler sees it: an unknown event is
+ * dropped, and a known one's arguments are checked against its schema in the contract (type,
+ * size, count) before anything else touches them. A bad call is answered `false` through its ack,
+ * or dropped without one; handlers always get checked arguments and a callable ack.
+ */
+function checkClientEvent(packet: unknown[], next: (err?: Error) => void): void {
+  const [event, ...args] = packet;
+  // Socket.IO appends its ack function last when the client asked for one; the client itself can
+  // send only data, so any other trailing value is an argument (and fails the schema).
+  const ack = typeof args[args.length - 1] === 'function' ? (args.pop() as (ok: boolean) => void) : undefined;
+  // Own properties only: `__proto__` or `toString` name no event. Numbers may name one in Socket.IO.
+  if (typeof event !== 'string' || !Object.hasOwn(CLIENT_EVENT_ARGS, event)) return;
+  const checked = CLIENT_EVENT_ARGS[event as keyof typeof CLIENT_EVENT_ARGS].safeParse(args);
+  if (!checked.success) return ack?.(false);
+  // Not calling next() drops the packet; calling it dispatches [event, ...checked args, ack].
+  packet.splice(1, packet.length - 1, ...checked.data, ack ?? noAck);
+  next();
+}
 
 /** How often open sockets' sessions are checked again (a user disabled or logged out elsewhere). */
 export const SESSION_RECHECK_MS = 30_000;
@@ -35,6 +70,7 @@ export function attachRealtime(
   let closing = false;
   const io: InboxSocketServer = new Server(app.server, {
     serveClient: false,
+    maxHttpBufferSize: SOCKET_MESSAGE_LIMIT,
     ...(deps.adapter ? { adapter: deps.adapter } : {}),
     allowRequest: (req, callback) => {
       // During shutdown a browser's reconnect attempt is refused at once instead of left hanging.
@@ -45,26 +81,31 @@ export function attachRealtime(
     },
   });
 
+  const ends = recentSessionEnds();
   io.use((socket, next) => {
     const token = sessionToken(app, socket.handshake.headers.cookie);
     if (!token) return next(new Error('unauthenticated'));
+    const sessionEndsMark = ends.mark();
     userForSession(deps.db, token)
       .then((user) => {
         if (!user) return next(new Error('unauthenticated'));
         socket.data.user = user;
         socket.data.sessionToken = token;
+        socket.data.sessionEndsMark = sessionEndsMark;
         next();
       })
       .catch(() => next(new Error('unavailable')));
   });
   io.on('connection', (socket) => {
-    void socket.join(INBOX_ROOM);
+    const ownRooms = [userRoom(socket.data.user.id), sessionRoom(hashToken(socket.data.sessionToken))];
+    // Its session ended (or its user changed) while the handshake was reading it.
+    if (ends.endedSince(socket.data.sessionEndsMark, ownRooms)) return void socket.disconnect(true);
+    void socket.join([INBOX_ROOM, ...ownRooms]);
+    socket.use(checkClientEvent);
     // Synchronous on purpose: a close and the next open arrive back to back, and an await between
     // leaving and joining would let the close's handler leave the room the open just joined.
     // (Rooms live in this process, also with the Redis adapter, so join/leave finish at once.)
     socket.on('conversation:watch', (conversationId, ack) => {
-      if (typeof ack !== 'function') return;
-      if (conversationId !== null && !isUuid(conversationId)) return ack(false);
       for (const room of [...socket.rooms]) if (room.startsWith(CONVERSATION_ROOM_PREFIX)) void socket.leave(room);
       if (conversationId) void socket.join(conversationRoom(conversationId));
       ack(true);
@@ -95,13 +136,29 @@ export function attachRealtime(
     pending.push([event, m]);
   };
   io.on('messages:changed', deliverHere);
+
+  // Sockets of ended sessions close at once, here and (one message through the adapter) on the
+  // other instances; locally first, so this instance's close does not wait on Redis.
+  const closeHere = (ended: EndedSessions) => {
+    const e = ended as Partial<Record<'userId' | 'sessionTokenHash', unknown>> | null;
+    const room = typeof e?.userId === 'string' ? userRoom(e.userId) : typeof e?.sessionTokenHash === 'string' ? sessionRoom(e.sessionTokenHash) : null;
+    if (!room) return;
+    ends.record(room);
+    io.local.in(room).disconnectSockets(true);
+  };
+  io.on('sessions:ended', closeHere);
   const unsubscribe = [
+    deps.events.on('sessions:ended', (ended) => {
+      closeHere(ended);
+      if (deps.adapter) io.serverSideEmit('sessions:ended', ended);
+    }),
     deps.events.on('message:new', raise('message:new')),
     deps.events.on('message:updated', raise('message:updated')),
     deps.events.on('list:updated', (update) => io.to(INBOX_ROOM).emit('list:updated', update)),
   ];
-  // A socket outlives the request that opened it: a user disabled or logged out (on any instance)
-  // must stop receiving messages, so this instance's sockets have their sessions checked again.
+  // A socket outlives the request that opened it: a user disabled or logged out must stop
+  // receiving messages. The server's own changes close sockets at once (above); changes made
+  // outside it (the command line writes the database) are caught by checking sessions again.
   const recheck = setInterval(() => void dropEndedSessions(), deps.sessionRecheckMs ?? SESSION_RECHECK_MS);
   recheck.unref();
   async function dropEndedSessions() {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { csrfTokenFor } from '../../auth/csrf.ts';
 import { login, logout, SESSION_COOKIE, SESSION_DAYS } from '../../auth/sessions.ts';
 import type { Database } from '../../db/database.ts';
+import type { InboxEvents } from '../../messages/inbox-events.ts';
 import type { SettingsStore } from '../../messages/settings-store.ts';
 import type { SessionDto } from '../../realtime/events.ts';
 import { sendError } from '../error-handler.ts';
@@ -10,7 +11,7 @@ import { sessionToken } from '../session-plugin.ts';
 
 const credentials = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1024) });
 
-export async function authRoutes(app: FastifyInstance, opts: { db: Database; secureCookies: boolean; cookieSecret: string; demoMode: boolean; settings: SettingsStore }) {
+export async function authRoutes(app: FastifyInstance, opts: { db: Database; secureCookies: boolean; cookieSecret: string; demoMode: boolean; settings: SettingsStore; events: InboxEvents }) {
   // Secure when BASE_URL is https, even when the proxy in front speaks plain http to us.
   const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax', secure: opts.secureCookies } as const;
 
@@ -27,7 +28,7 @@ export async function authRoutes(app: FastifyInstance, opts: { db: Database; sec
 
   app.post('/api/auth/logout', { config: { public: true, sameOriginOnly: true } }, async (request, reply) => {
     const token = sessionToken(app, request.headers.cookie);
-    if (token) await logout(opts.db, token);
+    if (token) await logout(opts.db, opts.events, token);
     reply.clearCookie(SESSION_COOKIE, cookieOptions);
     return { ok: true };
   });

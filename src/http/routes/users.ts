@@ -6,6 +6,7 @@ import { auditRepository } from '../../db/audit-repository.ts';
 import { userRepository } from '../../db/user-repository.ts';
 import { isUuid } from '../../messages/inbox-queries.ts';
 import { NotFoundError } from '../../messages/errors.ts';
+import type { InboxEvents } from '../../messages/inbox-events.ts';
 import type { SettingsStore } from '../../messages/settings-store.ts';
 import type { AuditEntryDto, PageDto } from '../../realtime/events.ts';
 
@@ -30,7 +31,7 @@ const auditQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-export async function adminRoutes(app: FastifyInstance, opts: { db: Database; settings: SettingsStore }) {
+export async function adminRoutes(app: FastifyInstance, opts: { db: Database; settings: SettingsStore; events: InboxEvents }) {
   const admin = { config: { adminOnly: true } };
   app.get('/api/users', admin, async () => ({ items: await userRepository.list(opts.db) }));
   app.post('/api/users', admin, async (request, reply) => {
@@ -43,7 +44,7 @@ export async function adminRoutes(app: FastifyInstance, opts: { db: Database; se
     const { id } = request.params as { id: string };
     if (!isUuid(id)) throw new NotFoundError('User', 'Usuario');
     const patch = userPatch.parse(request.body);
-    const user = await updateUser(opts.db, id, patch);
+    const user = await updateUser(opts.db, id, patch, opts.events);
     // What changed, never the password itself.
     const { password, ...changes } = patch;
     await auditRepository.record(opts.db, { actorId: request.user!.id, action: 'user.update', target: id, details: { ...changes, ...(password ? { passwordReset: true } : {}) } });
