@@ -88,10 +88,10 @@ describe('wa-inbox while the server holds the PGlite folder', () => {
     const r = await cli(add, env);
     assert.equal(r.code, 1);
     assert.equal(r.lines.length, 1, r.text);
-    assert.match(r.text, new RegExp(`the server is running on ${dir} \\(pid ${process.pid}\\): stop it first, or add users from the Users page`));
+    assert.match(r.text, new RegExp(`the server is running on ${dir} \\(pid ${process.pid}\\): stop it first, or add users from the Usuarios page`));
     const es = await cli(add, { ...env, LANG: 'es_CO.UTF-8' });
     assert.match(es.text, new RegExp(`el servidor está funcionando sobre ${dir} \\(pid ${process.pid}\\): deténgalo primero, o agregue usuarios desde la página Usuarios`));
-    assert.match((await cli(['users', 'list'], env)).text, /stop it first, or do it from the Users page/);
+    assert.match((await cli(['users', 'list'], env)).text, /stop it first, or do it from the Usuarios page/);
     const { rows } = await server!.query<{ n: number }>("SELECT count(*)::int AS n FROM users WHERE email = 'eva@clinica.test'");
     assert.equal(rows[0]!.n, 0);
   });

@@ -41,7 +41,7 @@ Subcommands:
   reset-password   set a new password (--email, --password)
 
 Run 'wa-inbox users <subcommand> --help' for its options. With PGlite (no DATABASE_URL),
-stop the server first, or manage users from the panel's Users page.`,
+stop the server first, or manage users on the panel's Usuarios page.`,
     'users add': `wa-inbox users add --email E --name N --password P [--role agent|admin]
 Creates a user who can log in to the panel. The password needs at least 8 characters;
 the role is agent unless --role admin.`,
@@ -62,7 +62,7 @@ Sets a new password (at least 8 characters) and ends the user's open sessions.`,
   needsTwilio: 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not set: this command talks to Twilio',
   /** usersHint: what the panel's Users page offers instead, for a users subcommand. */
   dataDirLocked: (dir: string, pid: number, usersHint: 'add' | 'manage' | null) =>
-    `the server is running on ${dir} (pid ${pid}): stop it first${usersHint === 'add' ? ', or add users from the Users page' : usersHint === 'manage' ? ', or do it from the Users page' : ''}`,
+    `the server is running on ${dir} (pid ${pid}): stop it first${usersHint === 'add' ? ', or add users from the Usuarios page' : usersHint === 'manage' ? ', or do it from the Usuarios page' : ''}`,
   configure: {
     nothing: 'Nothing to configure: set TWILIO_MESSAGING_SERVICE_SID, or register a WhatsApp sender in Twilio.',
     none: '(none)',
