@@ -1,14 +1,21 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { loadConfig, type Config } from '../config/env.ts';
+import { ConfigError, loadConfig, type Config } from '../config/env.ts';
+import { lockHolder } from '../db/data-dir-lock.ts';
+import type { Database } from '../db/database.ts';
 import { checkpointRepository } from '../db/settings-repository.ts';
 import { LAST_CALLBACK_CHECKPOINT } from '../messages/callback-heartbeat.ts';
-import { createTwilioGateway } from '../twilio/gateway.ts';
+import { createTwilioGateway, TwilioRequestError } from '../twilio/gateway.ts';
 import { webhookUrls } from './configure.ts';
+import { explainPostgresError, twilioFailure } from './doctor-causes.ts';
+import { messagesFor, type Messages } from './messages.ts';
 import { openDatabase } from './runtime.ts';
 
+/** ok and info pass; only fail makes doctor exit 1. Info says something worth knowing that is not wrong. */
+export type CheckStatus = 'ok' | 'info' | 'fail';
+
 export interface Check {
-  ok: boolean;
+  status: CheckStatus;
   name: string;
   detail: string;
   /** What to do about a failed check, in words. */
@@ -17,76 +24,151 @@ export interface Check {
 
 const MIGRATIONS = fileURLToPath(new URL('../db/migrations/', import.meta.url));
 
+type Doctor = Messages['doctor'];
+type Fetch = typeof fetch;
+
 /** Each check the operator would do by hand, in order; later checks are skipped when what they need failed. */
-export async function runDoctor(env: NodeJS.ProcessEnv = process.env, o: { fetchImpl?: typeof fetch } = {}): Promise<Check[]> {
+export async function runDoctor(env: NodeJS.ProcessEnv = process.env, o: { fetchImpl?: Fetch } = {}): Promise<Check[]> {
+  const m = messagesFor(env).doctor;
+  const fetchImpl = o.fetchImpl ?? fetch;
   const checks: Check[] = [];
   let config: Config;
   try {
     config = loadConfig(env);
-    checks.push({ ok: true, name: 'variables', detail: 'all present variables are well-formed' });
+    checks.push({ status: 'ok', name: m.name.variables, detail: m.variablesOk });
   } catch (err) {
-    checks.push({ ok: false, name: 'variables', detail: (err as Error).message, fix: 'correct the variables named above (see .env.example)' });
+    const detail = err instanceof ConfigError ? err.problems.join('; ') : (err as Error).message;
+    checks.push({ status: 'fail', name: m.name.variables, detail, fix: m.variablesFix });
     return checks;
   }
+  // Demo mode: the server plays Twilio itself, so what only the real Twilio needs is no failure.
+  const demo = !config.twilio;
   checks.push(config.twilio
-    ? { ok: true, name: 'twilio variables', detail: `account ${config.twilio.accountSid}` }
-    : { ok: false, name: 'twilio variables', detail: 'TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN not set: demo mode', fix: 'set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM (or TWILIO_MESSAGING_SERVICE_SID)' });
+    ? { status: 'ok', name: m.name.twilioVariables, detail: m.account(config.twilio.accountSid) }
+    : { status: 'info', name: m.name.twilioVariables, detail: m.demo });
 
-  try {
-    const db = await openDatabase(config);
-    try {
-      const { rows } = await db.query<{ version: string }>('SELECT version FROM schema_migrations');
-      const applied = new Set(rows.map((r) => r.version));
-      const missing = readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql') && !applied.has(f));
-      checks.push(missing.length
-        ? { ok: false, name: 'database', detail: `reachable, ${missing.length} migration(s) not applied`, fix: 'start the server once (it applies migrations at start)' }
-        : { ok: true, name: 'database', detail: `${config.database.kind} reachable and migrated` });
-      const last = await checkpointRepository.get(db, LAST_CALLBACK_CHECKPOINT);
-      checks.push(last
-        ? { ok: true, name: 'last callback', detail: `a status callback was received ${last.updatedAt.toISOString()}` }
-        : { ok: false, name: 'last callback', detail: 'no status callback received yet', fix: 'send a message and check that Twilio reaches BASE_URL (see the checks above)' });
-    } finally {
-      await db.close();
-    }
-  } catch (err) {
-    checks.push({ ok: false, name: 'database', detail: `unreachable: ${(err as Error).message}`, fix: 'check DATABASE_URL and that PostgreSQL runs (without DATABASE_URL, PGlite uses DATA_DIR)' });
-  }
+  checks.push(...(await databaseChecks(config, demo, m, fetchImpl)));
 
   const urls = webhookUrls(config.baseUrl);
-  if (!config.baseUrl.startsWith('https://')) {
-    checks.push({ ok: false, name: 'BASE_URL https', detail: `${config.baseUrl} is not https`, fix: 'put the server behind https (a reverse proxy) and set BASE_URL to that public https URL' });
-  } else {
-    checks.push({ ok: true, name: 'BASE_URL https', detail: config.baseUrl });
-  }
+  if (config.baseUrl.startsWith('https://')) checks.push({ status: 'ok', name: m.name.https, detail: config.baseUrl });
+  else if (demo) checks.push({ status: 'info', name: m.name.https, detail: m.httpsDemo(config.baseUrl) });
+  else checks.push({ status: 'fail', name: m.name.https, detail: m.notHttps(config.baseUrl), fix: m.httpsFix });
+
   try {
-    const res = await (o.fetchImpl ?? fetch)(urls.statusCallback, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+    const res = await fetchImpl(urls.statusCallback, { method: 'GET', redirect: 'manual', signal: AbortSignal.timeout(10_000) });
     checks.push(res.status === 405
-      ? { ok: true, name: 'public URL', detail: `GET ${urls.statusCallback} answers 405: the route is reachable` }
-      : { ok: false, name: 'public URL', detail: `GET ${urls.statusCallback} answered ${res.status}, expected 405`, fix: res.status === 404 ? 'BASE_URL reaches another server or path: check the proxy and BASE_URL' : 'check the proxy in front of wa-inbox' });
+      ? { status: 'ok', name: m.name.publicUrl, detail: m.routeOk(urls.statusCallback) }
+      : { status: 'fail', name: m.name.publicUrl, detail: m.routeStatus(urls.statusCallback, res.status), fix: res.status === 404 ? m.routeFix404 : m.routeFix });
   } catch (err) {
-    checks.push({ ok: false, name: 'public URL', detail: `GET ${urls.statusCallback} failed: ${(err as Error).message}`, fix: 'make BASE_URL reachable from the internet (DNS, firewall, proxy)' });
+    checks.push(demo
+      ? { status: 'info', name: m.name.publicUrl, detail: m.routeDemo(config.baseUrl) }
+      : { status: 'fail', name: m.name.publicUrl, detail: m.routeFailed(urls.statusCallback, reasonOf(err)), fix: m.routeFailedFix });
   }
 
-  if (config.twilio) {
-    const twilio = createTwilioGateway(config.twilio);
+  if (config.twilio) checks.push(...(await twilioChecks(config, m)));
+  return checks;
+}
+
+/** fetch's TypeError says only "fetch failed"; the socket's reason is its cause. */
+function reasonOf(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ? `${cause.code}${cause.message && !cause.message.includes(cause.code) ? `: ${cause.message}` : ''}` : (err as Error).message;
+}
+
+async function databaseChecks(config: Config, demo: boolean, m: Doctor, fetchImpl: Fetch): Promise<Check[]> {
+  // A PGlite folder held by the running server is not opened: doctor asks the server instead.
+  if (config.database.kind === 'pglite') {
+    const holder = lockHolder(config.database.dataDir);
+    if (holder) return [{ status: 'info', name: m.name.database, detail: m.inUse(holder.pid) }, await askServer(config, m, fetchImpl)];
+  }
+  let db: Database | null = null;
+  try {
+    db = await openDatabase(config);
+    await db.query('SELECT 1');
+  } catch (err) {
+    await db?.close().catch(() => {});
+    const { detail, fix } = config.database.kind === 'postgres'
+      ? explainPostgresError(err, config.database.url, m)
+      : { detail: m.pgliteFailed(config.database.dataDir, (err as Error).message), fix: m.pgliteFix };
+    return [{ status: 'fail', name: m.name.database, detail, fix }];
+  }
+  return migrationChecks(db, config, demo, m);
+}
+
+async function migrationChecks(db: Database, config: Config, demo: boolean, m: Doctor): Promise<Check[]> {
+  try {
+    const checks: Check[] = [];
+    const { rows } = await db.query<{ version: string }>('SELECT version FROM schema_migrations').catch(() => ({ rows: [] as { version: string }[] }));
+    const applied = new Set(rows.map((r) => r.version));
+    const missing = readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql') && !applied.has(f));
+    checks.push(missing.length
+      ? { status: 'fail', name: m.name.database, detail: m.notMigrated(missing.length), fix: m.migrateFix }
+      : { status: 'ok', name: m.name.database, detail: m.migrated(config.database.kind) });
+    if (missing.length) return checks;
+    const last = await checkpointRepository.get(db, LAST_CALLBACK_CHECKPOINT);
+    if (last) checks.push({ status: 'ok', name: m.name.lastCallback, detail: m.lastCallback(last.updatedAt.toISOString()) });
+    else if (demo) checks.push({ status: 'info', name: m.name.lastCallback, detail: m.noCallbackDemo });
+    else checks.push({ status: 'fail', name: m.name.lastCallback, detail: m.noCallback, fix: m.noCallbackFix });
+    return checks;
+  } finally {
+    await db.close();
+  }
+}
+
+/** The server's own /api/health, on this machine first (the lock says it runs here), then at BASE_URL. */
+async function askServer(config: Config, m: Doctor, fetchImpl: Fetch): Promise<Check> {
+  const origins = [...new Set([`http://127.0.0.1:${config.port}`, config.baseUrl])];
+  for (const origin of origins) {
+    let status: number;
     try {
-      for await (const _ of twilio.listMessages({ since: new Date(Date.now() - 86400_000), pageSize: 1 })) break;
-      checks.push({ ok: true, name: 'twilio credentials', detail: 'Twilio accepted the credentials' });
-      if (config.twilio.messagingServiceSid) {
-        const s = await twilio.fetchService(config.twilio.messagingServiceSid);
-        checks.push(s.statusCallback === urls.statusCallback
-          ? { ok: true, name: 'service status callback', detail: `${s.sid} → ${s.statusCallback}` }
-          : { ok: false, name: 'service status callback', detail: `${s.sid} → ${s.statusCallback ?? '(none)'}`, fix: 'run `wa-inbox configure`' });
-      }
-      const senders = await twilio.listWhatsAppSenders().catch(() => []);
-      for (const sender of senders.filter((x) => !config.twilio!.whatsappFrom || x.senderId === config.twilio!.whatsappFrom)) {
-        checks.push(sender.statusCallbackUrl === urls.statusCallback
-          ? { ok: true, name: 'sender status callback', detail: `${sender.senderId} → ${sender.statusCallbackUrl}` }
-          : { ok: false, name: 'sender status callback', detail: `${sender.senderId} → ${sender.statusCallbackUrl ?? '(none)'}`, fix: 'run `wa-inbox configure`' });
-      }
-    } catch (err) {
-      checks.push({ ok: false, name: 'twilio credentials', detail: (err as Error).message, fix: 'check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN in the Twilio console' });
+      status = (await fetchImpl(`${origin}/api/health`, { signal: AbortSignal.timeout(3_000) })).status;
+    } catch {
+      continue;
     }
+    if (status === 200) return { status: 'ok', name: m.name.server, detail: m.healthOk(origin) };
+    if (status === 503) return { status: 'fail', name: m.name.server, detail: m.healthFailed(origin, status), fix: m.healthFailedFix };
+  }
+  return { status: 'info', name: m.name.server, detail: m.healthUnknown(origins.join(', ')) };
+}
+
+async function twilioChecks(config: Config, m: Doctor): Promise<Check[]> {
+  const twilio = createTwilioGateway(config.twilio!);
+  const urls = webhookUrls(config.baseUrl);
+  const checks: Check[] = [];
+  const host = config.twilio!.apiUrl ? new URL(config.twilio!.apiUrl).host : 'api.twilio.com';
+  const failed = (err: unknown, otherFix: string): Check => {
+    const reason = (err as Error).message;
+    switch (twilioFailure(err)) {
+      case 'network':
+        return { status: 'fail', name: m.name.twilioConnection, detail: m.network(reason), fix: m.networkFix(host) };
+      case 'credentials':
+        return { status: 'fail', name: m.name.twilioCredentials, detail: m.credentialsRefused(reason), fix: m.credentialsFix };
+      default:
+        return { status: 'fail', name: m.name.twilioCredentials, detail: err instanceof TwilioRequestError && err.status ? m.twilioAnswered(err.status, reason) : reason, fix: otherFix };
+    }
+  };
+  try {
+    for await (const _ of twilio.listMessages({ since: new Date(Date.now() - 86400_000), pageSize: 1 })) break;
+    checks.push({ status: 'ok', name: m.name.twilioCredentials, detail: m.credentialsOk });
+  } catch (err) {
+    return [failed(err, m.twilioAnsweredFix)];
+  }
+  if (config.twilio!.messagingServiceSid) {
+    try {
+      const s = await twilio.fetchService(config.twilio!.messagingServiceSid);
+      checks.push(s.statusCallback === urls.statusCallback
+        ? { status: 'ok', name: m.name.serviceCallback, detail: m.callbackPointsAt(s.sid, s.statusCallback) }
+        : { status: 'fail', name: m.name.serviceCallback, detail: m.callbackPointsAt(s.sid, s.statusCallback), fix: m.configureFix });
+    } catch (err) {
+      const check = failed(err, err instanceof TwilioRequestError && err.status === 404 ? m.serviceMissingFix : m.twilioAnsweredFix);
+      checks.push(check.name === m.name.twilioCredentials ? { ...check, name: m.name.serviceCallback } : check);
+    }
+  }
+  const senders = await twilio.listWhatsAppSenders().catch(() => []);
+  for (const sender of senders.filter((x) => !config.twilio!.whatsappFrom || x.senderId === config.twilio!.whatsappFrom)) {
+    checks.push(sender.statusCallbackUrl === urls.statusCallback
+      ? { status: 'ok', name: m.name.senderCallback, detail: m.callbackPointsAt(sender.senderId, sender.statusCallbackUrl) }
+      : { status: 'fail', name: m.name.senderCallback, detail: m.callbackPointsAt(sender.senderId, sender.statusCallbackUrl), fix: m.configureFix });
   }
   return checks;
 }

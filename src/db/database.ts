@@ -1,5 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import pg from 'pg';
+import { acquireDataDirLock } from './data-dir-lock.ts';
+
+export { DataDirLockedError } from './data-dir-lock.ts';
 
 // PostgreSQL and PGlite behind one small interface, so every query runs unchanged on both.
 export interface QueryOptions {
@@ -115,10 +118,24 @@ export function connectPostgres(url: string, opts: { max?: number } = {}): Datab
   };
 }
 
+/**
+ * PGlite in a data folder, or in memory with null. A folder is locked for as long as it is open
+ * (DataDirLockedError for a second opener): see data-dir-lock.ts.
+ */
 export async function openPglite(dataDir: string | null): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
-  const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  let unlock = () => {};
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    unlock = acquireDataDirLock(dataDir);
+  }
+  let db: InstanceType<typeof PGlite>;
+  try {
+    db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   return {
     kind: 'pglite',
     query: (sql, params) => db.query(sql, params as unknown[]) as never,
@@ -132,6 +149,12 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
     exec: async (sql) => {
       await db.exec(sql);
     },
-    close: () => db.close(),
+    close: async () => {
+      try {
+        await db.close();
+      } finally {
+        unlock();
+      }
+    },
   };
 }

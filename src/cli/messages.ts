@@ -1,0 +1,319 @@
+// Every line the CLI prints, in English and Spanish. The language follows WA_LANG, then the
+// locale (LC_ALL, LC_MESSAGES, LANG): es* is Spanish, anything else English.
+
+export type Language = 'en' | 'es';
+
+export function cliLanguage(env: NodeJS.ProcessEnv): Language {
+  const chosen = [env.WA_LANG, env.LC_ALL, env.LC_MESSAGES, env.LANG].find((v) => v && v.trim() !== '');
+  return chosen?.trim().toLowerCase().startsWith('es') ? 'es' : 'en';
+}
+
+const en = {
+  help: {
+    main: `wa-inbox <command> [options]
+
+Commands:
+  configure   point Twilio's status callback and inbound URL at BASE_URL (--dry-run)
+  doctor      check the setup, one line per check; exit 1 on any failure
+  backfill    import Twilio's message history (--since YYYY-MM-DD [--until YYYY-MM-DD])
+  users       add | list | disable | reset-password
+
+Run 'wa-inbox <command> --help' for a command's options. Configuration comes from the
+environment and .env, as for the server. Output follows WA_LANG, then LANG (es: Spanish).`,
+    configure: `wa-inbox configure [--dry-run]
+Sets the status callback (BASE_URL/api/whatsapp/status) and the inbound URL
+(BASE_URL/api/whatsapp/incoming) on the Messaging Service (TWILIO_MESSAGING_SERVICE_SID) and on the
+WhatsApp sender, through Twilio's API. Prints each value before and after. Idempotent.`,
+    doctor: `wa-inbox doctor
+Checks variables, database, Twilio credentials, that BASE_URL is https and answers 405 to GET
+/api/whatsapp/status, that Twilio's callbacks point at us, and when the last callback came.
+In demo mode (no Twilio credentials) what only concerns the real Twilio is information, not a
+failure. While the server holds a PGlite folder, doctor asks the server instead of opening it.`,
+    backfill: `wa-inbox backfill --since YYYY-MM-DD [--until YYYY-MM-DD] [--restart]
+Imports every message of the account in the range from Twilio's message list, both directions,
+never duplicating and fixing missed statuses. Resumes an interrupted run unless --restart.`,
+    users: `wa-inbox users <subcommand> [options]
+
+Subcommands:
+  add              create a user (--email, --name, --password, [--role agent|admin])
+  list             list the users
+  disable          stop a user from logging in (--email)
+  reset-password   set a new password (--email, --password)
+
+Run 'wa-inbox users <subcommand> --help' for its options. With PGlite (no DATABASE_URL),
+stop the server first, or manage users on the panel's Usuarios page.`,
+    'users add': `wa-inbox users add --email E --name N --password P [--role agent|admin]
+Creates a user who can log in to the panel. The password needs at least 8 characters;
+the role is agent unless --role admin.`,
+    'users list': `wa-inbox users list
+Lists the users, one a line: email, name, role, and "disabled" for those who cannot log in.`,
+    'users disable': `wa-inbox users disable --email E
+Stops the user from logging in and ends her open sessions.`,
+    'users reset-password': `wa-inbox users reset-password --email E --password P
+Sets a new password (at least 8 characters) and ends the user's open sessions.`,
+  },
+  unknownCommand: (c: string) => `Unknown command '${c}'.`,
+  unknownSubcommand: (c: string) => `unknown subcommand '${c}'`,
+  missingSubcommand: 'a subcommand is needed',
+  badOption: (detail: string) => `options not understood: ${detail}`,
+  unknownOption: (o: string) => `unknown option '${o}'`,
+  error: (m: string) => `error: ${m}`,
+  invalidConfig: 'invalid environment variables:',
+  needsTwilio: 'TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are not set: this command talks to Twilio',
+  /** usersHint: what the panel's Users page offers instead, for a users subcommand. */
+  dataDirLocked: (dir: string, pid: number, usersHint: 'add' | 'manage' | null) =>
+    `the server is running on ${dir} (pid ${pid}): stop it first${usersHint === 'add' ? ', or add users from the Usuarios page' : usersHint === 'manage' ? ', or do it from the Usuarios page' : ''}`,
+  configure: {
+    nothing: 'Nothing to configure: set TWILIO_MESSAGING_SERVICE_SID, or register a WhatsApp sender in Twilio.',
+    none: '(none)',
+    wouldChange: '(would change)',
+    changed: '(changed)',
+    alreadySet: '(already set)',
+    field: { 'status callback': 'status callback', 'inbound URL': 'inbound URL' } as Record<string, string>,
+  },
+  backfill: {
+    sinceRequired: '--since is required (e.g. --since 2026-11-01)',
+    badDate: (name: string) => `--${name} must be a date like 2026-11-01`,
+    progress: (seen: number, added: number, updated: number) => `seen ${seen}  new ${added}  updated ${updated}`,
+    resumed: (at: string) => `Resumed an interrupted run from ${at}.`,
+    done: (seen: number, added: number, updated: number, ignored: number) => `seen ${seen}, new ${added}, updated ${updated}, not WhatsApp ${ignored}`,
+  },
+  users: {
+    disabled: 'disabled',
+    added: (email: string, role: string) => `added ${email} (${role})`,
+    disabledUser: (email: string) => `disabled ${email}`,
+    passwordSet: (email: string) => `new password set for ${email}`,
+    noUser: (email: string | undefined) => `no user with email ${email ?? '(missing --email)'}`,
+    addNeeds: 'users add needs --email, --name and --password',
+    badEmail: (email: string) => `--email: '${email}' is not an email address`,
+    badName: '--name must have 1 to 100 characters',
+    badRole: '--role must be agent or admin',
+    shortPassword: '--password must have at least 8 characters (and at most 1024)',
+    passwordNeeded: '--password (at least 8 characters) is required',
+  },
+  doctor: {
+    fix: 'fix',
+    name: {
+      variables: 'variables',
+      twilioVariables: 'twilio variables',
+      database: 'database',
+      server: 'running server',
+      lastCallback: 'last callback',
+      https: 'BASE_URL https',
+      publicUrl: 'public URL',
+      twilioCredentials: 'twilio credentials',
+      twilioConnection: 'twilio connection',
+      serviceCallback: 'service status callback',
+      senderCallback: 'sender status callback',
+    },
+    variablesOk: 'all present variables are well-formed',
+    variablesFix: 'correct the variables named above (see .env.example)',
+    account: (sid: string) => `account ${sid}`,
+    demo: 'not set: demo mode. The server plays Twilio itself (a local Twilio in the same process); nothing reaches WhatsApp',
+    httpsDemo: (url: string) => `${url}: http is fine in demo mode (the local Twilio calls back from inside the server)`,
+    notHttps: (url: string) => `${url} is not https`,
+    httpsFix: 'put the server behind https (a reverse proxy) and set BASE_URL to that public https URL',
+    migrated: (kind: string) => `${kind} reachable and migrated`,
+    notMigrated: (n: number) => (n === 1 ? 'reachable, 1 migration not applied' : `reachable, ${n} migrations not applied`),
+    migrateFix: 'start the server once (it applies migrations at start)',
+    lastCallback: (at: string) => `a status callback was received ${at}`,
+    noCallback: 'no status callback received yet',
+    noCallbackFix: 'send a message and check that Twilio reaches BASE_URL (see the checks above)',
+    noCallbackDemo: 'none yet: in demo mode the local Twilio calls back once a message is sent from the panel',
+    inUse: (pid: number) => `in use by the running server (pid ${pid}): not opened, so as not to disturb it`,
+    healthOk: (url: string) => `${url}/api/health answers: the server reaches its database`,
+    healthFailed: (url: string, status: number) => `${url}/api/health answered ${status}: the server cannot reach its database`,
+    healthFailedFix: "see the server's log",
+    healthUnknown: (urls: string) => `could not ask its /api/health (${urls})`,
+    dbUnknown: (reason: string) => `unreachable: ${reason}`,
+    dbUnknownFix: 'check DATABASE_URL and that PostgreSQL runs (without DATABASE_URL, PGlite uses DATA_DIR)',
+    dbRefused: (at: string) => `PostgreSQL refuses connections at ${at} (ECONNREFUSED): it is not running there`,
+    dbRefusedFix: 'start PostgreSQL, or correct the host and port in DATABASE_URL',
+    dbPassword: (user: string) => `PostgreSQL refused the password of user ${user} (28P01)`,
+    dbPasswordFix: 'correct the user and password in DATABASE_URL',
+    dbNotAllowed: (user: string) => `PostgreSQL does not accept user ${user} here: no such role, or pg_hba.conf does not allow it (28000)`,
+    dbNotAllowedFix: "correct the user in DATABASE_URL (or create the role), or allow it in PostgreSQL's pg_hba.conf",
+    dbMissing: (name: string, at: string) => `database "${name}" does not exist on ${at} (3D000)`,
+    dbMissingFix: (name: string) => `create it (createdb ${name}, or CREATE DATABASE ${name}) or correct its name in DATABASE_URL`,
+    dbHostUnknown: (host: string, code: string) => `host ${host} not found (${code})`,
+    dbHostUnknownFix: 'correct the host in DATABASE_URL, or check this machine\'s DNS',
+    dbTimeout: (at: string) => `no answer from ${at} (timeout)`,
+    dbTimeoutFix: 'check that PostgreSQL listens on that address and that no firewall drops the port',
+    pgliteFailed: (dir: string, reason: string) => `cannot open the PGlite folder ${dir}: ${reason}`,
+    pgliteFix: 'check DATA_DIR, its permissions and free disk space',
+    routeOk: (url: string) => `GET ${url} answers 405: the route is reachable`,
+    routeStatus: (url: string, status: number) => `GET ${url} answered ${status}, expected 405`,
+    routeFix404: 'BASE_URL reaches another server or path: check the proxy and BASE_URL',
+    routeFix: 'check the proxy in front of wa-inbox',
+    routeFailed: (url: string, reason: string) => `GET ${url} failed: ${reason}`,
+    routeFailedFix: 'make BASE_URL reachable from the internet (DNS, firewall, proxy)',
+    routeDemo: (url: string) => `nothing answers at ${url} (the server is not running): in demo mode nothing outside needs to reach it`,
+    credentialsOk: 'Twilio accepted the credentials',
+    credentialsRefused: (reason: string) => `Twilio refused the credentials: ${reason}`,
+    credentialsFix: 'check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN in the Twilio console',
+    network: (reason: string) => `cannot reach Twilio (a network problem, not the credentials): ${reason}`,
+    networkFix: (host: string) => `check this machine's DNS and internet access to ${host} (firewall, proxy)`,
+    twilioAnswered: (status: number, reason: string) => `Twilio answered ${status}: ${reason}`,
+    twilioAnsweredFix: "see Twilio's error log (Console > Monitor > Errors)",
+    serviceMissingFix: 'correct TWILIO_MESSAGING_SERVICE_SID (Console > Messaging > Services)',
+    callbackPointsAt: (what: string, url: string | null) => `${what} → ${url ?? '(none)'}`,
+    configureFix: 'run `wa-inbox configure`',
+  },
+};
+
+export type Messages = typeof en;
+
+const es: Messages = {
+  help: {
+    main: `wa-inbox <comando> [opciones]
+
+Comandos:
+  configure   apunta el status callback y la URL de entrada de Twilio a BASE_URL (--dry-run)
+  doctor      revisa la instalación, una línea por revisión; sale con 1 si alguna falla
+  backfill    importa el historial de mensajes de Twilio (--since AAAA-MM-DD [--until AAAA-MM-DD])
+  users       add | list | disable | reset-password
+
+Use 'wa-inbox <comando> --help' para ver las opciones de un comando. La configuración viene del
+entorno y de .env, como para el servidor. El idioma sigue WA_LANG y luego LANG (en: inglés).`,
+    configure: `wa-inbox configure [--dry-run]
+Configura el status callback (BASE_URL/api/whatsapp/status) y la URL de entrada
+(BASE_URL/api/whatsapp/incoming) en el Messaging Service (TWILIO_MESSAGING_SERVICE_SID) y en el
+remitente de WhatsApp, por la API de Twilio. Muestra cada valor antes y después. Repetirlo no cambia nada.`,
+    doctor: `wa-inbox doctor
+Revisa las variables, la base de datos, las credenciales de Twilio, que BASE_URL sea https y
+responda 405 a GET /api/whatsapp/status, que los callbacks de Twilio apunten aquí y cuándo llegó
+el último. En modo demo (sin credenciales de Twilio) lo que solo concierne al Twilio real es
+información, no una falla. Mientras el servidor tiene abierta una carpeta PGlite, doctor le
+pregunta al servidor en lugar de abrirla.`,
+    backfill: `wa-inbox backfill --since AAAA-MM-DD [--until AAAA-MM-DD] [--restart]
+Importa cada mensaje de la cuenta en el rango desde la lista de mensajes de Twilio, en ambas
+direcciones, sin duplicar y corrigiendo estados perdidos. Retoma una ejecución interrumpida salvo con --restart.`,
+    users: `wa-inbox users <subcomando> [opciones]
+
+Subcomandos:
+  add              crea un usuario (--email, --name, --password, [--role agent|admin])
+  list             lista los usuarios
+  disable          impide que un usuario inicie sesión (--email)
+  reset-password   asigna una contraseña nueva (--email, --password)
+
+Use 'wa-inbox users <subcomando> --help' para ver sus opciones. Con PGlite (sin DATABASE_URL),
+detenga primero el servidor, o administre los usuarios desde la página Usuarios del panel.`,
+    'users add': `wa-inbox users add --email E --name N --password P [--role agent|admin]
+Crea un usuario que puede iniciar sesión en el panel. La contraseña necesita al menos 8
+caracteres; el rol es agent salvo con --role admin.`,
+    'users list': `wa-inbox users list
+Lista los usuarios, uno por línea: correo, nombre, rol y "deshabilitado" para quienes no pueden iniciar sesión.`,
+    'users disable': `wa-inbox users disable --email E
+Impide que el usuario inicie sesión y cierra sus sesiones abiertas.`,
+    'users reset-password': `wa-inbox users reset-password --email E --password P
+Asigna una contraseña nueva (al menos 8 caracteres) y cierra las sesiones abiertas del usuario.`,
+  },
+  unknownCommand: (c) => `Comando desconocido '${c}'.`,
+  unknownSubcommand: (c) => `subcomando desconocido '${c}'`,
+  missingSubcommand: 'falta el subcomando',
+  badOption: (detail) => `opciones no reconocidas: ${detail}`,
+  unknownOption: (o) => `opción desconocida '${o}'`,
+  error: (m) => `error: ${m}`,
+  invalidConfig: 'variables de entorno no válidas:',
+  needsTwilio: 'TWILIO_ACCOUNT_SID y TWILIO_AUTH_TOKEN no están definidas: este comando habla con Twilio',
+  dataDirLocked: (dir, pid, usersHint) =>
+    `el servidor está funcionando sobre ${dir} (pid ${pid}): deténgalo primero${usersHint === 'add' ? ', o agregue usuarios desde la página Usuarios' : usersHint === 'manage' ? ', o hágalo desde la página Usuarios' : ''}`,
+  configure: {
+    nothing: 'Nada que configurar: defina TWILIO_MESSAGING_SERVICE_SID o registre un remitente de WhatsApp en Twilio.',
+    none: '(ninguno)',
+    wouldChange: '(cambiaría)',
+    changed: '(cambiado)',
+    alreadySet: '(ya estaba)',
+    field: { 'status callback': 'status callback', 'inbound URL': 'URL de entrada' },
+  },
+  backfill: {
+    sinceRequired: '--since es obligatorio (p. ej. --since 2026-11-01)',
+    badDate: (name) => `--${name} debe ser una fecha como 2026-11-01`,
+    progress: (seen, added, updated) => `vistos ${seen}  nuevos ${added}  actualizados ${updated}`,
+    resumed: (at) => `Se retomó una ejecución interrumpida desde ${at}.`,
+    done: (seen, added, updated, ignored) => `vistos ${seen}, nuevos ${added}, actualizados ${updated}, no WhatsApp ${ignored}`,
+  },
+  users: {
+    disabled: 'deshabilitado',
+    added: (email, role) => `agregado ${email} (${role})`,
+    disabledUser: (email) => `deshabilitado ${email}`,
+    passwordSet: (email) => `contraseña nueva asignada a ${email}`,
+    noUser: (email) => `no hay ningún usuario con el correo ${email ?? '(falta --email)'}`,
+    addNeeds: 'users add necesita --email, --name y --password',
+    badEmail: (email) => `--email: '${email}' no es un correo electrónico`,
+    badName: '--name debe tener de 1 a 100 caracteres',
+    badRole: '--role debe ser agent o admin',
+    shortPassword: '--password debe tener al menos 8 caracteres (y como mucho 1024)',
+    passwordNeeded: 'falta --password (al menos 8 caracteres)',
+  },
+  doctor: {
+    fix: 'solución',
+    name: {
+      variables: 'variables',
+      twilioVariables: 'variables de twilio',
+      database: 'base de datos',
+      server: 'servidor en marcha',
+      lastCallback: 'último callback',
+      https: 'BASE_URL https',
+      publicUrl: 'URL pública',
+      twilioCredentials: 'credenciales de twilio',
+      twilioConnection: 'conexión con twilio',
+      serviceCallback: 'status callback del servicio',
+      senderCallback: 'status callback del remitente',
+    },
+    variablesOk: 'todas las variables definidas tienen un formato válido',
+    variablesFix: 'corrija las variables nombradas arriba (vea .env.example)',
+    account: (sid) => `cuenta ${sid}`,
+    demo: 'no definidas: modo demo. El propio servidor hace de Twilio (un Twilio local en el mismo proceso); nada llega a WhatsApp',
+    httpsDemo: (url) => `${url}: http sirve en modo demo (el Twilio local llama desde dentro del servidor)`,
+    notHttps: (url) => `${url} no es https`,
+    httpsFix: 'ponga el servidor detrás de https (un proxy inverso) y defina BASE_URL con esa URL pública https',
+    migrated: (kind) => `${kind} accesible y migrada`,
+    notMigrated: (n) => (n === 1 ? 'accesible, falta aplicar 1 migración' : `accesible, falta aplicar ${n} migraciones`),
+    migrateFix: 'inicie el servidor una vez (aplica las migraciones al iniciar)',
+    lastCallback: (at) => `se recibió un status callback el ${at}`,
+    noCallback: 'aún no se ha recibido ningún status callback',
+    noCallbackFix: 'envíe un mensaje y compruebe que Twilio llega a BASE_URL (vea las revisiones de arriba)',
+    noCallbackDemo: 'ninguno aún: en modo demo el Twilio local llama en cuanto se envía un mensaje desde el panel',
+    inUse: (pid) => `en uso por el servidor en marcha (pid ${pid}): no se abre, para no interferir`,
+    healthOk: (url) => `${url}/api/health responde: el servidor llega a su base de datos`,
+    healthFailed: (url, status) => `${url}/api/health respondió ${status}: el servidor no llega a su base de datos`,
+    healthFailedFix: 'vea el registro del servidor',
+    healthUnknown: (urls) => `no se pudo consultar su /api/health (${urls})`,
+    dbUnknown: (reason) => `inaccesible: ${reason}`,
+    dbUnknownFix: 'revise DATABASE_URL y que PostgreSQL esté funcionando (sin DATABASE_URL, PGlite usa DATA_DIR)',
+    dbRefused: (at) => `PostgreSQL rechaza conexiones en ${at} (ECONNREFUSED): no está funcionando ahí`,
+    dbRefusedFix: 'inicie PostgreSQL, o corrija el host y el puerto en DATABASE_URL',
+    dbPassword: (user) => `PostgreSQL rechazó la contraseña del usuario ${user} (28P01)`,
+    dbPasswordFix: 'corrija el usuario y la contraseña en DATABASE_URL',
+    dbNotAllowed: (user) => `PostgreSQL no acepta al usuario ${user} aquí: no existe ese rol, o pg_hba.conf no lo permite (28000)`,
+    dbNotAllowedFix: 'corrija el usuario en DATABASE_URL (o cree el rol), o permítalo en pg_hba.conf de PostgreSQL',
+    dbMissing: (name, at) => `la base de datos "${name}" no existe en ${at} (3D000)`,
+    dbMissingFix: (name) => `créela (createdb ${name}, o CREATE DATABASE ${name}) o corrija su nombre en DATABASE_URL`,
+    dbHostUnknown: (host, code) => `no se encuentra el host ${host} (${code})`,
+    dbHostUnknownFix: 'corrija el host en DATABASE_URL, o revise el DNS de esta máquina',
+    dbTimeout: (at) => `${at} no responde (tiempo agotado)`,
+    dbTimeoutFix: 'compruebe que PostgreSQL escucha en esa dirección y que ningún firewall bloquea el puerto',
+    pgliteFailed: (dir, reason) => `no se puede abrir la carpeta PGlite ${dir}: ${reason}`,
+    pgliteFix: 'revise DATA_DIR, sus permisos y el espacio libre en disco',
+    routeOk: (url) => `GET ${url} responde 405: la ruta es accesible`,
+    routeStatus: (url, status) => `GET ${url} respondió ${status}, se esperaba 405`,
+    routeFix404: 'BASE_URL llega a otro servidor o a otra ruta: revise el proxy y BASE_URL',
+    routeFix: 'revise el proxy que está delante de wa-inbox',
+    routeFailed: (url, reason) => `GET ${url} falló: ${reason}`,
+    routeFailedFix: 'haga que BASE_URL sea accesible desde internet (DNS, firewall, proxy)',
+    routeDemo: (url) => `nada responde en ${url} (el servidor no está funcionando): en modo demo nada de fuera necesita llegar a él`,
+    credentialsOk: 'Twilio aceptó las credenciales',
+    credentialsRefused: (reason) => `Twilio rechazó las credenciales: ${reason}`,
+    credentialsFix: 'revise TWILIO_ACCOUNT_SID y TWILIO_AUTH_TOKEN en la consola de Twilio',
+    network: (reason) => `no se llega a Twilio (un problema de red, no de credenciales): ${reason}`,
+    networkFix: (host) => `revise el DNS de esta máquina y su acceso a internet hacia ${host} (firewall, proxy)`,
+    twilioAnswered: (status, reason) => `Twilio respondió ${status}: ${reason}`,
+    twilioAnsweredFix: 'vea el registro de errores de Twilio (Console > Monitor > Errors)',
+    serviceMissingFix: 'corrija TWILIO_MESSAGING_SERVICE_SID (Console > Messaging > Services)',
+    callbackPointsAt: (what, url) => `${what} → ${url ?? '(ninguno)'}`,
+    configureFix: 'ejecute `wa-inbox configure`',
+  },
+};
+
+export const messagesFor = (env: NodeJS.ProcessEnv): Messages => (cliLanguage(env) === 'es' ? es : en);
