@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { z } from 'zod';
+import { userEmail, userName, userPassword } from '../auth/user-fields.ts';
 import { createUser, updateUser } from '../auth/users.ts';
 import { userRepository } from '../db/user-repository.ts';
 import type { Messages } from './messages.ts';
@@ -11,11 +11,7 @@ export type UsersSubcommand = (typeof USERS_SUBCOMMANDS)[number];
 
 export const isUsersSubcommand = (s: string | undefined): s is UsersSubcommand => USERS_SUBCOMMANDS.includes(s as UsersSubcommand);
 
-// The rules of POST /api/users (src/http/routes/users.ts), so the CLI accepts no user the panel would refuse.
-const email = z.string().trim().email().max(320);
-const name = z.string().trim().min(1).max(100);
-const password = z.string().min(8).max(1024);
-
+// The field rules of POST /api/users (src/auth/user-fields.ts): the CLI accepts no user the panel would refuse.
 const OPTIONS: Record<UsersSubcommand, ParseArgsConfig['options']> = {
   add: { email: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, role: { type: 'string', default: 'agent' } },
   list: {},
@@ -35,12 +31,12 @@ function validate(action: UsersSubcommand, args: string[], m: Messages): Input {
   const values = parseArgs({ args, options: OPTIONS[action] }).values as Record<string, string | undefined>;
   const t = m.users;
   const checkEmail = () => {
-    const parsed = email.safeParse(values.email);
+    const parsed = userEmail.safeParse(values.email);
     if (!parsed.success) throw new CliUsageError(values.email === undefined ? t.noUser(undefined) : t.badEmail(values.email));
     return parsed.data;
   };
   const checkPassword = () => {
-    if (!password.safeParse(values.password).success) throw new CliUsageError(t.shortPassword);
+    if (!userPassword.safeParse(values.password).success) throw new CliUsageError(t.shortPassword);
     return values.password!;
   };
   switch (action) {
@@ -55,7 +51,7 @@ function validate(action: UsersSubcommand, args: string[], m: Messages): Input {
       if (!values.email || !values.name || !values.password) throw new CliUsageError(t.addNeeds);
       const role = values.role;
       if (role !== 'agent' && role !== 'admin') throw new CliUsageError(t.badRole);
-      const n = name.safeParse(values.name);
+      const n = userName.safeParse(values.name);
       if (!n.success) throw new CliUsageError(t.badName);
       return { email: checkEmail(), name: n.data, password: checkPassword(), role };
     }

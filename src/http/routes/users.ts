@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { userEmail, userName, userPassword, userRole } from '../../auth/user-fields.ts';
 import { createUser, updateUser } from '../../auth/users.ts';
 import type { Database } from '../../db/database.ts';
 import { auditRepository } from '../../db/audit-repository.ts';
@@ -10,18 +11,12 @@ import type { InboxEvents } from '../../messages/inbox-events.ts';
 import type { SettingsStore } from '../../messages/settings-store.ts';
 import type { AuditEntryDto, PageDto } from '../../realtime/events.ts';
 
-const role = z.enum(['admin', 'agent']);
-const newUser = z.strictObject({
-  email: z.string().trim().email().max(320),
-  name: z.string().trim().min(1).max(100),
-  password: z.string().min(8).max(1024),
-  role: role.default('agent'),
-});
+const newUser = z.strictObject({ email: userEmail, name: userName, password: userPassword, role: userRole.default('agent') });
 const userPatch = z.strictObject({
-  name: z.string().trim().min(1).max(100).optional(),
-  role: role.optional(),
+  name: userName.optional(),
+  role: userRole.optional(),
   disabled: z.boolean().optional(),
-  password: z.string().min(8).max(1024).optional(),
+  password: userPassword.optional(),
 });
 const settingsPatch = z.strictObject({ externalRaisesConversation: z.boolean().optional() });
 // Keyset paging on the id: the cursor is the previous page's last id, so entries written while an
