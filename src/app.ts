@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import helmet from '@fastify/helmet';
-import rateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { createLoginLimits, DEFAULT_LOGIN_LIMITS, type LoginLimitSettings } from './auth/login-limits.ts';
 import type { Config, TwilioConfig } from './config/env.ts';
 import type { Database } from './db/database.ts';
 import { checkpointRepository } from './db/settings-repository.ts';
@@ -51,6 +51,8 @@ export interface AppComponents {
   /** Where log lines go instead of stdout, at `logLevel` (tests read them). */
   logStream?: NodeJS.WritableStream;
   logLevel?: string;
+  /** The login limits' numbers (defaults in login-limits.ts); tests lower them. */
+  loginLimits?: Partial<LoginLimitSettings>;
 }
 
 export interface App {
@@ -69,9 +71,9 @@ export async function buildApp(c: AppComponents): Promise<App> {
       redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-twilio-signature"]', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
       ...(c.logStream ? { stream: c.logStream } : {}),
     },
-    // Behind a proxy on the same host or private network the client IP (for the login rate limit)
-    // comes from X-Forwarded-For; from anywhere else that header could be forged, so it is ignored.
-    trustProxy: 'loopback, linklocal, uniquelocal',
+    // X-Forwarded-For (the client address the login limit counts), -Proto and -Host are believed
+    // only from the proxies TRUST_PROXY names; by default from no one, since any client can send them.
+    trustProxy: c.config.trustProxy,
     bodyLimit: 256 * 1024,
   });
   const demoMode = Boolean(c.demo);
@@ -143,7 +145,6 @@ export async function buildApp(c: AppComponents): Promise<App> {
   });
   // Webhooks take only forms, the rest of the API only JSON (route config `bodyType`).
   enforceBodyTypes(app);
-  await app.register(rateLimit, { global: false });
 
   // 2. The app's own plugins.
   await app.register(sessionPlugin, { db: c.db, cookieSecret, publicOrigin });
@@ -157,7 +158,8 @@ export async function buildApp(c: AppComponents): Promise<App> {
 
   // 3. Routes.
   await app.register(twilioWebhookRoutes, { ctx, statuses, authToken: c.twilioConfig.authToken, baseUrl: c.config.baseUrl });
-  await app.register(authRoutes, { db: c.db, secureCookies: httpsOnly, cookieSecret, demoMode, settings, events });
+  const loginLimits = createLoginLimits(c.db, { ...DEFAULT_LOGIN_LIMITS, ...c.loginLimits }, app.log);
+  await app.register(authRoutes, { db: c.db, secureCookies: httpsOnly, cookieSecret, demoMode, settings, events, limits: loginLimits });
   await app.register(conversationRoutes, {
     ctx, templates,
     sender: { whatsappFrom: c.twilioConfig.whatsappFrom, messagingServiceSid: c.twilioConfig.messagingServiceSid },

@@ -28,3 +28,31 @@ test('credentials come in pairs and need a sender', () => {
   assert.equal(c.twilio?.whatsappFrom, 'whatsapp:+573001234567');
   assert.equal(c.baseUrl, 'https://inbox.clinica.co', 'a trailing slash would break signed URLs');
 });
+
+test('TRUST_PROXY: off by default; true/false, or proxy addresses and CIDRs as Fastify takes them', () => {
+  assert.equal(loadConfig({}).trustProxy, false, 'no X-Forwarded-For is believed unless set');
+  assert.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false);
+  assert.equal(loadConfig({ TRUST_PROXY: 'TRUE' }).trustProxy, true);
+  assert.equal(loadConfig({ TRUST_PROXY: '127.0.0.1' }).trustProxy, '127.0.0.1');
+  assert.equal(
+    loadConfig({ TRUST_PROXY: ' 127.0.0.1, 10.0.0.0/8,::1 , fd00::/8, 192.168.1.0/255.255.255.0, loopback' }).trustProxy,
+    '127.0.0.1,10.0.0.0/8,::1,fd00::/8,192.168.1.0/255.255.255.0,loopback',
+  );
+});
+
+test('TRUST_PROXY: a typo is a config error naming it, reported with the other bad variables', () => {
+  for (const bad of ['127.0.0.256', '10.0.0.0/33', 'fd00::/129', '10.0.0.0/0', '1.2.3', 'nginx', '127.0.0.1,', '127.0.0.1;10.0.0.1', '10.0.0.0/255.0.255.0', 'yes', '2', '::1/abc']) {
+    assert.throws(() => loadConfig({ TRUST_PROXY: bad }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError, `${bad}: a ConfigError`);
+      assert.match(err.message, /TRUST_PROXY/, bad);
+      return true;
+    });
+  }
+  assert.throws(() => loadConfig({ TRUST_PROXY: '10.0.0.1, 10.0.0.300', PORT: 'abc' }), (err: unknown) => {
+    assert.ok(err instanceof ConfigError);
+    assert.match(err.message, /TRUST_PROXY: not a proxy address or CIDR: "10\.0\.0\.300"/);
+    assert.match(err.message, /PORT/, 'every bad variable at once');
+    return true;
+  });
+  assert.throws(() => loadConfig({ TRUST_PROXY: '1' }), /TRUST_PROXY: a hop count is not supported/);
+});

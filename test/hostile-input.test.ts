@@ -107,12 +107,12 @@ describe(`hostile input (${databaseKinds()[0]})`, () => {
 
   test('login is rate limited and answers unknown user and wrong password alike', async () => {
     const attempt = (email: string) => fetch(inbox.baseUrl + '/api/auth/login', {
-      method: 'POST', headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' }, body: JSON.stringify({ email, password: 'nope-nope' }),
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'nope-nope' }),
     });
     const answers: number[] = [];
     for (let i = 0; i < 12; i++) answers.push((await attempt(i % 2 ? ADMIN.email : 'ghost@clinica.test')).status);
     assert.deepEqual(answers.slice(0, 10), Array(10).fill(401));
-    assert.equal(answers[11], 429, 'the eleventh try within a minute is refused');
+    assert.deepEqual(answers.slice(10), [429, 429], 'the eleventh failure within 15 minutes is refused (test/login-limits.test.ts covers the limits)');
   });
 
 });

@@ -12,7 +12,8 @@ import { ADMIN, hex, newSid, OUR_NUMBER, startTestInbox, statusParams, type Test
 const CUSTOMER = '+573153369631';
 const EVIL = 'https://evil.example';
 
-// Each login from its own address: the login rate limit (10 a minute per address) is not what is tested here.
+// Each login from its own address (believed only behind the trusted proxy below; without TRUST_PROXY
+// the header is ignored, and only failed logins count toward the login limit anyway).
 let address = 0;
 const clientAddress = () => `198.51.100.${++address}`;
 
@@ -252,9 +253,9 @@ for (const kind of databaseKinds()) {
 
     test('behind an https proxy: Secure cookie, HSTS, login checked against BASE_URL or the forwarded origin', async () => {
       const PUBLIC = 'https://inbox.clinica.test';
-      const behind = await buildInstance(inbox, inbox.db, { BASE_URL: PUBLIC, SESSION_SECRET: 'a-test-secret-of-enough-length' });
+      const behind = await buildInstance(inbox, inbox.db, { BASE_URL: PUBLIC, SESSION_SECRET: 'a-test-secret-of-enough-length', TRUST_PROXY: '127.0.0.1' });
       try {
-        // The proxy on this host forwards https requests as plain http (inject comes from 127.0.0.1, a trusted proxy).
+        // The proxy on this host forwards https requests as plain http (inject comes from 127.0.0.1, the trusted proxy).
         const viaProxy = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'inbox.clinica.test' };
         const logIn = (headers: Record<string, string>) => behind.app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'x-forwarded-for': clientAddress(), ...headers }, payload: { email: ADMIN.email, password: ADMIN.password } });
 

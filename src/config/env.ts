@@ -1,3 +1,4 @@
+import { isIP, isIPv4 } from 'node:net';
 import { z } from 'zod';
 
 // One schema for the whole environment, validated once at start; tests reuse it through loadConfig().
@@ -23,9 +24,57 @@ const envSchema = z.object({
   RECONCILE_INTERVAL: optional(z.coerce.number().int().min(0)),
   TWILIO_REQUEST_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(120_000)),
   UNCONFIRMED_SEND_TIMEOUT: optional(z.coerce.number().int().min(1)),
+  TRUST_PROXY: optional(z.string().transform(parseTrustProxy)),
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+// The names @fastify/proxy-addr knows for whole ranges.
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** Whether an IPv4 netmask (255.255.255.0) is a valid, non-empty prefix, as proxy-addr takes it. */
+function isNetmask(mask: string): boolean {
+  if (!isIPv4(mask)) return false;
+  const bits = mask.split('.').reduce((n, octet) => n * 256 + Number(octet), 0);
+  const host = 2 ** 32 - 1 - bits;
+  return bits !== 0 && (host & (host + 1)) === 0;
+}
+
+/** One proxy of TRUST_PROXY: an address, a CIDR (or IPv4 address/netmask), or a named range. */
+function isProxyAddress(item: string): boolean {
+  if (PROXY_RANGE_NAMES.has(item)) return true;
+  const slash = item.lastIndexOf('/');
+  if (slash === -1) return isIP(item) !== 0;
+  const address = item.slice(0, slash);
+  const range = item.slice(slash + 1);
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (/^\d{1,3}$/.test(range)) return Number(range) >= 1 && Number(range) <= (family === 4 ? 32 : 128);
+  return family === 4 && isNetmask(range);
+}
+
+/**
+ * TRUST_PROXY as Fastify's `trustProxy` takes it: `true`/`false`, or the proxies' addresses and
+ * CIDRs, comma-separated. Each item is checked here: a typo must stop the start with its name, not
+ * silently trust the wrong peer (or none). A hop count is refused: Fastify 5 ignores one (it cannot
+ * tell the proxy from a client that connects directly and sends its own X-Forwarded-For), so every
+ * client would share the proxy's address, and its login limit.
+ */
+function parseTrustProxy(value: string, ctx: z.RefinementCtx): boolean | string {
+  const text = value.trim().toLowerCase();
+  if (text === 'true' || text === 'false') return text === 'true';
+  if (/^\d+$/.test(text)) {
+    ctx.addIssue({ code: 'custom', message: 'a hop count is not supported (Fastify cannot tell a proxy from a client by it): list the proxy addresses or CIDRs, e.g. 127.0.0.1' });
+    return z.NEVER;
+  }
+  const items = value.split(',').map((item) => item.trim());
+  const bad = items.filter((item) => !isProxyAddress(item));
+  if (bad.length) {
+    ctx.addIssue({ code: 'custom', message: `not a proxy address or CIDR: ${bad.map((b) => JSON.stringify(b)).join(', ')} (expected e.g. 127.0.0.1, 10.0.0.0/8, ::1, fd00::/8, true or false)` });
+    return z.NEVER;
+  }
+  return items.join(',');
+}
 
 export interface TwilioConfig {
   accountSid: string;
@@ -57,6 +106,11 @@ export interface Config {
    * callback came) is marked failed.
    */
   unconfirmedSendSeconds: number;
+  /**
+   * Fastify's `trustProxy`: which peers' X-Forwarded-For (and -Proto, -Host) are believed. False by
+   * default: the client address (the login limit's key) is the connection's own.
+   */
+  trustProxy: boolean | string;
 }
 
 export class ConfigError extends Error {
@@ -110,5 +164,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL ?? 'info',
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL ?? 300,
     unconfirmedSendSeconds,
+    trustProxy: e.TRUST_PROXY ?? false,
   };
 }

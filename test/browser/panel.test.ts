@@ -27,13 +27,20 @@ describe('the panel in Chromium', { skip, timeout: 180_000 }, () => {
 
   const customerWrites = (phone: string, body: string, profileName: string) => inbox.local.simulateInbound({ from: `whatsapp:${phone}`, body, profileName });
 
-  test('login: a wrong password says so; the right one opens the inbox; a reload keeps the session', async () => {
+  test('login: a wrong password says so; a locked account says how long to wait; the right one opens the inbox; a reload keeps the session', async () => {
     await page.goto(inbox.baseUrl + '/');
     await page.getByTestId('login-email').fill(ADMIN.email);
     await page.getByTestId('login-password').fill('wrong-password');
     await page.getByTestId('login-submit').click();
     await page.getByTestId('login-error').waitFor();
     assert.match(await page.getByTestId('login-error').innerText(), /incorrect/i);
+    // The account locked (as after its fifth failure): the server's wait is shown, in Spanish.
+    await inbox.db.query("UPDATE login_account_failures SET locked_until = now() + interval '90 seconds'");
+    await page.getByTestId('login-password').fill(ADMIN.password);
+    await page.getByTestId('login-submit').click();
+    await page.getByTestId('login-error').filter({ hasText: 'Demasiados' }).waitFor();
+    assert.match(await page.getByTestId('login-error').innerText(), /Demasiados intentos fallidos; intente de nuevo en (8\d|90) segundos/);
+    await inbox.db.query('DELETE FROM login_account_failures');
     await logIn(page, inbox.baseUrl, ADMIN.email, ADMIN.password);
     await page.reload();
     await page.getByTestId('conversation-list').waitFor();

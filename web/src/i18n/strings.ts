@@ -19,7 +19,7 @@ const es = {
   'login.submit': 'Entrar',
   'login.submitting': 'Entrando…',
   'login.badCredentials': 'Correo o contraseña incorrectos. Revise los datos e intente de nuevo.',
-  'login.tooMany': 'Demasiados intentos. Espere un minuto e intente de nuevo.',
+  'login.tooMany': 'Demasiados intentos fallidos. Espere e intente de nuevo.',
 
   'nav.main': 'Navegación principal',
   'nav.inbox': 'Bandeja',
@@ -208,7 +208,7 @@ const en: Record<MessageKey, string> = {
   'login.submit': 'Sign in',
   'login.submitting': 'Signing in…',
   'login.badCredentials': 'Wrong email or password. Check them and try again.',
-  'login.tooMany': 'Too many attempts. Wait a minute and try again.',
+  'login.tooMany': 'Too many failed attempts. Wait and try again.',
 
   'nav.main': 'Main navigation',
   'nav.inbox': 'Inbox',

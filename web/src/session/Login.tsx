@@ -23,8 +23,10 @@ export function Login({ onLogin }: { onLogin(email: string, password: string): P
     } catch (err) {
       setPassword('');
       if (err instanceof ApiRequestError && (err.status === 401 || err.status === 400)) setError(t('login.badCredentials'));
-      else if (err instanceof ApiRequestError && err.status === 429) setError(t('login.tooMany'));
-      else setError(describeApiError(err, lang, t));
+      // The server says how long to wait (the lockout grows with each failure).
+      else if (err instanceof ApiRequestError && err.status === 429) {
+        setError(err.code === 'too_many_attempts' ? (lang === 'es' ? (err.messageEs ?? err.message) : err.message) : t('login.tooMany'));
+      } else setError(describeApiError(err, lang, t));
       setBusy(false);
     }
   }
