@@ -9,6 +9,8 @@ interface Props {
   message: ChatMessage;
   /** The text of the message this one answers, when it is loaded. */
   quoted: string | null;
+  /** The first of a run of messages sent from outside: the only one that spells out what that means. */
+  explainExternal: boolean;
   onDiscard(message: ChatMessage): void;
 }
 
@@ -16,7 +18,7 @@ function SourceLabel({ message }: { message: ChatMessage }) {
   const { t } = useI18n();
   if (message.direction !== 'outbound') return null;
   if (message.source === 'external') {
-    return <div className="source source-external" data-testid="message-source">{t('msg.external')}</div>;
+    return <div className="source source-external" data-testid="message-source" title={t('msg.externalHint')}>{t('msg.external')}</div>;
   }
   return <div className="source" data-testid="message-source">{message.sentBy?.name ?? t('msg.agent')}</div>;
 }
@@ -44,7 +46,7 @@ function ErrorLine({ message }: { message: ChatMessage }) {
 }
 
 /** One message. Memoized: an event re-renders only the bubble whose message changed. */
-export const MessageBubble = memo(function MessageBubble({ message, quoted, onDiscard }: Props) {
+export const MessageBubble = memo(function MessageBubble({ message, quoted, explainExternal, onDiscard }: Props) {
   const { t, locale } = useI18n();
   const out = message.direction === 'outbound';
   const external = message.source === 'external';
@@ -97,7 +99,7 @@ export const MessageBubble = memo(function MessageBubble({ message, quoted, onDi
             {t('msg.discard')}
           </button>
         )}
-        {external && <p className="external-hint" data-testid="external-hint">{t('msg.externalHint')}</p>}
+        {external && explainExternal && <p className="external-hint" data-testid="external-hint">{t('msg.externalHint')}</p>}
       </div>
     </div>
   );

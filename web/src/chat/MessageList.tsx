@@ -92,18 +92,29 @@ export function MessageList({ conversationId, meId, label }: { conversationId: s
 
   const rows: ReactNode[] = [];
   let previousDay = '';
+  let previousExternal = false;
   for (const m of messages) {
     const date = new Date(m.createdAt);
     const day = dayKey(date);
     if (day !== previousDay) {
       previousDay = day;
+      previousExternal = false;
       rows.push(
         <div className="day-separator" key={`day-${day}`} data-testid="day-separator" data-day={day} role="separator">
           <span>{dayLabel(date, now, t, locale)}</span>
         </div>,
       );
     }
-    rows.push(<MessageBubble key={m.id} message={m} quoted={m.replyToSid ? (textBySid.get(m.replyToSid) ?? null) : null} onDiscard={onDiscard} />);
+    // What "sent from outside" means is said under the first bubble of a run (a campaign sends
+    // many in a row); the others keep it as the label's tooltip.
+    const external = m.source === 'external';
+    rows.push(
+      <MessageBubble
+        key={m.id} message={m} quoted={m.replyToSid ? (textBySid.get(m.replyToSid) ?? null) : null}
+        explainExternal={external && !previousExternal} onDiscard={onDiscard}
+      />,
+    );
+    previousExternal = external;
   }
 
   return (

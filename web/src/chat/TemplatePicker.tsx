@@ -11,7 +11,7 @@ export function TemplatePicker({ onSend, onClose }: {
   onSend(template: Template, variables: Record<string, string>): Promise<void>;
   onClose(): void;
 }) {
-  const { t, lang } = useI18n();
+  const { t, tn, lang } = useI18n();
   const { templates, error: loadError, reload } = useTemplates();
   const [filter, setFilter] = useState('');
   const [selectedSid, setSelectedSid] = useState<string | null>(null);
@@ -84,7 +84,7 @@ export function TemplatePicker({ onSend, onClose }: {
                 ))}
               </ul>
             </fieldset>
-            {hidden > 0 && <p className="hint">{t('templates.notApprovedHidden', { n: hidden })}</p>}
+            {hidden > 0 && <p className="hint" data-testid="templates-hidden">{tn('templates.notApprovedHidden', hidden)}</p>}
           </div>
           <div className="template-detail">
             {selected ? (

@@ -3,6 +3,9 @@ import { dictionaries, LANGS, type Lang, type MessageKey } from './strings.ts';
 
 const STORAGE_KEY = 'wa-inbox.lang';
 
+/** Keys with a singular and a plural form (`key_one`, `key_other`). */
+export type CountedKey = MessageKey extends infer K ? (K extends `${infer Base}_one` ? Base : never) : never;
+
 export type Translate = (key: MessageKey, vars?: Record<string, string | number>) => string;
 
 export interface I18n {
@@ -12,7 +15,7 @@ export interface I18n {
   setLang(lang: Lang): void;
   t: Translate;
   /** Picks `key_one` or `key_other` for n. */
-  tn(key: 'list.unread', n: number): string;
+  tn(key: CountedKey, n: number): string;
 }
 
 function storedLang(): Lang {
