@@ -16,7 +16,8 @@ export function DemoBanner() {
   const { t } = useI18n();
   return (
     <div className="banner banner-demo" data-testid="demo-banner">
-      {t('banner.demo')}
+      <span className="banner-long">{t('banner.demo')}</span>
+      <span className="banner-short" title={t('banner.demo')}>{t('banner.demoShort')}</span>
     </div>
   );
 }

@@ -1,10 +1,15 @@
+import { useEffect, useRef, useState } from 'react';
 import type { UserDto } from '../api/contract.ts';
 import { DemoMenu } from '../demo/DemoMenu.tsx';
 import { useI18n } from '../i18n/I18nProvider.tsx';
 import { navigate, type Route } from '../router.ts';
 import { LanguageSelect } from './LanguageSelect.tsx';
 
-/** The green bar: where you are, who you are, the language, and in demo mode the "Simular" menu. */
+/**
+ * The green bar: where you are, who you are, the language, and in demo mode the "Simular" menu.
+ * On a phone it keeps one row (brand, Simular, a menu button) and the rest opens from the button:
+ * the same elements, laid out by CSS, so nothing is rendered twice.
+ */
 export function Header({ user, route, demoMode, onLogout, openPhone }: {
   user: UserDto;
   route: Route;
@@ -14,6 +19,26 @@ export function Header({ user, route, demoMode, onLogout, openPhone }: {
   openPhone: string | null;
 }) {
   const { t } = useI18n();
+  const [menuOpen, setMenuOpen] = useState(false);
+  const menu = useRef<HTMLDivElement>(null);
+  const toggle = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (!menuOpen) return;
+    const closeOutside = (e: PointerEvent) => {
+      if (!menu.current?.contains(e.target as Node) && !toggle.current?.contains(e.target as Node)) setMenuOpen(false);
+    };
+    const closeOnEscape = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape') return;
+      setMenuOpen(false);
+      toggle.current?.focus();
+    };
+    document.addEventListener('pointerdown', closeOutside);
+    document.addEventListener('keydown', closeOnEscape);
+    return () => {
+      document.removeEventListener('pointerdown', closeOutside);
+      document.removeEventListener('keydown', closeOnEscape);
+    };
+  }, [menuOpen]);
   const link = (path: string, page: Route['page'], label: string, testId: string) => (
     <a
       href={path}
@@ -22,6 +47,7 @@ export function Header({ user, route, demoMode, onLogout, openPhone }: {
       onClick={(e) => {
         if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
         e.preventDefault();
+        setMenuOpen(false);
         navigate(path);
       }}
       data-testid={testId}
@@ -37,18 +63,26 @@ export function Header({ user, route, demoMode, onLogout, openPhone }: {
         </svg>
         {t('appName')}
       </span>
-      <nav aria-label={t('nav.main')} className="nav">
-        {link('/', 'inbox', t('nav.inbox'), 'nav-inbox')}
-        {user.role === 'admin' && link('/users', 'users', t('nav.users'), 'nav-users')}
-        {user.role === 'admin' && link('/audit', 'audit', t('nav.audit'), 'nav-audit')}
-      </nav>
       <span className="header-spacer" />
       {demoMode && <DemoMenu defaultPhone={openPhone} />}
-      <LanguageSelect />
-      <span className="user-name" data-testid="current-user" title={t('header.signedInAs', { name: user.name })}>{user.name}</span>
-      <button type="button" className="header-button" onClick={onLogout} data-testid="logout-button">
-        {t('header.logout')}
+      <button
+        type="button" ref={toggle} className="header-button menu-toggle" aria-expanded={menuOpen} aria-controls="header-menu"
+        aria-label={t('header.menu')} onClick={() => setMenuOpen((o) => !o)} data-testid="header-menu-button"
+      >
+        <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false"><path fill="currentColor" d="M3 6h18v2H3zm0 5h18v2H3zm0 5h18v2H3z" /></svg>
       </button>
+      <div id="header-menu" ref={menu} className={`header-menu${menuOpen ? ' open' : ''}`} data-testid="header-menu">
+        <nav aria-label={t('nav.main')} className="nav">
+          {link('/', 'inbox', t('nav.inbox'), 'nav-inbox')}
+          {user.role === 'admin' && link('/users', 'users', t('nav.users'), 'nav-users')}
+          {user.role === 'admin' && link('/audit', 'audit', t('nav.audit'), 'nav-audit')}
+        </nav>
+        <LanguageSelect />
+        <span className="user-name" data-testid="current-user" title={t('header.signedInAs', { name: user.name })}>{user.name}</span>
+        <button type="button" className="header-button" onClick={onLogout} data-testid="logout-button">
+          {t('header.logout')}
+        </button>
+      </div>
     </header>
   );
 }

@@ -27,8 +27,10 @@ const es = {
   'nav.audit': 'Auditoría',
   'header.signedInAs': 'Sesión de {name}',
   'header.logout': 'Cerrar sesión',
+  'header.menu': 'Menú',
 
   'banner.demo': 'Modo demostración: los mensajes no salen a WhatsApp. Use «Simular» para que un cliente escriba o para que el sitio Wix envíe un mensaje.',
+  'banner.demoShort': 'Demostración: nada sale a WhatsApp.',
   'banner.offline': 'Sin conexión… reconectando',
 
   'list.label': 'Conversaciones',
@@ -217,8 +219,10 @@ const en: Record<MessageKey, string> = {
   'nav.audit': 'Audit trail',
   'header.signedInAs': 'Signed in as {name}',
   'header.logout': 'Sign out',
+  'header.menu': 'Menu',
 
   'banner.demo': 'Demo mode: messages do not reach WhatsApp. Use "Simulate" to make a customer write or the Wix site send a message.',
+  'banner.demoShort': 'Demo: nothing reaches WhatsApp.',
   'banner.offline': 'Offline… reconnecting',
 
   'list.label': 'Conversations',
