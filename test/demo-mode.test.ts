@@ -14,18 +14,29 @@ describe('demo mode (no Twilio credentials, PGlite)', () => {
   let log = '';
   let child: ReturnType<typeof spawn>;
 
-  before(async () => {
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DATA_DIR: dataDir, BASE_URL: base };
-    for (const k of ['DATABASE_URL', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'ADMIN_PASSWORD', 'ADMIN_EMAIL', 'SESSION_SECRET', 'REDIS_URL']) delete env[k];
+  let env: NodeJS.ProcessEnv;
+  async function start() {
     child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (log += d));
     child.stderr!.on('data', (d) => (log += d));
     await waitFor(async () => (await fetch(`${base}/api/health`).catch(() => null))?.status === 200, 'the server to start', 30_000);
-  });
-  after(() => {
+  }
+  async function stop() {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
+    await exited;
+  }
+
+  before(async () => {
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    env = { ...process.env, PORT: String(port), DATA_DIR: dataDir, BASE_URL: base };
+    for (const k of ['DATABASE_URL', 'TWILIO_ACCOUNT_SID', 'TWILIO_AUTH_TOKEN', 'ADMIN_PASSWORD', 'ADMIN_EMAIL', 'SESSION_SECRET', 'REDIS_URL']) delete env[k];
+    await start();
+  });
+  after(async () => {
+    await stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -57,5 +68,29 @@ describe('demo mode (no Twilio credentials, PGlite)', () => {
 
   test('the status path answers 405 to GET (what an operator checks from outside)', async () => {
     assert.equal((await fetch(`${base}/api/whatsapp/status`)).status, 405);
+  });
+
+  test('after a restart on the same data folder, a free-text reply to a customer who wrote today is delivered (not failed 63016)', async () => {
+    const [, email, password] = /First admin created: (\S+) \/ (\S+) \(shown only this once\)/.exec(log)!;
+    await stop();
+    await start();
+    const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
+    assert.equal(login.status, 200);
+    const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
+    const { csrfToken } = (await login.json()) as { csrfToken: string };
+    const list = (await (await fetch(`${base}/api/conversations`, { headers: { cookie } })).json()) as { items: ConversationDto[] };
+    const conversation = list.items.find((c) => c.contact.phone === '+573153369631')!;
+    assert.ok(conversation.windowExpiresAt && Date.parse(conversation.windowExpiresAt) > Date.now(), 'the panel shows the window open');
+    const sent = await fetch(`${base}/api/conversations/${conversation.id}/messages`, {
+      method: 'POST', headers: { cookie, 'x-csrf-token': csrfToken, 'content-type': 'application/json' }, body: JSON.stringify({ body: 'Sí, la esperamos a las 8.' }),
+    });
+    assert.equal(sent.status, 201);
+    const { id } = (await sent.json()) as MessageDto;
+    const final = await waitFor(async () => {
+      const page = (await (await fetch(`${base}/api/conversations/${conversation.id}/messages`, { headers: { cookie } })).json()) as { items: MessageDto[] };
+      const m = page.items.find((x) => x.id === id);
+      return m && ['delivered', 'read', 'failed', 'undelivered'].includes(m.status) ? m : undefined;
+    }, 'the reply to reach a final status', 20_000);
+    assert.ok(['delivered', 'read'].includes(final.status), `the reply ended ${final.status} (${final.errorCode ?? 'no error code'})`);
   });
 });

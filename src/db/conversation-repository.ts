@@ -94,6 +94,15 @@ export const conversationRepository = {
     return rows[0] ? { phone: rows[0].phone, lastInboundAt: rows[0].last_inbound_at ? new Date(rows[0].last_inbound_at) : null } : null;
   },
 
+  /** Customers' phones with when each last wrote, for those who wrote after `since`. */
+  async customersWhoWroteSince(q: Queryable, since: Date): Promise<{ phone: string; at: Date }[]> {
+    const { rows } = await q.query<{ phone: string; last_inbound_at: Date }>(
+      'SELECT k.phone, c.last_inbound_at FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE c.last_inbound_at > $1',
+      [since],
+    );
+    return rows.map((r) => ({ phone: r.phone, at: new Date(r.last_inbound_at) }));
+  },
+
   /** Newest activity first; `after` is the last item of the previous page. */
   async list(q: Queryable, o: { search: string | null; after: { at: string | null; id: string } | null; limit: number }): Promise<ConversationDto[]> {
     const params: unknown[] = [o.limit];

@@ -43,6 +43,12 @@ export interface LocalTwilioOptions {
   enforceWindow?: boolean;
   /** Content API templates to add to the seeded clinic ones. */
   templates?: Omit<LocalTemplate, 'sid'>[];
+  /**
+   * Customers who wrote before this local Twilio started (`whatsapp:+57…` and when), so their
+   * 24-hour window is still open: a demo restarted with its database must not fail every reply
+   * with 63016 while the panel shows the window open.
+   */
+  customersWhoWrote?: { address: string; at: Date }[];
   logger?: { info(...a: any[]): void; warn(...a: any[]): void; error(...a: any[]): void };
 }
 
@@ -85,6 +91,7 @@ const REQUEST_LOG_SIZE = 100_000;
 export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwilio> {
   const store = new LocalStore(o.accountSid);
   for (const t of o.templates ?? []) store.addTemplate(t);
+  for (const c of o.customersWhoWrote ?? []) store.lastInbound.set(c.address, c.at);
   const scheduler = new Scheduler();
   const webhooks = new WebhookSender(o.authToken, o.logger);
   const faults = new FaultInjector();
