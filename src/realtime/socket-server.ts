@@ -15,6 +15,8 @@ type MessageEvent = 'message:new' | 'message:updated';
 interface InterServerEvents {
   /** Message events raised on one instance, for the chats open on the others. */
   'messages:changed': (changes: [MessageEvent, MessageDto][]) => void;
+  /** An instance is back on Redis: what it published meanwhile never arrived here. */
+  'sync:resync': () => void;
 }
 
 export type InboxSocketServer = Server<ClientToServerEvents, ServerToClientEvents, InterServerEvents, { user: UserDto; sessionToken: string }>;
