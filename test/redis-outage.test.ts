@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
+import { createClient } from 'redis';
 import { Server } from 'socket.io';
 import twilio from 'twilio';
 import type { ChangesDto } from '../src/realtime/events.ts';
@@ -306,18 +307,35 @@ describe('Redis down at start, killed under load, stopped gracefully, and one id
 });
 
 describe('publishing while Redis is down', { skip }, () => {
-  test('is dropped at once, not held in memory until Redis returns', async () => {
-    const redis = connectRedisAdapter(`redis://127.0.0.1:${await freePort()}`, { key: `wa-outage-${hex(4)}` });
+  test('is dropped at once, not held in memory and sent when Redis returns', async () => {
+    const port = await freePort();
+    const key = `wa-outage-${hex(4)}`;
+    const redis = connectRedisAdapter(`redis://127.0.0.1:${port}`, { key });
     const io = new Server();
+    let own: OwnRedis | null = null;
+    const listener = createClient({ url: `redis://127.0.0.1:${port}` });
     try {
       io.adapter(redis.adapter);
       await waitFor(() => redis.link.state === 'down' && redis.droppedPublishes() === 0, 'the first failed connection');
       const payload = 'x'.repeat(10_000);
       for (let i = 0; i < 5_000; i++) io.to('inbox').emit('list:updated', payload);
-      assert.equal(redis.droppedPublishes(), 5_000);
+      assert.equal(redis.droppedPublishes(), 5_000, 'each dropped at once');
+
+      own = await startOwnRedis(port);
+      await listener.connect();
+      const heard: string[] = [];
+      await listener.pSubscribe(`${key}#*`, (_message, channel) => heard.push(channel));
+      await waitFor(() => redis.link.state === 'up', 'the link', 20_000);
+      // Had they been queued, they would go out now.
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(heard.length, 0, 'none of them sent once Redis is back');
+      io.to('inbox').emit('list:updated', 'after');
+      await waitFor(() => heard.length === 1, 'a publish made once Redis is back');
     } finally {
-      await io.close();
+      await io.of('/').adapter.close();
+      await listener.close().catch(() => {});
       await redis.close();
+      await own?.stop('SIGKILL');
     }
   });
 });
