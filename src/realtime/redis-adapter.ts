@@ -127,5 +127,3 @@ export function connectRedisAdapter(url: string, o: { key?: string } = {}) {
     },
   };
 }
-
-export type RedisAdapterConnection = ReturnType<typeof connectRedisAdapter>;
