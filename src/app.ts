@@ -29,6 +29,8 @@ import { startUnconfirmedSendSweep } from './messages/unconfirmed-sends.ts';
 import { createStatusBatcher } from './messages/record-status.ts';
 import { createSettingsStore } from './messages/settings-store.ts';
 import { createTemplateCatalog } from './messages/template-catalog.ts';
+import { followRealtimeLink } from './realtime/realtime-link-events.ts';
+import type { RealtimeLink } from './realtime/redis-adapter.ts';
 import { attachRealtime, type InboxSocketServer } from './realtime/socket-server.ts';
 import type { TwilioGateway } from './twilio/gateway.ts';
 
@@ -44,6 +46,8 @@ export interface AppComponents {
   demo?: DemoTwilio | null;
   /** Socket.IO adapter shared by several instances (Redis). */
   realtimeAdapter?: Parameters<InboxSocketServer['adapter']>[0];
+  /** The Redis link behind `realtimeAdapter`: its outages are logged, shown in /api/health, and resynced. */
+  realtimeLink?: RealtimeLink;
   /** Background workers (the message fetcher); tests may switch them off to drive them by hand. */
   startWorkers?: boolean;
   /** How often open sockets' sessions are checked again; tests shorten it. */
@@ -155,6 +159,10 @@ export async function buildApp(c: AppComponents): Promise<App> {
   }
   const io = attachRealtime(app, { db: c.db, events, publicOrigin, adapter: c.realtimeAdapter, sessionRecheckMs: c.sessionRecheckMs });
   app.addHook('onClose', () => conversations.close());
+  if (c.realtimeLink) {
+    const unfollow = followRealtimeLink(io, c.realtimeLink, app.log);
+    app.addHook('onClose', async () => unfollow());
+  }
 
   // 3. Routes.
   await app.register(twilioWebhookRoutes, { ctx, statuses, authToken: c.twilioConfig.authToken, baseUrl: c.config.baseUrl });
@@ -166,7 +174,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
   });
   await app.register(adminRoutes, { db: c.db, settings, events });
   await app.register(mediaRoutes, { ctx });
-  await app.register(healthRoutes, { db: c.db });
+  await app.register(healthRoutes, { db: c.db, realtimeLink: c.realtimeLink });
   if (c.demo) await app.register(demoRoutes, { local: c.demo });
 
   // The panel: static files, and index.html for any other GET outside /api (client-side routes).

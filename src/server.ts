@@ -1,6 +1,7 @@
 // The composition root: the one place that picks real implementations and listens.
 import { randomBytes } from 'node:crypto';
 import 'dotenv/config';
+import type { FastifyBaseLogger } from 'fastify';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, type TwilioConfig } from './config/env.ts';
 import { connectPostgres, openPglite, type Database } from './db/database.ts';
@@ -9,6 +10,20 @@ import { ensureFirstAdmin } from './auth/users.ts';
 import { createTwilioGateway } from './twilio/gateway.ts';
 import { startLocalTwilio, type LocalTwilio } from './twilio/local/server.ts';
 import { connectRedisAdapter } from './realtime/redis-adapter.ts';
+
+// Set once the app exists; until then, stderr.
+let log: FastifyBaseLogger | null = null;
+// A promise rejection nothing handled is a bug, but not one that should take every panel and
+// callback of this instance down with it: it is logged with its stack and the server goes on.
+process.on('unhandledRejection', (reason) => {
+  if (log) log.error({ err: reason }, 'unhandled promise rejection (kept serving)');
+  else console.error('unhandled promise rejection (kept serving):', reason);
+});
+// An exception nothing caught still ends the process, as Node does by default (its state is
+// unknown); this only records it in the app's log first.
+process.on('uncaughtExceptionMonitor', (err, origin) => {
+  if (log) log.fatal({ err, origin }, 'uncaught exception: exiting');
+});
 
 async function main() {
   let config;
@@ -44,10 +59,13 @@ async function main() {
     twilioConfig = { accountSid, authToken, whatsappFrom, messagingServiceSid: null, apiUrl: local.url };
   }
 
-  const realtimeAdapter = config.redisUrl ? await connectRedisAdapter(config.redisUrl) : undefined;
+  // Not waited for: an instance starts and serves without Redis, and links up when it answers.
+  const realtimeAdapter = config.redisUrl ? connectRedisAdapter(config.redisUrl) : undefined;
   const { app } = await buildApp({
-    config, twilioConfig, db, twilio: createTwilioGateway(twilioConfig), demo: local, realtimeAdapter: realtimeAdapter?.adapter,
+    config, twilioConfig, db, twilio: createTwilioGateway(twilioConfig), demo: local,
+    realtimeAdapter: realtimeAdapter?.adapter, realtimeLink: realtimeAdapter?.link,
   });
+  log = app.log;
 
   if (local) {
     app.log.warn(`DEMO MODE: no TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN set. A local Twilio runs at ${local.url}; nothing reaches WhatsApp.`);
@@ -64,10 +82,11 @@ async function main() {
     app.log.info(`${signal}: shutting down`);
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
-    await app.close().catch((err) => app.log.error({ err }, 'error while closing'));
-    await local?.close();
-    await realtimeAdapter?.close();
-    await db.close();
+    const closing = (err: unknown) => app.log.error({ err }, 'error while closing');
+    await app.close().catch(closing);
+    await local?.close().catch(closing);
+    await realtimeAdapter?.close().catch(closing);
+    await db.close().catch(closing);
     process.exit(0);
   };
   process.once('SIGINT', () => void shutdown('SIGINT'));

@@ -19,7 +19,8 @@ export async function backfill(ctx: InboxContext, range: { since: Date; until: D
     sinceSave++;
     if (sinceSave >= 500) {
       sinceSave = 0;
-      void checkpointRepository.set(ctx.db, key, oldest.toISOString());
+      // Progress only: a save that fails costs a resumed run some pages again, nothing more.
+      checkpointRepository.set(ctx.db, key, oldest.toISOString()).catch(() => {});
     }
   });
   await checkpointRepository.set(ctx.db, key, range.since.toISOString());

@@ -188,6 +188,11 @@ export interface ServerToClientEvents {
   'message:updated': (message: MessageDto) => void;
   /** What changed in the conversation list (order, preview, ticks, unread): every panel, a few batches a second at most. */
   'list:updated': (update: ListUpdateDto) => void;
+  /**
+   * Events between instances were lost for a while (Redis was down) and flow again: fetch what
+   * was missed from `/api/changes?after=<last seq>`, as after a reconnect.
+   */
+  'sync:resync': () => void;
 }
 
 export interface ClientToServerEvents {

@@ -24,6 +24,8 @@ interface InterServerEvents {
   'messages:changed': (changes: [MessageEvent, MessageDto][]) => void;
   /** Sessions ended on one instance, whose sockets on the others close too. */
   'sessions:ended': (ended: EndedSessions) => void;
+  /** An instance is back on Redis: what it published meanwhile never arrived here. */
+  'sync:resync': () => void;
 }
 
 // Every socket joins the rooms of its user and of its session, so ending either closes its sockets.

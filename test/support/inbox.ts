@@ -66,6 +66,8 @@ export async function startTestInbox(o: {
   reconcileIntervalSeconds?: number;
   /** Share Socket.IO events through this Redis (several instances). */
   redisUrl?: string;
+  /** The adapter's channel prefix, so a test's instances hear only each other on the shared Redis. */
+  redisKey?: string;
   /** Every log line of the server, at trace level, goes here. */
   logStream?: NodeJS.WritableStream;
   /** How often open sockets' sessions are checked again (default the server's). */
@@ -93,10 +95,12 @@ export async function startTestInbox(o: {
   await ensureFirstAdmin(database.db, config.admin);
 
   let built: App;
-  const redis = o.redisUrl ? await connectRedisAdapter(o.redisUrl) : null;
+  const redis = o.redisUrl ? connectRedisAdapter(o.redisUrl, { key: o.redisKey }) : null;
+  // The server does not wait for Redis; tests that share events start once it is linked.
+  if (redis) await waitFor(() => redis.link.state === 'up', 'the Redis link', 10_000);
   const start = async (startWorkers = o.startWorkers) => {
     built = await buildApp({
-      config, twilioConfig: config.twilio!, db: database.db, twilio: createTwilioGateway(config.twilio!), startWorkers, realtimeAdapter: redis?.adapter,
+      config, twilioConfig: config.twilio!, db: database.db, twilio: createTwilioGateway(config.twilio!), startWorkers, realtimeAdapter: redis?.adapter, realtimeLink: redis?.link,
       ...(o.logStream ? { logStream: o.logStream, logLevel: 'trace' } : {}),
       sessionRecheckMs: o.sessionRecheckMs,
     });
@@ -202,15 +206,19 @@ export function statusParams(sid: string, status: string, o: { to?: string; from
  * A second server on instance A's database and local Twilio, sharing Socket.IO events through
  * `redisUrl`: two instances behind a load balancer.
  */
-export async function startSecondInstance(a: TestInbox, redisUrl: string, o: { startWorkers?: boolean } = {}): Promise<App & { url: string; close(): Promise<void> }> {
+export async function startSecondInstance(a: TestInbox, redisUrl: string, o: { startWorkers?: boolean; redisKey?: string } = {}): Promise<App & { url: string; close(): Promise<void> }> {
   const port = await freePort();
   const config = loadConfig({
     BASE_URL: a.baseUrl, TWILIO_ACCOUNT_SID: a.accountSid, TWILIO_AUTH_TOKEN: a.authToken, TWILIO_WHATSAPP_FROM: OUR_NUMBER,
     TWILIO_API_URL: a.local.url, LOG_LEVEL: 'silent', SESSION_SECRET: 'a-test-secret-of-enough-length', RECONCILE_INTERVAL: '0',
   });
   const db = connectPostgres(a.databaseUrl!, { max: 4 });
-  const redis = await connectRedisAdapter(redisUrl);
-  const built = await buildApp({ config, twilioConfig: config.twilio!, db, twilio: createTwilioGateway(config.twilio!), startWorkers: o.startWorkers ?? false, realtimeAdapter: redis.adapter });
+  const redis = connectRedisAdapter(redisUrl, { key: o.redisKey });
+  await waitFor(() => redis.link.state === 'up', 'the Redis link', 10_000);
+  const built = await buildApp({
+    config, twilioConfig: config.twilio!, db, twilio: createTwilioGateway(config.twilio!), startWorkers: o.startWorkers ?? false,
+    realtimeAdapter: redis.adapter, realtimeLink: redis.link,
+  });
   await built.app.listen({ port, host: '127.0.0.1' });
   return {
     ...built,

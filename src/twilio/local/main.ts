@@ -62,7 +62,7 @@ async function main() {
 
   const stop = async (signal: string) => {
     console.log(`${signal}: stopping the local Twilio`);
-    await local.close();
+    await local.close().catch((err) => console.error(err));
     process.exit(0);
   };
   process.once('SIGINT', () => void stop('SIGINT'));

@@ -138,7 +138,12 @@ export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwil
   }
 
   let closing = false;
-  const server = createServer((req, res) => void handle(req, res));
+  // A failure outside handle()'s own catch (a client gone while being answered) drops that request
+  // only: in demo mode this server runs inside wa-inbox's process.
+  const server = createServer((req, res) => handle(req, res).catch((err) => {
+    o.logger?.error({ err }, 'local twilio: request failed');
+    res.destroy();
+  }));
   // Longer than the clients' idle timeout (Node's agent: 5 s), so a client never writes to a
   // socket this side is closing.
   server.keepAliveTimeout = 65_000;

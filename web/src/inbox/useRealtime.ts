@@ -10,7 +10,8 @@ const WATCH_ACK_TIMEOUT_MS = 5_000;
 
 /**
  * The live connection: events go straight into the store, and every (re)connect asks
- * /api/changes for what was written while the socket was down, so nothing is missed.
+ * /api/changes for what was written while the socket was down, so nothing is missed; so does a
+ * `sync:resync` from the server (its link to the other instances was down meanwhile).
  */
 export function useRealtime(store: InboxStore, onUnauthenticated: () => void): ConnectionState {
   const [state, setState] = useState<ConnectionState>('connecting');
@@ -41,6 +42,8 @@ export function useRealtime(store: InboxStore, onUnauthenticated: () => void): C
     socket.on('message:new', (m) => store.upsertMessage(m));
     socket.on('message:updated', (m) => store.upsertMessage(m));
     socket.on('list:updated', (update) => store.applyListUpdate(update));
+    // Events between the server's instances were lost for a while (Redis was down): catch up.
+    socket.on('sync:resync', catchUp);
     socket.on('connect', () => {
       attempts = 0;
       setState('online');
