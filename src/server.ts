@@ -5,6 +5,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig, type TwilioConfig } from './config/env.ts';
 import { connectPostgres, openPglite, type Database } from './db/database.ts';
+import { conversationRepository, WHATSAPP_WINDOW_MS } from './db/conversation-repository.ts';
 import { migrate } from './db/migrate.ts';
 import { ensureFirstAdmin } from './auth/users.ts';
 import { createTwilioGateway } from './twilio/gateway.ts';
@@ -55,6 +56,9 @@ async function main() {
       statusCallbackUrl: `${config.baseUrl}/api/whatsapp/status`,
       inboundUrl: `${config.baseUrl}/api/whatsapp/incoming`,
       lifecycle: { delayMs: 1500 },
+      // It keeps nothing across restarts; who wrote in the last 24 hours comes from our database.
+      customersWhoWrote: (await conversationRepository.customersWhoWroteSince(db, new Date(Date.now() - WHATSAPP_WINDOW_MS)))
+        .map((c) => ({ address: `whatsapp:${c.phone}`, at: c.at })),
     });
     twilioConfig = { accountSid, authToken, whatsappFrom, messagingServiceSid: null, apiUrl: local.url };
   }
