@@ -73,7 +73,9 @@ export async function buildApp(c: AppComponents): Promise<App> {
       level: c.logLevel ?? c.config.logLevel,
       // Secrets never reach the log: session cookies, credentials, signatures.
       redact: ['req.headers.cookie', 'req.headers.authorization', 'req.headers["x-twilio-signature"]', 'req.headers["x-csrf-token"]', 'res.headers["set-cookie"]'],
-      ...(c.logStream ? { stream: c.logStream } : {}),
+      // Readable lines for a person at a terminal; JSON lines for everything else (files, journald,
+      // log collectors). The pretty printer runs in a worker thread of pino's.
+      ...(c.logStream ? { stream: c.logStream } : process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
     },
     // X-Forwarded-For (the client address the login limit counts), -Proto and -Host are believed
     // only from the proxies TRUST_PROXY names; by default from no one, since any client can send them.

@@ -1,5 +1,6 @@
 // The composition root: the one place that picks real implementations and listens.
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import 'dotenv/config';
 import type { FastifyBaseLogger } from 'fastify';
 import { buildApp } from './app.ts';
@@ -8,6 +9,8 @@ import { connectPostgres, openPglite, type Database } from './db/database.ts';
 import { conversationRepository, WHATSAPP_WINDOW_MS } from './db/conversation-repository.ts';
 import { migrate } from './db/migrate.ts';
 import { ensureFirstAdmin } from './auth/users.ts';
+import { messagesFor } from './cli/messages.ts';
+import { describeStartupError } from './cli/startup-errors.ts';
 import { createTwilioGateway } from './twilio/gateway.ts';
 import { startLocalTwilio, type LocalTwilio } from './twilio/local/server.ts';
 import { connectRedisAdapter } from './realtime/redis-adapter.ts';
@@ -26,8 +29,23 @@ process.on('uncaughtExceptionMonitor', (err, origin) => {
   if (log) log.fatal({ err, origin }, 'uncaught exception: exiting');
 });
 
+/**
+ * Fails with EADDRINUSE (or EACCES) at once when the port cannot be had, before anything is opened
+ * or created: otherwise the database is migrated, the first admin created and its one-time password
+ * printed, and only then does listen() fail.
+ */
+function claimablePort(port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+const messages = messagesFor(process.env);
+let config: ReturnType<typeof loadConfig> | undefined;
+
 async function main() {
-  let config;
   try {
     config = loadConfig();
   } catch (err) {
@@ -37,6 +55,7 @@ async function main() {
     }
     throw err;
   }
+  await claimablePort(config.port, config.host);
 
   const db: Database = config.database.kind === 'postgres' ? connectPostgres(config.database.url) : await openPglite(config.database.dataDir);
   await migrate(db);
@@ -73,11 +92,17 @@ async function main() {
 
   if (local) {
     app.log.warn(`DEMO MODE: no TWILIO_ACCOUNT_SID/TWILIO_AUTH_TOKEN set. A local Twilio runs at ${local.url}; nothing reaches WhatsApp.`);
+  } else if (!config.baseUrl.startsWith('https://') && !['localhost', '127.0.0.1', '[::1]'].includes(new URL(config.baseUrl).hostname)) {
+    app.log.warn(messages.startup.httpBaseUrl(config.baseUrl));
   }
+
+  // After the port check, so a start that then fails prints no password nobody can use.
   const admin = await ensureFirstAdmin(db, config.admin);
   if (admin?.generatedPassword) {
-    // Printed once, on the first start with an empty database; set ADMIN_PASSWORD to choose it.
-    app.log.warn(`First admin created: ${admin.email} / ${admin.generatedPassword} (shown only this once)`);
+    // Printed once, on the first start with an empty database; set ADMIN_PASSWORD to choose it, or
+    // `wa-inbox users reset-password` if it is lost. The password stands on a line of its own.
+    app.log.warn(`First admin created: ${admin.email} (its password is on the next line, shown only this once)`);
+    app.log.warn(`admin password: ${admin.generatedPassword}`);
   } else if (admin) {
     app.log.info(`First admin created: ${admin.email}`);
   }
@@ -101,6 +126,9 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err);
+  // One line an operator can act on; the stack only when asked for.
+  const where = { databaseUrl: config?.database.kind === 'postgres' ? config.database.url : null, port: config?.port ?? 0, host: config?.host ?? '' };
+  console.error(describeStartupError(err, where, messages));
+  if (['debug', 'trace'].includes(config?.logLevel ?? process.env.LOG_LEVEL ?? '')) console.error(err);
   process.exit(1);
 });

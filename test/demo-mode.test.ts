@@ -21,6 +21,13 @@ describe('demo mode (no Twilio credentials, PGlite)', () => {
     child.stderr!.on('data', (d) => (log += d));
     await waitFor(async () => (await fetch(`${base}/api/health`).catch(() => null))?.status === 200, 'the server to start', 30_000);
   }
+  /** The first admin and the password printed for it, on a line of its own. */
+  function generatedAdmin() {
+    const email = /First admin created: (\S+) \(its password is on the next line, shown only this once\)/.exec(log)?.[1];
+    const password = /admin password: ([\w-]+)/.exec(log)?.[1];
+    assert.ok(email && password, `the generated password is in the log:\n${log}`);
+    return { email, password };
+  }
   async function stop() {
     if (child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
@@ -42,9 +49,8 @@ describe('demo mode (no Twilio credentials, PGlite)', () => {
 
   test('warns, prints a generated admin password once, marks every API answer', async () => {
     assert.match(log, /DEMO MODE/);
-    const m = /First admin created: (\S+) \/ (\S+) \(shown only this once\)/.exec(log);
-    assert.ok(m, 'the generated password is in the log');
-    const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: m[1], password: m[2] }) });
+    const { email, password } = generatedAdmin();
+    const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
     assert.equal(login.status, 200);
     assert.equal(login.headers.get('x-demo-mode'), 'true');
     const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
@@ -71,9 +77,10 @@ describe('demo mode (no Twilio credentials, PGlite)', () => {
   });
 
   test('after a restart on the same data folder, a free-text reply to a customer who wrote today is delivered (not failed 63016)', async () => {
-    const [, email, password] = /First admin created: (\S+) \/ (\S+) \(shown only this once\)/.exec(log)!;
+    const { email, password } = generatedAdmin();
     await stop();
     await start();
+    assert.equal(log.match(/admin password: /g)?.length, 1, 'the password is shown on the first start only');
     const login = await fetch(`${base}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
     assert.equal(login.status, 200);
     const cookie = login.headers.getSetCookie()[0]!.split(';')[0]!;
