@@ -2,9 +2,10 @@ import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig } from 'vite';
 
-// The server (npm run dev) listens on 8080; in development the panel is served by Vite and talks
-// to it through this proxy, so cookies and the Socket.IO handshake stay same-origin as in production.
-const SERVER = 'http://127.0.0.1:8080';
+// In development (`npm run dev`, scripts/dev.mjs) the panel is served by Vite and talks to the
+// server through this proxy, so cookies and the Socket.IO handshake stay same-origin as in
+// production; the dev script tells it where the server listens.
+const SERVER = process.env.WA_DEV_SERVER_URL ?? 'http://127.0.0.1:8080';
 
 export default defineConfig({
   root: fileURLToPath(new URL('.', import.meta.url)),
