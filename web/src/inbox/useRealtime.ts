@@ -20,6 +20,7 @@ export function useRealtime(store: InboxStore, onUnauthenticated: () => void): C
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ path: '/socket.io', withCredentials: true });
     let timer: ReturnType<typeof setTimeout> | undefined;
     let attempts = 0;
+    let sessionMayHaveChanged = false;
     const later = (fn: () => void) => {
       clearTimeout(timer);
       timer = setTimeout(fn, RETRY_MS[Math.min(attempts++, RETRY_MS.length - 1)]);
@@ -47,13 +48,20 @@ export function useRealtime(store: InboxStore, onUnauthenticated: () => void): C
     socket.on('connect', () => {
       attempts = 0;
       setState('online');
+      if (sessionMayHaveChanged) {
+        sessionMayHaveChanged = false;
+        onUnauthenticated();
+      }
       // Rooms do not survive a reconnect: watch the open chat again, then fetch what was missed.
       tellWatching(store.getWatched())
         .catch(() => {})
         .finally(catchUp);
     });
-    socket.on('disconnect', () => {
+    socket.on('disconnect', (reason) => {
       setState('offline');
+      // The server closes a socket on purpose when it restarts or when this user's session changed
+      // (a new role, a new password, disabled): once back, ask who we are again.
+      if (reason === 'io server disconnect') sessionMayHaveChanged = true;
       // The server closed us on purpose (a restart): Socket.IO leaves reconnecting to us.
       if (!socket.active) later(() => socket.connect());
     });

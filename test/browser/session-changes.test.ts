@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import type { UserDto } from '../../src/realtime/events.ts';
+import { databaseKinds } from '../support/databases.ts';
+import { startTestInbox, type TestInbox, type TestSession } from '../support/inbox.ts';
+import { launchChromium, logIn } from './browser.ts';
+
+const skip = process.env.WA_SKIP_BROWSER ? 'no Chromium here' : false;
+const AGENT = { name: 'Marta Recepción', email: 'marta@clinica.test', password: 'agente-12345' };
+
+// An admin changes an agent while the agent's panel is open: the server closes that panel's live
+// connection at once, and the panel must show what changed without a reload.
+describe('an open panel follows changes to its session, in Chromium', { skip, timeout: 120_000 }, () => {
+  let inbox: TestInbox;
+  let browser: Browser;
+  let page: Page;
+  let admin: TestSession;
+  let agent: UserDto;
+
+  before(async () => {
+    inbox = await startTestInbox({ kind: databaseKinds()[0]!, startWorkers: false });
+    admin = await inbox.login();
+    const created = await fetch(`${inbox.baseUrl}/api/users`, { method: 'POST', headers: { ...admin.headers, 'content-type': 'application/json' }, body: JSON.stringify(AGENT) });
+    agent = (await created.json()) as UserDto;
+    browser = await launchChromium();
+    page = await browser.newPage({ locale: 'es-CO', viewport: { width: 1280, height: 800 } });
+    await logIn(page, inbox.baseUrl, AGENT.email, AGENT.password);
+  });
+  after(async () => {
+    await browser?.close();
+    await inbox?.close();
+  });
+
+  const patch = (body: object) => fetch(`${inbox.baseUrl}/api/users/${agent.id}`, { method: 'PATCH', headers: { ...admin.headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  test('made an admin: the Usuarios link appears without a reload', async () => {
+    assert.equal(await page.getByTestId('nav-users').count(), 0, 'an agent has no users page');
+    assert.equal((await patch({ role: 'admin' })).status, 200);
+    await page.getByTestId('nav-users').waitFor({ timeout: 10_000 });
+  });
+
+  test('disabled: the panel ends at the login screen', async () => {
+    assert.equal((await patch({ disabled: true })).status, 200);
+    await page.getByTestId('login-form').waitFor({ timeout: 10_000 });
+  });
+});
