@@ -4,7 +4,7 @@
 // main thread can compare them with when it sent each callback.
 import { parentPort, workerData } from 'node:worker_threads';
 import { io as connectClient, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../src/realtime/events.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from '../src/contract/api.ts';
 
 export interface PanelClientsSetup {
   url: string;

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ConversationDto, PageDto, TemplateDto } from '../src/realtime/events.ts';
+import type { ConversationDto, PageDto, TemplateDto } from '../src/contract/api.ts';
 import { conversationItem, launchChromium, logIn } from '../test/browser/browser.ts';
 import { startChildServer } from '../test/support/child-server.ts';
 import { freePort } from '../test/support/inbox.ts';

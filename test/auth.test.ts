@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createUser } from '../src/auth/users.ts';
 import { auditRepository } from '../src/db/audit-repository.ts';
-import type { AuditEntryDto, PageDto, UserDto } from '../src/realtime/events.ts';
+import type { AuditEntryDto, PageDto, UserDto } from '../src/contract/api.ts';
 import { databaseKinds } from './support/databases.ts';
 import { ADMIN, newSid, startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';
 import { record } from './support/realtime.ts';

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { after, before, describe, test } from 'node:test';
-import type { ConversationDto, MessageDto } from '../src/realtime/events.ts';
+import type { ConversationDto, MessageDto } from '../src/contract/api.ts';
 import { freePort, waitFor } from './support/inbox.ts';
 
 // The real entry point with no configuration at all, as `npm start` runs it on a fresh machine:

@@ -4,7 +4,7 @@ import { buildApp, type App } from '../src/app.ts';
 import { addressKey, type LoginLimitSettings } from '../src/auth/login-limits.ts';
 import { loadConfig } from '../src/config/env.ts';
 import { connectPostgres, type Database } from '../src/db/database.ts';
-import type { ApiError } from '../src/realtime/events.ts';
+import type { ApiError } from '../src/contract/api.ts';
 import { createTwilioGateway } from '../src/twilio/gateway.ts';
 import { databaseKinds } from './support/databases.ts';
 import { ADMIN, OUR_NUMBER, startTestInbox, type TestInbox } from './support/inbox.ts';

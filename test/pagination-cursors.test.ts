@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ConversationDto, MessageDto } from '../src/realtime/events.ts';
+import type { ConversationDto, MessageDto } from '../src/contract/api.ts';
 import { databaseKinds } from './support/databases.ts';
 import { newSid, OUR_NUMBER, startTestInbox, type TestInbox } from './support/inbox.ts';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import twilio from 'twilio';
 import { openPglite, type Database } from '../src/db/database.ts';
-import type { MessageDto } from '../src/realtime/events.ts';
+import type { MessageDto } from '../src/contract/api.ts';
 import { startLocalTwilio, type LocalTwilio } from '../src/twilio/local/server.ts';
 import { startChildServer, type ChildServer } from './support/child-server.ts';
 import { databaseKinds, openTestDatabase } from './support/databases.ts';

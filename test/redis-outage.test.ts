@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { createClient } from 'redis';
 import { Server } from 'socket.io';
 import twilio from 'twilio';
-import type { ChangesDto } from '../src/realtime/events.ts';
+import type { ChangesDto } from '../src/contract/api.ts';
 import { startChildServer, type ChildServer } from './support/child-server.ts';
 import { databaseKinds, openTestDatabase } from './support/databases.ts';
 import { ADMIN, freePort, hex, newSid, OUR_NUMBER, startSecondInstance, startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';

@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { buildApp, type App } from '../src/app.ts';
 import { loadConfig } from '../src/config/env.ts';
 import type { Database } from '../src/db/database.ts';
-import type { ApiError, ConversationDto, SessionDto } from '../src/realtime/events.ts';
+import type { ApiError, ConversationDto, SessionDto } from '../src/contract/api.ts';
 import twilio from 'twilio';
 import { createTwilioGateway } from '../src/twilio/gateway.ts';
 import { databaseKinds } from './support/databases.ts';

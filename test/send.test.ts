@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { ApiError, ConversationDto, MessageDto } from '../src/realtime/events.ts';
+import type { ApiError, ConversationDto, MessageDto } from '../src/contract/api.ts';
 import { databaseKinds } from './support/databases.ts';
 import { startTestInbox, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
 

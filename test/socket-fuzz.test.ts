@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { io as connectClient, type Socket } from 'socket.io-client';
-import { CLIENT_EVENT_ARGS, type ClientToServerEvents, type ServerToClientEvents } from '../src/realtime/events.ts';
+import { CLIENT_EVENT_ARGS, type ClientToServerEvents, type ServerToClientEvents } from '../src/contract/api.ts';
 import { SOCKET_MESSAGE_LIMIT } from '../src/realtime/socket-server.ts';
 import { databaseKinds } from './support/databases.ts';
 import { newSid, startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';

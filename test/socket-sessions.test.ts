@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { io as connectClient, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents, UserDto } from '../src/realtime/events.ts';
+import type { ClientToServerEvents, ServerToClientEvents, UserDto } from '../src/contract/api.ts';
 import { SESSION_RECHECK_MS } from '../src/realtime/socket-server.ts';
 import { databaseKinds } from './support/databases.ts';
 import { hex, startSecondInstance, startTestInbox, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';

@@ -6,7 +6,7 @@ import { io as connectClient } from 'socket.io-client';
 import { LIST_UPDATE_INTERVAL_MS } from '../src/messages/conversation-feed.ts';
 import { createStatusBatcher, recordStatus, recordStatuses, type StatusReport } from '../src/messages/record-status.ts';
 import { statusRank } from '../src/messages/status-rank.ts';
-import { MESSAGE_STATUSES, type MessageStatus } from '../src/realtime/events.ts';
+import { MESSAGE_STATUSES, type MessageStatus } from '../src/contract/api.ts';
 import { databaseKinds } from './support/databases.ts';
 import { newSid, OUR_NUMBER, startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';
 import { record, watch } from './support/realtime.ts';

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from '../db/database.ts';
 import { sessionRepository, userRepository } from '../db/user-repository.ts';
 import type { InboxEvents } from '../messages/inbox-events.ts';
-import type { UserDto } from '../realtime/events.ts';
+import type { UserDto } from '../contract/api.ts';
 import { burnPasswordCheck, verifyPassword } from './passwords.ts';
 
 export const SESSION_COOKIE = 'wa_session';

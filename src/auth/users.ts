@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import { sessionRepository, userRepository } from '../db/user-repository.ts';
 import { DomainError, NotFoundError } from '../messages/errors.ts';
 import type { InboxEvents } from '../messages/inbox-events.ts';
-import type { UserDto } from '../realtime/events.ts';
+import type { UserDto } from '../contract/api.ts';
 import { hashPassword } from './passwords.ts';
 
 export async function createUser(db: Database, u: { email: string; name: string; password: string; role: UserDto['role'] }): Promise<UserDto> {

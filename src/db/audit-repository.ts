@@ -1,4 +1,4 @@
-import type { AuditEntryDto } from '../realtime/events.ts';
+import type { AuditEntryDto } from '../contract/api.ts';
 import type { Queryable } from './database.ts';
 
 export const auditRepository = {

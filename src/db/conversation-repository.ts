@@ -1,4 +1,4 @@
-import type { ConversationDto } from '../realtime/events.ts';
+import type { ConversationDto } from '../contract/api.ts';
 import { ENSURE_CONVERSATIONS } from './ensure-conversations.ts';
 import type { Queryable } from './database.ts';
 import { iso, MESSAGE_COLUMNS, toMessageDto, type MessageRow } from './message-repository.ts';

@@ -1,4 +1,4 @@
-import type { CapturedVia, MessageDto, MessageSource, MessageStatus } from '../realtime/events.ts';
+import type { CapturedVia, MessageDto, MessageSource, MessageStatus } from '../contract/api.ts';
 import { ENSURE_CONVERSATIONS } from './ensure-conversations.ts';
 import type { Queryable } from './database.ts';
 

@@ -1,4 +1,4 @@
-import type { SettingsDto } from '../realtime/events.ts';
+import type { SettingsDto } from '../contract/api.ts';
 import type { Queryable } from './database.ts';
 
 export type Settings = SettingsDto;

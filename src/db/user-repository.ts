@@ -1,4 +1,4 @@
-import type { UserDto } from '../realtime/events.ts';
+import type { UserDto } from '../contract/api.ts';
 import type { Queryable } from './database.ts';
 
 interface UserRow { id: string; email: string; name: string; role: UserDto['role']; disabled: boolean; password_hash: string }

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { ZodError } from 'zod';
 import { DatabaseUnavailableError } from '../db/database.ts';
 import { DomainError } from '../messages/errors.ts';
-import type { ApiError } from '../realtime/events.ts';
+import type { ApiError } from '../contract/api.ts';
 
 const DOMAIN_STATUS: Record<string, number> = {
   not_found: 404,

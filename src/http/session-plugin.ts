@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import { CSRF_HEADER, csrfTokenFor, csrfTokenMatches } from '../auth/csrf.ts';
 import { SESSION_COOKIE, userForSession } from '../auth/sessions.ts';
 import type { Database } from '../db/database.ts';
-import type { UserDto } from '../realtime/events.ts';
+import type { UserDto } from '../contract/api.ts';
 import { sendError } from './error-handler.ts';
 
 declare module 'fastify' {

@@ -1,7 +1,7 @@
+import type { FastifyBaseLogger } from 'fastify';
 import type { Database } from '../db/database.ts';
 import { conversationRepository } from '../db/conversation-repository.ts';
-import { messageChangeOf, type MessageDto } from '../realtime/events.ts';
-import type { InboxContext } from './context.ts';
+import { messageChangeOf, type MessageDto } from '../contract/api.ts';
 import type { InboxEvents } from './inbox-events.ts';
 
 /** At most this often (per instance) the conversation list is sent to browsers. */
@@ -24,7 +24,8 @@ export interface ConversationFeed {
   close(): Promise<void>;
 }
 
-export function createConversationFeed(deps: { db: Database; events: InboxEvents; log: InboxContext['log'] }, intervalMs = LIST_UPDATE_INTERVAL_MS): ConversationFeed {
+// The feed needs only a logger, not the whole InboxContext (which holds the feed itself).
+export function createConversationFeed(deps: { db: Database; events: InboxEvents; log: Pick<FastifyBaseLogger, 'warn'> }, intervalMs = LIST_UPDATE_INTERVAL_MS): ConversationFeed {
   const pending = new Set<string>();
   const pendingMessages = new Map<string, MessageDto>();
   let timer: NodeJS.Timeout | null = null;

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { ServerToClientEvents } from '../realtime/events.ts';
+import type { ServerToClientEvents } from '../contract/api.ts';
 
 /** Whose sessions ended or changed: all of a user's, or one session's (by its token's hash, never the token). */
 export type EndedSessions = { userId: string } | { sessionTokenHash: string };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { conversationRepository } from '../db/conversation-repository.ts';
 import { messageRepository } from '../db/message-repository.ts';
-import type { ConversationDto, MessageDto } from '../realtime/events.ts';
+import type { ConversationDto, MessageDto } from '../contract/api.ts';
 import type { InboxContext } from './context.ts';
 import { DomainError, NotFoundError } from './errors.ts';
 import { publishConversation } from './publish.ts';

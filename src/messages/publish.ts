@@ -1,4 +1,4 @@
-import type { MessageDto } from '../realtime/events.ts';
+import type { MessageDto } from '../contract/api.ts';
 import type { InboxContext } from './context.ts';
 
 /*

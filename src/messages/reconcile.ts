@@ -1,4 +1,4 @@
-import type { CapturedVia } from '../realtime/events.ts';
+import type { CapturedVia } from '../contract/api.ts';
 import type { TwilioMessage } from '../twilio/gateway.ts';
 import { phoneFromAddress } from './addresses.ts';
 import type { InboxContext } from './context.ts';

@@ -1,6 +1,6 @@
 import { conversationRepository } from '../db/conversation-repository.ts';
 import { messageRepository } from '../db/message-repository.ts';
-import type { CapturedVia, MessageDto } from '../realtime/events.ts';
+import type { CapturedVia, MessageDto } from '../contract/api.ts';
 import type { InboxContext } from './context.ts';
 import { storedMediaItems } from './media-items.ts';
 import { publishMessage } from './publish.ts';

@@ -1,6 +1,6 @@
 import { withDeadlockRetry, type Queryable } from '../db/database.ts';
 import { messageRepository, type StatusUpdate } from '../db/message-repository.ts';
-import type { CapturedVia, MessageDto, MessageStatus } from '../realtime/events.ts';
+import type { CapturedVia, MessageDto, MessageStatus } from '../contract/api.ts';
 import { phoneFromAddress } from './addresses.ts';
 import type { InboxContext } from './context.ts';
 import { publishMessages } from './publish.ts';

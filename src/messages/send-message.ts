@@ -1,8 +1,8 @@
 import { conversationRepository, WHATSAPP_WINDOW_MS } from '../db/conversation-repository.ts';
 import { auditRepository } from '../db/audit-repository.ts';
 import { messageRepository } from '../db/message-repository.ts';
-import type { MessageDto, OutgoingDto } from '../realtime/events.ts';
-import { SEND_NOTES } from '../realtime/twilio-error-texts.ts';
+import type { MessageDto, OutgoingDto } from '../contract/api.ts';
+import { describeTwilioErrorInBoth, SEND_NOTES } from '../contract/twilio-error-texts.ts';
 import { renderTemplate, TwilioOutcomeUnknownError, TwilioRequestError } from '../twilio/gateway.ts';
 import { whatsappAddress } from './addresses.ts';
 import type { InboxContext } from './context.ts';
@@ -10,7 +10,6 @@ import { DomainError, NotFoundError, TwilioSendError, TwilioTimeoutError, Window
 import { isUuid } from './inbox-queries.ts';
 import { publishMessage } from './publish.ts';
 import type { TemplateCatalog } from './template-catalog.ts';
-import { describeTwilioError } from './twilio-error-texts.ts';
 
 export type Outgoing = OutgoingDto;
 
@@ -62,7 +61,7 @@ export async function sendFromPanel(
   } catch (err) {
     if (err instanceof TwilioOutcomeUnknownError) return settleUnconfirmed(ctx, queued.id, err);
     if (!(err instanceof TwilioRequestError)) throw err;
-    const text = describeTwilioError(err.code, err.message);
+    const text = describeTwilioErrorInBoth(err.code, err.message);
     const rejected = await messageRepository.markRejected(ctx.db, queued.id, err.code, text.en);
     if (rejected) publishMessage(ctx, rejected, 'updated');
     throw new TwilioSendError(text.en, text.es, err.code ?? undefined);

@@ -1,4 +1,4 @@
-import type { MessageStatus } from '../realtime/events.ts';
+import type { MessageStatus } from '../contract/api.ts';
 
 /**
  * How far along a message is: a status only replaces one of lower rank; failed, undelivered and

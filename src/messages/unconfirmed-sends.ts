@@ -1,5 +1,5 @@
 import { messageRepository } from '../db/message-repository.ts';
-import { SEND_NOTES } from '../realtime/twilio-error-texts.ts';
+import { SEND_NOTES } from '../contract/twilio-error-texts.ts';
 import type { InboxContext } from './context.ts';
 import { publishMessages } from './publish.ts';
 

@@ -5,7 +5,7 @@ import type { Database } from '../db/database.ts';
 import { originOf, sentFromAnotherSite, sessionToken } from '../http/session-plugin.ts';
 import type { EndedSessions, InboxEvents } from '../messages/inbox-events.ts';
 import { recentSessionEnds } from './recent-session-ends.ts';
-import { CLIENT_EVENT_ARGS, conversationRoom, type ClientToServerEvents, type MessageDto, type ServerToClientEvents, type UserDto } from './events.ts';
+import { CLIENT_EVENT_ARGS, conversationRoom, type ClientToServerEvents, type MessageDto, type ServerToClientEvents, type UserDto } from '../contract/api.ts';
 
 export const INBOX_ROOM = 'inbox';
 /**

@@ -1,6 +1,6 @@
 import twilio from 'twilio';
 import type { TwilioConfig } from '../config/env.ts';
-import type { MessageStatus, TemplateDto } from '../realtime/events.ts';
+import type { MessageStatus, TemplateDto } from '../contract/api.ts';
 import { createTwilioHttpClient } from './http-client.ts';
 
 // Twilio is an outside system: the domain talks to it only through this adapter.

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
-import type { UserDto } from '../../src/realtime/events.ts';
+import type { UserDto } from '../../src/contract/api.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { startTestInbox, type TestInbox, type TestSession } from '../support/inbox.ts';
 import { launchChromium, logIn } from './browser.ts';

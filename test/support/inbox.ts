@@ -6,7 +6,7 @@ import { buildApp, type App } from '../../src/app.ts';
 import { ensureFirstAdmin } from '../../src/auth/users.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { connectPostgres, type Database } from '../../src/db/database.ts';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../src/realtime/events.ts';
+import type { ClientToServerEvents, ServerToClientEvents } from '../../src/contract/api.ts';
 import { connectRedisAdapter } from '../../src/realtime/redis-adapter.ts';
 import { createTwilioGateway } from '../../src/twilio/gateway.ts';
 import { startLocalTwilio, type LifecycleOptions, type LocalTwilio } from '../../src/twilio/local/server.ts';

@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ConversationDto, ListUpdateDto, MessageDto, ServerToClientEvents } from '../../src/realtime/events.ts';
+import type { ClientToServerEvents, ConversationDto, ListUpdateDto, MessageDto, ServerToClientEvents } from '../../src/contract/api.ts';
 
 type InboxSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

@@ -6,7 +6,7 @@ import { login, logout, SESSION_COOKIE, SESSION_DAYS } from '../../auth/sessions
 import type { Database } from '../../db/database.ts';
 import type { InboxEvents } from '../../messages/inbox-events.ts';
 import type { SettingsStore } from '../../messages/settings-store.ts';
-import type { SessionDto } from '../../realtime/events.ts';
+import type { SessionDto } from '../../contract/api.ts';
 import { sendError } from '../error-handler.ts';
 import { sessionToken } from '../session-plugin.ts';
 

@@ -6,7 +6,7 @@ import type { InboxContext } from '../../messages/context.ts';
 import { isUuid } from '../../messages/inbox-queries.ts';
 import { recordInboundMessage } from '../../messages/record-inbound.ts';
 import type { StatusBatcher } from '../../messages/record-status.ts';
-import { MESSAGE_STATUSES } from '../../realtime/events.ts';
+import { MESSAGE_STATUSES } from '../../contract/api.ts';
 import { verifyTwilioSignature } from '../../twilio/signature.ts';
 import { sendError } from '../error-handler.ts';
 

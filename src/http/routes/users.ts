@@ -9,7 +9,7 @@ import { isUuid } from '../../messages/inbox-queries.ts';
 import { NotFoundError } from '../../messages/errors.ts';
 import type { InboxEvents } from '../../messages/inbox-events.ts';
 import type { SettingsStore } from '../../messages/settings-store.ts';
-import type { AuditEntryDto, PageDto } from '../../realtime/events.ts';
+import type { AuditEntryDto, PageDto } from '../../contract/api.ts';
 
 const newUser = z.strictObject({ email: userEmail, name: userName, password: userPassword, role: userRole.default('agent') });
 const userPatch = z.strictObject({

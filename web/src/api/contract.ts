@@ -1,4 +1,4 @@
-// The panel's one door to the server's contract: the types live in src/realtime/events.ts and are
+// The panel's one door to the server's contract: the types live in src/contract/api.ts and are
 // shared, never copied.
 export type {
   ApiError,
@@ -20,4 +20,4 @@ export type {
   MessageStatus,
   ServerToClientEvents,
   UserDto,
-} from '../../../src/realtime/events.ts';
+} from '../../../src/contract/api.ts';

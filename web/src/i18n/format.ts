@@ -1,6 +1,6 @@
 import { ApiRequestError } from '../api/client.ts';
 import type { Translate } from './I18nProvider.tsx';
-import { describeTwilioError } from '../../../src/realtime/twilio-error-texts.ts';
+import { describeTwilioError } from '../../../src/contract/twilio-error-texts.ts';
 import type { Lang, MessageKey } from './strings.ts';
 import type { MessageDto } from '../api/contract.ts';
 

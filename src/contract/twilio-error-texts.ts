@@ -74,3 +74,8 @@ export function describeTwilioError(code: number | null, fallback: string | null
   if (fallback) return fallback + suffix;
   return code !== null ? `Twilio${suffix}` : null;
 }
+
+/** A Twilio error in both languages, for the server's API answers. */
+export function describeTwilioErrorInBoth(code: number | null, fallback: string): { en: string; es: string } {
+  return { en: describeTwilioError(code, fallback, 'en')!, es: describeTwilioError(code, `Twilio: ${fallback}`, 'es')! };
+}
