@@ -1,5 +1,6 @@
-// `npm test`: every test, on real PostgreSQL and on PGlite, plus the browser tests in Chromium.
-// Without PostgreSQL or Chromium (a laptop) it runs what it can and says what it skipped;
+// `npm test`: every test, on real PostgreSQL and on PGlite, plus the browser tests in Chromium and
+// the production box's (nginx in front, the systemd unit checked).
+// Without PostgreSQL, Chromium or nginx (a laptop) it runs what it can and says what it skipped;
 // with CI=true nothing may be skipped: a missing service fails the run.
 import { existsSync, readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
@@ -24,6 +25,8 @@ function reachable(host, port, timeoutMs = 1500) {
 const pgUrl = new URL(process.env.WA_TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test');
 const redisUrl = new URL(process.env.WA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const nginx = process.env.NGINX_PATH ?? '/usr/sbin/nginx';
+const installed = (...command) => spawnSync(command[0], command.slice(1), { stdio: 'ignore' }).status === 0;
 
 const env = { ...process.env };
 const databases = ['pglite'];
@@ -40,6 +43,16 @@ const browser = existsSync(chromium);
 if (!browser) {
   env.WA_SKIP_BROWSER = '1';
   skipped.push(`browser tests (no Chromium at ${chromium}; apt-get install chromium)`);
+}
+
+// The reverse-proxy test runs deploy/nginx.conf in nginx, with a certificate openssl makes.
+if (!existsSync(nginx) || !installed('openssl', 'version')) {
+  env.WA_SKIP_NGINX = '1';
+  skipped.push(`reverse-proxy tests (no nginx at ${nginx}, or no openssl; apt-get install nginx-light openssl)`);
+}
+if (!installed('systemd-analyze', '--version')) {
+  env.WA_SKIP_SYSTEMD_ANALYZE = '1';
+  skipped.push('systemd unit checks (no systemd-analyze; apt-get install systemd)');
 }
 
 if (ci && skipped.length) {
