@@ -27,12 +27,15 @@ export interface ChildServer {
 /**
  * The real server (src/server.ts) as a child process with exactly `env` (plus PATH), ready once
  * GET /api/health answers 200. Fails, with the child's output, if it exits or is not ready in time.
+ * `command` and `cwd` run it another way (as the systemd unit does); by default node loads
+ * src/server.ts through tsx in a temp folder of its own.
  */
-export async function startChildServer(env: Record<string, string>, o: { readyTimeoutMs?: number } = {}): Promise<ChildServer> {
+export async function startChildServer(env: Record<string, string>, o: { readyTimeoutMs?: number; command?: string[]; cwd?: string } = {}): Promise<ChildServer> {
   const port = env.PORT;
   if (!port) throw new Error('startChildServer needs PORT in env');
-  const cwd = mkdtempSync(join(tmpdir(), 'wa-child-'));
-  const child: ChildProcess = spawn(process.execPath, ['--import', TSX, SERVER], {
+  const cwd = o.cwd ?? mkdtempSync(join(tmpdir(), 'wa-child-'));
+  const [file, ...args] = o.command ?? [process.execPath, '--import', TSX, SERVER];
+  const child: ChildProcess = spawn(file!, args, {
     cwd,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -48,7 +51,7 @@ export async function startChildServer(env: Record<string, string>, o: { readyTi
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('exit', (code, signal) => {
       exit = { code, signal };
-      rmSync(cwd, { recursive: true, force: true });
+      if (!o.cwd) rmSync(cwd, { recursive: true, force: true });
       resolve(exit);
     });
   });
