@@ -198,5 +198,9 @@ for (const kind of databaseKinds()) {
         assert.deepEqual(rows, [{ address: '127.0.0.2', failures: 10 }, { address: '127.0.0.3', failures: 1 }]);
       }
     });
+
+    test('nginx ran the configuration without a warning or an error', () => {
+      assert.doesNotMatch(proxy.errorLog(), /\[(warn|error|crit|alert|emerg)\]/, proxy.errorLog());
+    });
   });
 }
