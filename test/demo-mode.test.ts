@@ -19,7 +19,7 @@ describe('demo mode (no Twilio credentials, PGlite)', () => {
     child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d) => (log += d));
     child.stderr!.on('data', (d) => (log += d));
-    await waitFor(async () => (await fetch(`${base}/api/health`).catch(() => null))?.status === 200, 'the server to start', 30_000);
+    await waitFor(async () => (await fetch(`${base}/api/health`).catch(() => null))?.status === 200, 'the server to start', 120_000);
   }
   /** The first admin and the password printed for it, on a line of its own. */
   function generatedAdmin() {

@@ -31,7 +31,7 @@ describe('npm run dev: the panel with hot reload and the server in one command',
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
     const base = `http://localhost:${port}`;
-    await waitFor(async () => (await fetch(`${base}/api/health`).catch(() => null))?.status === 200, `the server behind Vite:\n${out}`, 60_000);
+    await waitFor(async () => (await fetch(`${base}/api/health`).catch(() => null))?.status === 200, `the server behind Vite:\n${out}`, 120_000);
     const page = await (await fetch(`${base}/`)).text();
     assert.match(page, /<div id="root">/);
     assert.match(page, /\/@vite\/client/, 'served by Vite, with its hot-reload client');

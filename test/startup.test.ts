@@ -20,7 +20,7 @@ function startExpectingFailure(env: Record<string, string>): Promise<{ code: num
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
-  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+  const killer = setTimeout(() => child.kill('SIGKILL'), 120_000);
   return new Promise((resolve) => child.once('exit', (code) => {
     clearTimeout(killer);
     rmSync(cwd, { recursive: true, force: true });

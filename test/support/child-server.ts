@@ -79,7 +79,7 @@ export async function startChildServer(env: Record<string, string>, o: { readyTi
     },
   };
 
-  const deadline = Date.now() + (o.readyTimeoutMs ?? 60_000);
+  const deadline = Date.now() + (o.readyTimeoutMs ?? 120_000);
   for (;;) {
     if (exit) throw new Error(`the server exited before it was ready (${JSON.stringify(exit)}):\n${out}`);
     const ok = await fetch(`${url}/api/health`, { signal: AbortSignal.timeout(2_000) }).then((r) => r.status === 200, () => false);
