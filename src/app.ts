@@ -13,6 +13,7 @@ import { enforceBodyTypes } from './http/body-types.ts';
 import { registerErrorHandler, sendError } from './http/error-handler.ts';
 import { MalformedBodyError, parseForm } from './http/form-parser.ts';
 import { authRoutes } from './http/routes/auth.ts';
+import { contactAndNoteRoutes } from './http/routes/contacts-and-notes.ts';
 import { conversationRoutes } from './http/routes/conversations.ts';
 import { demoRoutes, type DemoTwilio } from './http/routes/demo.ts';
 import { healthRoutes } from './http/routes/health.ts';
@@ -174,6 +175,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
     ctx, templates,
     sender: { whatsappFrom: c.twilioConfig.whatsappFrom, messagingServiceSid: c.twilioConfig.messagingServiceSid },
   });
+  await app.register(contactAndNoteRoutes, { ctx });
   await app.register(adminRoutes, { db: c.db, settings, events });
   await app.register(mediaRoutes, { ctx });
   await app.register(healthRoutes, { db: c.db, realtimeLink: c.realtimeLink });

@@ -25,6 +25,8 @@ export interface MediaDto {
 }
 
 export interface MessageDto {
+  /** Tells a chat's timeline items apart: WhatsApp messages and the team's internal notes (NoteDto). */
+  kind: 'message';
   id: string;
   sid: string | null;
   conversationId: string;
@@ -57,8 +59,44 @@ export interface ContactDto {
   id: string;
   /** E.164, e.g. +573153369631 */
   phone: string;
+  /** The name we use: WhatsApp's profile name until a person renames the contact, then theirs for good. */
   name: string | null;
+  /** What the customer calls themselves on WhatsApp (ProfileName), as last received. */
+  profileName: string | null;
+  /** The team's free-text notes about the customer. */
+  notes: string;
+  /** When the contact was first seen (written to, or wrote). */
+  firstContactAt: string;
+  /** The customer's last message (null: never wrote). */
+  lastCustomerMessageAt: string | null;
 }
+
+/** `PATCH /api/contacts/:id`: `name: null` goes back to WhatsApp's profile name. */
+export interface ContactPatchDto {
+  name?: string | null;
+  notes?: string;
+}
+
+/**
+ * An internal note in a chat's timeline (`POST /api/conversations/:id/notes`): seen by the team
+ * only, never sent to WhatsApp, never the conversation's last message, unread or window.
+ */
+export interface NoteDto {
+  kind: 'note';
+  id: string;
+  conversationId: string;
+  /** Null once its author is gone. */
+  author: { id: string; name: string } | null;
+  body: string;
+  createdAt: string;
+  seq: number;
+}
+
+/**
+ * `GET /api/conversations/:id/messages`: messages and notes in one time order (created_at, id),
+ * told apart by `kind`; the cursor pages over both.
+ */
+export type TimelineItemDto = MessageDto | NoteDto;
 
 export interface ConversationDto {
   id: string;
@@ -116,6 +154,8 @@ export interface PageDto<T> {
 export interface ChangesDto {
   messages: MessageDto[];
   conversations: ConversationDto[];
+  /** Internal notes written after the seq (a reconnecting panel adds them to the chats it holds). */
+  notes: NoteDto[];
   seq: number;
   /** The answer was cut short; ask again from `seq`. */
   more: boolean;
@@ -169,9 +209,9 @@ export interface AuditEntryDto {
   at: string;
   /** Null when no signed-in user did it. */
   actor: { id: string; name: string; email: string } | null;
-  /** `message.send`, `user.create`, `user.update`, `settings.update`. */
+  /** `message.send`, `user.create`, `user.update`, `settings.update`, `contact.update`, `note.create`. */
   action: string;
-  /** The message's id (`message.send`) or the user's id (`user.*`); null for settings. */
+  /** The message's id (`message.send`), the user's id (`user.*`), the contact's or the note's; null for settings. */
   target: string | null;
   /** What changed, never a password: `{ disabled: true }`, `{ email, role }`, `{ conversationId, contentSid }`... */
   details: Record<string, unknown>;
@@ -186,6 +226,8 @@ export interface ServerToClientEvents {
   'message:new': (message: MessageDto) => void;
   /** Its status, text or error changed (to that chat's panels only). */
   'message:updated': (message: MessageDto) => void;
+  /** An internal note was added to the chat this panel watches (to that chat's panels only). */
+  'note:new': (note: NoteDto) => void;
   /** What changed in the conversation list (order, preview, ticks, unread): every panel, a few batches a second at most. */
   'list:updated': (update: ListUpdateDto) => void;
   /**

@@ -1,4 +1,5 @@
 import type { AuditEntryDto } from '../contract/api.ts';
+import { CONTACT_COLUMNS, toContactDto } from './contact-repository.ts';
 import type { Queryable } from './database.ts';
 
 export const auditRepository = {
@@ -12,20 +13,21 @@ export const auditRepository = {
       id: string; at: Date; action: string; target: string | null; details: Record<string, unknown>;
       actor_id: string | null; actor_name: string | null; actor_email: string | null;
       user_id: string | null; user_name: string | null; user_email: string | null;
-      conversation_id: string | null; contact_id: string | null; contact_phone: string | null; contact_name: string | null; body: string | null;
+      conversation_id: string | null; body: string | null; contact_id: string | null; phone: string; name: string | null;
+      profile_name: string | null; notes: string; contact_created_at: Date; last_inbound_at: Date | null;
     }>(
       // target is text: a user's id for user.*, a message's id for message.send. The CASE casts
       // only those, so another action's target never reaches ::uuid.
       `SELECT a.id, a.at, a.action, a.target, a.details,
               actor.id AS actor_id, actor.name AS actor_name, actor.email AS actor_email,
               tu.id AS user_id, tu.name AS user_name, tu.email AS user_email,
-              m.conversation_id, ct.id AS contact_id, ct.phone AS contact_phone, ct.name AS contact_name, left(m.body, 200) AS body
+              m.conversation_id, ${CONTACT_COLUMNS}, left(m.body, 200) AS body
        FROM audit_log a
        LEFT JOIN users actor ON actor.id = a.actor_id
        LEFT JOIN users tu ON tu.id = CASE WHEN a.action LIKE 'user.%' THEN a.target::uuid END
        LEFT JOIN messages m ON m.id = CASE WHEN a.action = 'message.send' THEN a.target::uuid END
        LEFT JOIN conversations c ON c.id = m.conversation_id
-       LEFT JOIN contacts ct ON ct.id = c.contact_id
+       LEFT JOIN contacts k ON k.id = c.contact_id
        WHERE $1::bigint IS NULL OR a.id < $1
        ORDER BY a.id DESC LIMIT $2`,
       [o.beforeId, o.limit],
@@ -35,7 +37,7 @@ export const auditRepository = {
       actor: r.actor_id ? { id: r.actor_id, name: r.actor_name ?? '', email: r.actor_email ?? '' } : null,
       targetUser: r.user_id ? { id: r.user_id, name: r.user_name ?? '', email: r.user_email ?? '' } : null,
       targetMessage: r.conversation_id && r.contact_id
-        ? { conversationId: r.conversation_id, contact: { id: r.contact_id, phone: r.contact_phone ?? '', name: r.contact_name }, body: r.body }
+        ? { conversationId: r.conversation_id, contact: toContactDto({ ...r, contact_id: r.contact_id }), body: r.body }
         : null,
     }));
   },

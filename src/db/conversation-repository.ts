@@ -1,4 +1,5 @@
 import type { ConversationDto } from '../contract/api.ts';
+import { CONTACT_COLUMNS, toContactDto, type ContactRow } from './contact-repository.ts';
 import { ENSURE_CONVERSATIONS } from './ensure-conversations.ts';
 import type { Queryable } from './database.ts';
 import { iso, MESSAGE_COLUMNS, toMessageDto, type MessageRow } from './message-repository.ts';
@@ -6,9 +7,8 @@ import { iso, MESSAGE_COLUMNS, toMessageDto, type MessageRow } from './message-r
 /** WhatsApp's customer-service window: free text only this long after the customer's last message. */
 export const WHATSAPP_WINDOW_MS = 24 * 3600_000;
 
-interface ConversationRow {
-  id: string; contact_id: string; phone: string; name: string | null; last_message_at: Date | null;
-  last_inbound_at: Date | null; unread_count: number; seq: string | number;
+interface ConversationRow extends ContactRow {
+  id: string; last_message_at: Date | null; unread_count: number; seq: string | number;
   lm: MessageRow | null;
 }
 
@@ -17,7 +17,7 @@ function toConversationDto(r: ConversationRow): ConversationDto {
   const lastInbound = r.last_inbound_at ? new Date(r.last_inbound_at) : null;
   return {
     id: r.id,
-    contact: { id: r.contact_id, phone: r.phone, name: r.name },
+    contact: toContactDto(r),
     lastMessage: r.lm ? toMessageDto(r.lm) : null,
     lastMessageAt: iso(r.last_message_at),
     unreadCount: r.unread_count,
@@ -29,7 +29,7 @@ function toConversationDto(r: ConversationRow): ConversationDto {
 
 // The last message travels as a JSON object so one query returns the whole list item.
 const CONVERSATION_SELECT = `
-  SELECT c.id, c.contact_id, k.phone, k.name, c.last_message_at, c.last_inbound_at, c.unread_count, c.seq,
+  SELECT c.id, ${CONTACT_COLUMNS}, c.last_message_at, c.unread_count, c.seq,
     (SELECT to_jsonb(x) FROM (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = c.last_message_id) x) AS lm
   FROM conversations c JOIN contacts k ON k.id = c.contact_id`;
 
@@ -57,13 +57,16 @@ export const conversationRepository = {
     return new Map(rows.map((r) => [r.phone, r.id]));
   },
 
-  /** WhatsApp's ProfileName names the contact, unless a person renamed it. */
+  /**
+   * WhatsApp's ProfileName is kept as the contact's profile name, and names the contact unless a
+   * person renamed it (then their name stays, whatever the profile later says).
+   */
   async updateProfileName(q: Queryable, conversationId: string, profileName: string, waId: string | null): Promise<void> {
     await q.query(
-      `UPDATE contacts k SET name = CASE WHEN k.name_source = 'user' THEN k.name ELSE $2 END,
+      `UPDATE contacts k SET profile_name = $2, name = CASE WHEN k.name_source = 'user' THEN k.name ELSE $2 END,
          name_source = CASE WHEN k.name_source = 'user' THEN 'user' ELSE 'profile' END, wa_id = COALESCE($3, k.wa_id)
        FROM conversations c WHERE c.id = $1 AND k.id = c.contact_id
-         AND (k.name IS DISTINCT FROM $2 OR k.wa_id IS DISTINCT FROM $3) AND k.name_source <> 'user'`,
+         AND (k.profile_name IS DISTINCT FROM $2 OR (k.name IS DISTINCT FROM $2 AND k.name_source <> 'user') OR k.wa_id IS DISTINCT FROM COALESCE($3, k.wa_id))`,
       [conversationId, profileName, waId],
     );
   },

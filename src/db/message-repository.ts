@@ -48,6 +48,7 @@ export const iso = (d: Date | string | null) => (d === null ? null : new Date(d)
 
 export function toMessageDto(r: MessageRow): MessageDto {
   return {
+    kind: 'message',
     id: r.id,
     sid: r.sid,
     conversationId: r.conversation_id,

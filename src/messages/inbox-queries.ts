@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { conversationRepository } from '../db/conversation-repository.ts';
 import { messageRepository } from '../db/message-repository.ts';
-import type { ConversationDto, MessageDto } from '../contract/api.ts';
+import { noteRepository } from '../db/note-repository.ts';
+import { timelineRepository } from '../db/timeline-repository.ts';
+import type { ChangesDto, ConversationDto } from '../contract/api.ts';
 import type { InboxContext } from './context.ts';
 import { DomainError, NotFoundError } from './errors.ts';
 import { publishConversation } from './publish.ts';
@@ -50,11 +52,11 @@ export async function getConversation(ctx: InboxContext, id: string): Promise<Co
   return c;
 }
 
-/** A page of a conversation, oldest to newest; nextCursor points at the older page. */
+/** A page of a conversation's timeline (messages and notes), oldest to newest; nextCursor points at the older page. */
 export async function listMessages(ctx: InboxContext, conversationId: string, o: { cursor?: string; limit: number }) {
   await getConversation(ctx, conversationId);
   const before = decodeCursor(o.cursor, messageKey);
-  const rows = await messageRepository.listForConversation(ctx.db, conversationId, before, o.limit + 1);
+  const rows = await timelineRepository.listForConversation(ctx.db, conversationId, before, o.limit + 1);
   const page = rows.slice(0, o.limit);
   const oldest = page[page.length - 1];
   return {
@@ -72,20 +74,21 @@ export async function markConversationRead(ctx: InboxContext, id: string): Promi
 const CHANGES_LIMIT = 1000;
 
 /** Everything written after `seq`, so a panel that was offline catches up on all of it. */
-export async function changesSince(ctx: InboxContext, seq: number): Promise<{ messages: MessageDto[]; conversations: ConversationDto[]; seq: number; more: boolean }> {
-  const [messages, conversations] = await Promise.all([
+export async function changesSince(ctx: InboxContext, seq: number): Promise<ChangesDto> {
+  const [messages, conversations, notes] = await Promise.all([
     messageRepository.changedSince(ctx.db, seq, CHANGES_LIMIT),
     conversationRepository.changedSince(ctx.db, seq, CHANGES_LIMIT),
+    noteRepository.changedSince(ctx.db, seq, CHANGES_LIMIT),
   ]);
-  const more = messages.length === CHANGES_LIMIT || conversations.length === CHANGES_LIMIT;
-  // With a page cut short, resume from the lowest last seq of the two lists, so nothing is skipped.
-  const ends = [messages.at(-1)?.seq, conversations.at(-1)?.seq].filter((n): n is number => n !== undefined);
-  const top = more
-    ? Math.min(...[messages.length === CHANGES_LIMIT ? messages.at(-1)!.seq : Infinity, conversations.length === CHANGES_LIMIT ? conversations.at(-1)!.seq : Infinity])
-    : Math.max(seq, ...ends);
+  const lists: { seq: number }[][] = [messages, conversations, notes];
+  const more = lists.some((l) => l.length === CHANGES_LIMIT);
+  // With a page cut short, resume from the lowest last seq of the full lists, so nothing is skipped.
+  const ends = lists.map((l) => l.at(-1)?.seq).filter((n): n is number => n !== undefined);
+  const top = more ? Math.min(...lists.filter((l) => l.length === CHANGES_LIMIT).map((l) => l.at(-1)!.seq)) : Math.max(seq, ...ends);
   return {
     messages: messages.filter((m) => m.seq <= top),
     conversations: conversations.filter((c) => c.seq <= top),
+    notes: notes.filter((n) => n.seq <= top),
     seq: top,
     more,
   };

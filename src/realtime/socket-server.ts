@@ -5,7 +5,7 @@ import type { Database } from '../db/database.ts';
 import { originOf, sentFromAnotherSite, sessionToken } from '../http/session-plugin.ts';
 import type { EndedSessions, InboxEvents } from '../messages/inbox-events.ts';
 import { recentSessionEnds } from './recent-session-ends.ts';
-import { CLIENT_EVENT_ARGS, conversationRoom, type ClientToServerEvents, type MessageDto, type ServerToClientEvents, type UserDto } from '../contract/api.ts';
+import { CLIENT_EVENT_ARGS, conversationRoom, type ClientToServerEvents, type MessageDto, type NoteDto, type ServerToClientEvents, type UserDto } from '../contract/api.ts';
 
 export const INBOX_ROOM = 'inbox';
 /**
@@ -17,11 +17,12 @@ export const INBOX_ROOM = 'inbox';
 export const SOCKET_MESSAGE_LIMIT = 4096;
 const CONVERSATION_ROOM_PREFIX = conversationRoom('');
 
-type MessageEvent = 'message:new' | 'message:updated';
+/** The events that go to the panels with one chat open (its room). */
+type ChatEvent = ['message:new' | 'message:updated', MessageDto] | ['note:new', NoteDto];
 /** What instances tell each other (through the adapter), besides the broadcasts to browsers. */
 interface InterServerEvents {
-  /** Message events raised on one instance, for the chats open on the others. */
-  'messages:changed': (changes: [MessageEvent, MessageDto][]) => void;
+  /** Chat events (messages, notes) raised on one instance, for the chats open on the others. */
+  'messages:changed': (changes: ChatEvent[]) => void;
   /** Sessions ended on one instance, whose sockets on the others close too. */
   'sessions:ended': (ended: EndedSessions) => void;
   /** An instance is back on Redis: what it published meanwhile never arrived here. */
@@ -119,12 +120,14 @@ export function attachRealtime(
   // socket on this instance (nothing is encoded for the others), and reach the other instances as
   // one message, not one adapter broadcast each (measured: with two instances, the broadcasts cost
   // the instance holding the panels more CPU than its own callbacks).
-  let pending: [MessageEvent, MessageDto][] = [];
-  const deliverHere = (changes: [MessageEvent, MessageDto][]) => {
+  let pending: ChatEvent[] = [];
+  const deliverHere = (changes: ChatEvent[]) => {
     const rooms = io.of('/').adapter.rooms;
-    for (const [event, m] of changes) {
-      const room = conversationRoom(m.conversationId);
-      if (rooms.has(room)) io.local.to(room).emit(event, m);
+    for (const change of changes) {
+      const room = conversationRoom(change[1].conversationId);
+      if (!rooms.has(room)) continue;
+      if (change[0] === 'note:new') io.local.to(room).emit(change[0], change[1]);
+      else io.local.to(room).emit(change[0], change[1]);
     }
   };
   const flush = () => {
@@ -133,9 +136,9 @@ export function attachRealtime(
     deliverHere(changes);
     if (deps.adapter) io.serverSideEmit('messages:changed', changes);
   };
-  const raise = (event: MessageEvent) => (m: MessageDto) => {
+  const raise = (change: ChatEvent) => {
     if (!pending.length) queueMicrotask(flush);
-    pending.push([event, m]);
+    pending.push(change);
   };
   io.on('messages:changed', deliverHere);
 
@@ -154,8 +157,9 @@ export function attachRealtime(
       closeHere(ended);
       if (deps.adapter) io.serverSideEmit('sessions:ended', ended);
     }),
-    deps.events.on('message:new', raise('message:new')),
-    deps.events.on('message:updated', raise('message:updated')),
+    deps.events.on('message:new', (m) => raise(['message:new', m])),
+    deps.events.on('message:updated', (m) => raise(['message:updated', m])),
+    deps.events.on('note:new', (n) => raise(['note:new', n])),
     deps.events.on('list:updated', (update) => io.to(INBOX_ROOM).emit('list:updated', update)),
   ];
   // A socket outlives the request that opened it: a user disabled or logged out must stop

@@ -63,6 +63,8 @@ function actionKey(e: AuditEntryDto): MessageKey | null {
     // Disabling and enabling are what an admin looks for, so they get their own words.
     case 'user.update': return e.details.disabled === true ? 'audit.action.userDisable' : e.details.disabled === false ? 'audit.action.userEnable' : 'audit.action.userUpdate';
     case 'settings.update': return 'audit.action.settingsUpdate';
+    case 'contact.update': return 'audit.action.contactUpdate';
+    case 'note.create': return 'audit.action.noteCreate';
     default: return null;
   }
 }

@@ -1,4 +1,4 @@
-import type { ApiError, AuditEntryDto, ConversationDto, MessageDto, UserDto } from './contract.ts';
+import type { ApiError, AuditEntryDto, ContactDto, ContactPatchDto, ConversationDto, MessageDto, NoteDto, TimelineItemDto, UserDto } from './contract.ts';
 
 export type {
   ChangesDto as Changes,
@@ -100,7 +100,9 @@ export const api = {
     request<Page<ConversationDto>>('GET', '/api/conversations' + qs({ q: o.q, cursor: o.cursor, limit: o.limit ?? PAGE_SIZE })),
   conversation: (id: string) => request<ConversationDto>('GET', `/api/conversations/${enc(id)}`),
   messages: (id: string, o: { cursor?: string | null; limit?: number }) =>
-    request<Page<MessageDto>>('GET', `/api/conversations/${enc(id)}/messages` + qs({ cursor: o.cursor, limit: o.limit ?? PAGE_SIZE })),
+    request<Page<TimelineItemDto>>('GET', `/api/conversations/${enc(id)}/messages` + qs({ cursor: o.cursor, limit: o.limit ?? PAGE_SIZE })),
+  addNote: (id: string, body: string) => request<NoteDto>('POST', `/api/conversations/${enc(id)}/notes`, { body }),
+  updateContact: (id: string, patch: ContactPatchDto) => request<ContactDto>('PATCH', `/api/contacts/${enc(id)}`, patch),
   send: (id: string, out: Outgoing) => request<MessageDto>('POST', `/api/conversations/${enc(id)}/messages`, out),
   markRead: (id: string) => request<ConversationDto | null>('POST', `/api/conversations/${enc(id)}/read`, {}),
   templates: () => request<{ items: Template[] }>('GET', '/api/templates'),

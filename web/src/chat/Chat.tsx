@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import type { UserDto } from '../api/contract.ts';
 import { Avatar } from '../components/Avatar.tsx';
 import { useI18n } from '../i18n/I18nProvider.tsx';
@@ -6,6 +6,7 @@ import { contactLabel, describeApiError, formatPhone } from '../i18n/format.ts';
 import { useConversation, useInboxStore, useThread } from '../inbox/useInbox.ts';
 import { navigate } from '../router.ts';
 import { Composer } from './Composer.tsx';
+import { ContactPanel } from './ContactPanel.tsx';
 import { MessageList } from './MessageList.tsx';
 
 /** The right pane: who, the messages, and the composer. */
@@ -14,6 +15,7 @@ export function Chat({ conversationId, me }: { conversationId: string; me: UserD
   const { t, lang } = useI18n();
   const conversation = useConversation(conversationId);
   const thread = useThread(conversationId);
+  const [showContact, setShowContact] = useState(false);
 
   useEffect(() => {
     void store.ensureConversation(conversationId);
@@ -54,12 +56,15 @@ export function Chat({ conversationId, me }: { conversationId: string; me: UserD
         <button type="button" className="icon-button back-button" onClick={() => navigate('/')} aria-label={t('chat.back')}>
           <span aria-hidden="true">←</span>
         </button>
-        <Avatar name={conversation.contact.name} />
-        <div className="chat-title">
-          <h2 id="chat-title" data-testid="chat-title">{name}</h2>
-          {conversation.contact.name && <p className="chat-phone" data-testid="chat-phone">{formatPhone(conversation.contact.phone)}</p>}
-        </div>
+        <button type="button" className="chat-contact-button" onClick={() => setShowContact(true)} title={t('chat.openContact')} data-testid="open-contact" aria-haspopup="dialog">
+          <Avatar name={conversation.contact.name} />
+          <div className="chat-title">
+            <h2 id="chat-title" data-testid="chat-title">{name}</h2>
+            {conversation.contact.name && <p className="chat-phone" data-testid="chat-phone">{formatPhone(conversation.contact.phone)}</p>}
+          </div>
+        </button>
       </header>
+      {showContact && <ContactPanel conversation={conversation} onClose={() => setShowContact(false)} />}
       <MessageList conversationId={conversationId} meId={me.id} label={t('chat.messages', { name })} />
       <Composer key={conversationId} conversation={conversation} />
     </section>

@@ -22,6 +22,8 @@ export function Composer({ conversation }: { conversation: ConversationDto }) {
   const [text, setText] = useState(() => drafts.get(id) ?? '');
   const [error, setError] = useState<unknown>(null);
   const [picking, setPicking] = useState(false);
+  // An internal note instead of a WhatsApp message: for the team, allowed whatever the window.
+  const [noting, setNoting] = useState(false);
   const open = useWindowOpen(conversation.windowExpiresAt);
   const input = useRef<HTMLTextAreaElement>(null);
   const inputId = useId();
@@ -42,6 +44,7 @@ export function Composer({ conversation }: { conversation: ConversationDto }) {
 
   async function sendText() {
     const body = text.trim();
+    if (noting) return addNote(body);
     if (!body || !open || body.length > MAX_LENGTH) return;
     change('');
     setError(null);
@@ -53,6 +56,18 @@ export function Composer({ conversation }: { conversation: ConversationDto }) {
       setError(err);
       // The server saw a closed window that we thought open: take its word for it.
       api.conversation(id).then((c) => store.upsertConversation(c), () => {});
+    }
+  }
+
+  async function addNote(body: string) {
+    if (!body || body.length > MAX_LENGTH) return;
+    change('');
+    setError(null);
+    try {
+      await store.addNote(id, body);
+    } catch (err) {
+      change(body);
+      setError(err);
     }
   }
 
@@ -77,8 +92,9 @@ export function Composer({ conversation }: { conversation: ConversationDto }) {
   }
 
   const tooLong = text.trim().length > MAX_LENGTH;
+  const writable = open || noting;
   return (
-    <div className="composer" data-testid="composer" data-window={open ? 'open' : 'closed'}>
+    <div className={`composer${noting ? ' composer-note' : ''}`} data-testid="composer" data-window={open ? 'open' : 'closed'}>
       {open && conversation.windowExpiresAt ? (
         <WindowCountdown expiresAt={conversation.windowExpiresAt} />
       ) : (
@@ -88,6 +104,10 @@ export function Composer({ conversation }: { conversation: ConversationDto }) {
       )}
       {error !== null && <p className="form-error" role="alert" data-testid="composer-error">{describeApiError(error, lang, t)}</p>}
       {tooLong && <p className="form-error" role="alert">{t('composer.tooLong', { n: text.trim().length, max: MAX_LENGTH })}</p>}
+      <label className="note-toggle">
+        <input type="checkbox" checked={noting} onChange={(e) => setNoting(e.target.checked)} data-testid="note-toggle" />
+        {t('composer.noteToggle')}
+      </label>
       <form className="composer-row" onSubmit={onSubmit}>
         <button
           type="button"
@@ -103,16 +123,16 @@ export function Composer({ conversation }: { conversation: ConversationDto }) {
           id={inputId}
           ref={input}
           rows={1}
-          value={open ? text : ''}
+          value={writable ? text : ''}
           onChange={(e) => change(e.target.value)}
           onKeyDown={onKeyDown}
-          disabled={!open}
-          placeholder={open ? t('composer.placeholder') : t('composer.closedPlaceholder')}
-          aria-describedby={open ? undefined : noticeId}
-          title={open ? t('composer.hint') : undefined}
+          disabled={!writable}
+          placeholder={noting ? t('composer.notePlaceholder') : open ? t('composer.placeholder') : t('composer.closedPlaceholder')}
+          aria-describedby={writable ? undefined : noticeId}
+          title={writable ? t('composer.hint') : undefined}
           data-testid="composer-input"
         />
-        <button type="submit" className="send-button" disabled={!open || !text.trim() || tooLong} data-testid="send-button" aria-label={t('composer.send')}>
+        <button type="submit" className="send-button" disabled={!writable || !text.trim() || tooLong} data-testid="send-button" aria-label={noting ? t('composer.addNote') : t('composer.send')}>
           <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
             <path fill="currentColor" d="M3.4 20.4 21 12 3.4 3.6l-.01 6.53L15 12 3.39 13.87z" />
           </svg>

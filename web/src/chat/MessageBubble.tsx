@@ -2,6 +2,7 @@ import { memo } from 'react';
 import { useI18n } from '../i18n/I18nProvider.tsx';
 import { describeApiError, describeTwilioError, formatClock, formatFullDate, missingTextKey } from '../i18n/format.ts';
 import type { ChatMessage } from '../inbox/inboxStore.ts';
+import { LinkifiedText } from './LinkifiedText.tsx';
 import { MessageMedia } from './MessageMedia.tsx';
 import { Ticks, tickKind } from './Ticks.tsx';
 
@@ -12,6 +13,8 @@ interface Props {
   /** The first of a run of messages sent from outside: the only one that spells out what that means. */
   explainExternal: boolean;
   onDiscard(message: ChatMessage): void;
+  /** Sends a failed message's content again as a new message (the failed one stays). */
+  onResend(message: ChatMessage): void;
 }
 
 function SourceLabel({ message }: { message: ChatMessage }) {
@@ -28,7 +31,7 @@ function Body({ message }: { message: ChatMessage }) {
   if (message.bodyPending && !message.body) {
     return <p className="body body-pending" data-testid="body-pending">{t('msg.bodyPending')}</p>;
   }
-  if (message.body) return <p className="body" data-testid="message-body">{message.body}</p>;
+  if (message.body) return <p className="body" data-testid="message-body"><LinkifiedText text={message.body} /></p>;
   if (message.media.length > 0 || message.location) return null;
   return <p className="body body-empty" data-testid="message-body">{t(missingTextKey(message))}</p>;
 }
@@ -46,7 +49,7 @@ function ErrorLine({ message }: { message: ChatMessage }) {
 }
 
 /** One message. Memoized: an event re-renders only the bubble whose message changed. */
-export const MessageBubble = memo(function MessageBubble({ message, quoted, explainExternal, onDiscard }: Props) {
+export const MessageBubble = memo(function MessageBubble({ message, quoted, explainExternal, onDiscard, onResend }: Props) {
   const { t, locale } = useI18n();
   const out = message.direction === 'outbound';
   const external = message.source === 'external';
@@ -97,6 +100,11 @@ export const MessageBubble = memo(function MessageBubble({ message, quoted, expl
         {message.local?.state === 'failed' && (
           <button type="button" className="link-button" onClick={() => onDiscard(message)} data-testid="message-discard">
             {t('msg.discard')}
+          </button>
+        )}
+        {out && !message.local && tickKind(message.status) === 'failed' && (message.body || message.contentSid) && (
+          <button type="button" className="link-button" onClick={() => onResend(message)} data-testid="message-resend">
+            {t('msg.resend')}
           </button>
         )}
         {external && explainExternal && <p className="external-hint" data-testid="external-hint">{t('msg.externalHint')}</p>}

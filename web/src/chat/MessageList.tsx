@@ -2,9 +2,11 @@ import { useCallback, useLayoutEffect, useMemo, useRef, useState, type ReactNode
 import { useNow } from '../components/useNow.ts';
 import { useI18n } from '../i18n/I18nProvider.tsx';
 import { dayKey, dayLabel, describeApiError } from '../i18n/format.ts';
+import type { NoteDto } from '../api/contract.ts';
 import type { ChatMessage } from '../inbox/inboxStore.ts';
 import { useInboxStore, useThread } from '../inbox/useInbox.ts';
 import { MessageBubble } from './MessageBubble.tsx';
+import { NoteBubble } from './NoteBubble.tsx';
 
 const NEAR_BOTTOM_PX = 80;
 const LOAD_OLDER_PX = 400;
@@ -31,15 +33,29 @@ export function MessageList({ conversationId, meId, label }: { conversationId: s
   const atBottom = useRef(true);
   const memory = useRef<ScrollMemory | null>(null);
   const [unseen, setUnseen] = useState(0);
-  const messages = thread.messages;
+  // Notes go between the server's messages by time; this panel's unconfirmed sends stay last.
+  const messages = useMemo(() => {
+    if (!thread.notes.length) return thread.messages;
+    const firstLocal = thread.messages.findIndex((m) => m.local);
+    const server = firstLocal === -1 ? thread.messages : thread.messages.slice(0, firstLocal);
+    const merged: (ChatMessage | NoteDto)[] = [...server, ...thread.notes].sort(
+      (a, b) => Date.parse(a.createdAt) - Date.parse(b.createdAt) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
+    );
+    return firstLocal === -1 ? merged : [...merged, ...thread.messages.slice(firstLocal)];
+  }, [thread.messages, thread.notes]);
 
   const textBySid = useMemo(() => {
     const m = new Map<string, string>();
-    for (const x of messages) if (x.sid && x.body) m.set(x.sid, x.body);
+    for (const x of thread.messages) if (x.sid && x.body) m.set(x.sid, x.body);
     return m;
-  }, [messages]);
+  }, [thread.messages]);
 
   const onDiscard = useCallback((m: ChatMessage) => store.discardLocal(m.conversationId, m.id), [store]);
+  const onResend = useCallback((m: ChatMessage) => {
+    const out = m.contentSid ? { contentSid: m.contentSid, contentVariables: m.contentVariables ?? {} } : { body: m.body ?? '' };
+    // A refusal shows as the new bubble's error (or goes back to the composer's rules, e.g. a closed window).
+    store.send(m.conversationId, out, m.body ?? '').catch(() => {});
+  }, [store]);
 
   useLayoutEffect(() => {
     const el = scroller.current;
@@ -57,7 +73,9 @@ export function MessageList({ conversationId, meId, label }: { conversationId: s
       if (at > 0) el.scrollTop += el.scrollHeight - prev.height;
       if (last !== prev.last && last !== null) {
         const newest = messages[messages.length - 1]!;
-        const mine = newest.local !== undefined || (newest.direction === 'outbound' && newest.source === 'panel' && newest.sentBy?.id === meId);
+        const mine = newest.kind === 'note'
+          ? newest.author?.id === meId
+          : newest.local !== undefined || (newest.direction === 'outbound' && newest.source === 'panel' && newest.sentBy?.id === meId);
         if (atBottom.current || mine) {
           el.scrollTop = el.scrollHeight;
           atBottom.current = true;
@@ -105,13 +123,17 @@ export function MessageList({ conversationId, meId, label }: { conversationId: s
         </div>,
       );
     }
+    if (m.kind === 'note') {
+      rows.push(<NoteBubble key={m.id} note={m} />);
+      continue;
+    }
     // What "sent from outside" means is said under the first bubble of a run (a campaign sends
     // many in a row); the others keep it as the label's tooltip.
     const external = m.source === 'external';
     rows.push(
       <MessageBubble
         key={m.id} message={m} quoted={m.replyToSid ? (textBySid.get(m.replyToSid) ?? null) : null}
-        explainExternal={external && !previousExternal} onDiscard={onDiscard}
+        explainExternal={external && !previousExternal} onDiscard={onDiscard} onResend={onResend}
       />,
     );
     previousExternal = external;

@@ -1,5 +1,5 @@
 import { api, ApiRequestError, type Outgoing } from '../api/client.ts';
-import type { ConversationDto, ListUpdateDto, MessageChangeDto, MessageDto, UserDto } from '../api/contract.ts';
+import type { ConversationDto, ListUpdateDto, MessageChangeDto, MessageDto, NoteDto, TimelineItemDto, UserDto } from '../api/contract.ts';
 
 /**
  * The panel's copy of the inbox: conversations, the list being shown, and the loaded pages of each
@@ -32,6 +32,8 @@ export interface ConversationList {
 export interface Thread {
   /** Server messages oldest → newest, then this panel's unconfirmed sends. */
   messages: readonly ChatMessage[];
+  /** The team's internal notes among the loaded pages, oldest → newest (shown between the messages). */
+  notes: readonly NoteDto[];
   olderCursor: string | null;
   loaded: boolean;
   loading: boolean;
@@ -40,7 +42,7 @@ export interface Thread {
 }
 
 const EMPTY_LIST: ConversationList = { query: '', ids: [], nextCursor: null, loading: false, loaded: false, error: null };
-const EMPTY_THREAD: Thread = { messages: [], olderCursor: null, loaded: false, loading: false, loadingOlder: false, error: null };
+const EMPTY_THREAD: Thread = { messages: [], notes: [], olderCursor: null, loaded: false, loading: false, loadingOlder: false, error: null };
 /** After this many pages of /api/changes the panel is too far behind: it reloads what it shows. */
 const MAX_CATCH_UP_PAGES = 20;
 /** How far before the highest seq seen a catch-up starts (see catchUpOnce). */
@@ -55,13 +57,16 @@ function listOrder(a: ConversationDto, b: ConversationDto): number {
 }
 
 // Oldest first, as the server pages: created_at, id.
-function chatOrder(a: MessageDto, b: MessageDto): number {
+function chatOrder(a: { createdAt: string; id: string }, b: { createdAt: string; id: string }): number {
   const d = Date.parse(a.createdAt) - Date.parse(b.createdAt);
   if (d !== 0) return d;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 let localCounter = 0;
+
+const messagesOf = (items: TimelineItemDto[]) => items.filter((i): i is MessageDto => i.kind === 'message');
+const notesOf = (items: TimelineItemDto[]) => items.filter((i): i is NoteDto => i.kind === 'note');
 
 /**
  * Refusals that happen before any row exists and that the sender can fix where they typed (closed
@@ -300,6 +305,29 @@ export class InboxStore {
     if (this.putMessage(m)) this.emit();
   }
 
+  // ---- internal notes ----
+
+  /** A note of a loaded chat (its event, our own POST's answer, a catch-up): added once, in time order. */
+  private putNote(n: NoteDto): boolean {
+    this.seen(n.seq);
+    const thread = this.threads.get(n.conversationId);
+    if (!thread?.loaded || thread.notes.some((x) => x.id === n.id)) return false;
+    // Older than the oldest loaded page: it will come with that page.
+    const oldest = thread.messages.find((m) => !m.local);
+    if (thread.olderCursor !== null && oldest && chatOrder(n, oldest) < 0) return false;
+    const notes = [...thread.notes, n].sort(chatOrder);
+    this.threads.set(n.conversationId, { ...thread, notes });
+    return true;
+  }
+
+  upsertNote(n: NoteDto): void {
+    if (this.putNote(n)) this.emit();
+  }
+
+  async addNote(conversationId: string, body: string): Promise<void> {
+    this.upsertNote(await api.addNote(conversationId, body));
+  }
+
   // ---- the chat on screen ----
 
   /** How the store tells the server which chat's message events it wants (the realtime hook sets it). */
@@ -339,7 +367,7 @@ export class InboxStore {
       page.items.forEach((m) => this.seen(m.seq));
       // Events that raced the first page are in neither order nor page: the page is the truth.
       const unconfirmed = this.getThread(id).messages.filter((m) => m.local);
-      this.threads.set(id, { ...EMPTY_THREAD, messages: [...page.items, ...unconfirmed], olderCursor: page.nextCursor, loaded: true });
+      this.threads.set(id, { ...EMPTY_THREAD, messages: [...messagesOf(page.items), ...unconfirmed], notes: notesOf(page.items), olderCursor: page.nextCursor, loaded: true });
     } catch (err) {
       this.threads.set(id, { ...this.getThread(id), loading: false, error: err });
     }
@@ -354,10 +382,13 @@ export class InboxStore {
     try {
       const page = await api.messages(id, { cursor: thread.olderCursor });
       const current = this.getThread(id);
-      const have = new Set(current.messages.map((m) => m.id));
+      const have = new Set([...current.messages, ...current.notes].map((m) => m.id));
       page.items.forEach((m) => this.seen(m.seq));
       const older = page.items.filter((m) => !have.has(m.id));
-      this.threads.set(id, { ...current, messages: [...older, ...current.messages], olderCursor: page.nextCursor, loadingOlder: false });
+      this.threads.set(id, {
+        ...current, messages: [...messagesOf(older), ...current.messages], notes: [...notesOf(older), ...current.notes],
+        olderCursor: page.nextCursor, loadingOlder: false,
+      });
     } catch (err) {
       this.threads.set(id, { ...this.getThread(id), loadingOlder: false, error: err });
     }
@@ -371,7 +402,7 @@ export class InboxStore {
     const localId = `local-${++localCounter}`;
     const now = new Date().toISOString();
     const local: ChatMessage = {
-      id: localId, sid: null, conversationId, direction: 'outbound', source: 'panel', capturedVia: 'send', status: 'queued',
+      kind: 'message', id: localId, sid: null, conversationId, direction: 'outbound', source: 'panel', capturedVia: 'send', status: 'queued',
       body: previewBody, bodyPending: false, media: [],
       contentSid: 'contentSid' in out ? out.contentSid : null,
       contentVariables: 'contentSid' in out ? out.contentVariables : null,
@@ -452,6 +483,7 @@ export class InboxStore {
       after = changes.seq;
       for (const c of changes.conversations) this.putConversation(c);
       for (const m of changes.messages) this.putMessage(m);
+      for (const n of changes.notes ?? []) this.putNote(n);
       this.seen(changes.seq);
       this.emit();
       if (!changes.more) return;

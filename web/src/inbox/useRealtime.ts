@@ -42,6 +42,7 @@ export function useRealtime(store: InboxStore, onUnauthenticated: () => void): C
 
     socket.on('message:new', (m) => store.upsertMessage(m));
     socket.on('message:updated', (m) => store.upsertMessage(m));
+    socket.on('note:new', (n) => store.upsertNote(n));
     socket.on('list:updated', (update) => store.applyListUpdate(update));
     // Events between the server's instances were lost for a while (Redis was down): catch up.
     socket.on('sync:resync', catchUp);
