@@ -198,6 +198,7 @@ for (const kind of databaseKinds()) {
       const failed = records.find((x) => x.message_id === seeded.kinds.failed)!;
       assert.equal(failed.error_code, '63016');
       assert.equal(failed.sid, '');
+      assert.equal(failed.body, 'Texto fuera\nde la ventana', 'a line break alone is quoted too');
       // The exact text of the tricky field, as another tool will read it.
       assert.ok(bytes.toString('utf8').includes(`"Hola, ¿tienen cita ""mañana"" a las 8?\nGracias — Señora Ñúñez"`));
     });
@@ -225,7 +226,11 @@ for (const kind of databaseKinds()) {
         const ids: string[] = [];
         for await (const c of await selectConversations(q, { kind: 'all' }, { baseUrl: BASE_URL, pageSize })) {
           ids.push(`conversation ${c.id}`);
-          for await (const m of c.messages) ids.push(m.id);
+          for await (const m of c.messages) {
+            ids.push(m.id);
+            // A cursor that does not move on would page forever.
+            assert.ok(ids.length <= 20, `pages of ${pageSize} repeat rows: ${ids.join(' ')}`);
+          }
         }
         return ids;
       });

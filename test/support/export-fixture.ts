@@ -43,7 +43,7 @@ export async function seedConversations(db: Database): Promise<{ conversationId:
   await messageRepository.attachSid(db, panel.id, newSid(), status('delivered', minutes(1), { alsoReached: [{ status: 'sent', at: minutes(1) }] }), null);
   const template = await messageRepository.insertPanelMessage(db, { conversationId, body: null, contentSid: 'HX' + 'a'.repeat(32), contentVariables: { 1: 'María', 2: '8:00' }, sentBy: agent.id, businessAddress: OUR_NUMBER, messagingServiceSid: null });
   await messageRepository.attachSid(db, template.id, newSid(), status('read', minutes(2), { alsoReached: [{ status: 'sent', at: minutes(2) }, { status: 'delivered', at: minutes(2) }] }), 'Hola María, su cita es a las 8:00');
-  const failed = await messageRepository.insertPanelMessage(db, { conversationId, body: 'Texto fuera de la ventana', contentSid: null, contentVariables: null, sentBy: agent.id, businessAddress: OUR_NUMBER, messagingServiceSid: null });
+  const failed = await messageRepository.insertPanelMessage(db, { conversationId, body: 'Texto fuera\nde la ventana', contentSid: null, contentVariables: null, sentBy: agent.id, businessAddress: OUR_NUMBER, messagingServiceSid: null });
   await messageRepository.markRejected(db, failed.id, 63016, 'Failed to send freeform message because you are outside the allowed window');
   const [external] = await messageRepository.insertOrAdvanceMany(db, [captured(conversationId, { source: 'external', body: 'Recordatorio desde la web', at: minutes(3), u: status('sent', minutes(3)) })]);
 
