@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 
 /**
@@ -17,6 +16,19 @@ export class TextSink {
     });
   }
 
+  /** Until the stream takes more; 'error' also ends the wait (a stream that fails never drains). */
+  private drained(): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.stream.off('drain', done);
+        this.stream.off('error', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('error', done);
+    });
+  }
+
   async write(text: string): Promise<void> {
     this.buffer.push(text);
     this.buffered += text.length;
@@ -29,10 +41,7 @@ export class TextSink {
     const chunk = this.buffer.join('');
     this.buffer = [];
     this.buffered = 0;
-    if (!this.stream.write(chunk, 'utf8')) {
-      // 'error' also ends the wait: a stream that fails never drains.
-      await Promise.race([once(this.stream, 'drain'), once(this.stream, 'error').catch(() => {})]);
-    }
+    if (!this.stream.write(chunk, 'utf8')) await this.drained();
     if (this.failure) throw this.failure;
   }
 }
