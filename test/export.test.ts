@@ -245,6 +245,26 @@ for (const kind of databaseKinds()) {
       }
     });
 
+    test('a file that cannot be written fails before reading; a reader that goes away ends the export quietly', async () => {
+      const file = `${dir}/no-such-folder/x.json`;
+      const r = await cli(['export', '--out', file], env);
+      assert.equal(r.code, 1);
+      assert.equal(r.text, `error: cannot write ${file}: ENOENT: no such file or directory, open '${file}'`);
+      const es = await cli(['export', '--out', file], { ...env, WA_LANG: 'es' });
+      assert.match(es.text, /^error: no se puede escribir .*no-such-folder\/x\.json: ENOENT/);
+
+      // wa-inbox export | head: the pipe closes under the export.
+      const lines: string[] = [];
+      const closedPipe = new Writable({
+        highWaterMark: 1,
+        write(_chunk, _enc, done) {
+          done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+        },
+      });
+      assert.equal(await runCli(['export'], (l) => lines.push(l), env, closedPipe), 0);
+      assert.deepEqual(lines, []);
+    });
+
     test('an unknown conversation or phone, or bad options: exit 1 with the reason, no file written', async () => {
       const file = `${dir}/nobody.json`;
       const phone = await cli(['export', '--phone', '+573000000000', '--out', file], env);

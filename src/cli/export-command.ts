@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { finished } from 'node:stream/promises';
@@ -41,17 +42,25 @@ function validate(args: string[], m: Messages): ExportInput {
   return { selection, format, out: values.out === undefined || values.out === '-' ? null : values.out };
 }
 
-/** Where the export goes: a file, made readable by its owner only (it holds patients' messages), or standard output. */
-function openTarget(out: string | null, stdout: Writable) {
+/**
+ * Where the export goes: a file, made readable by its owner only (it holds patients' messages),
+ * or standard output. A file that cannot be opened fails here, before anything is read.
+ */
+async function openTarget(out: string | null, stdout: Writable, m: Messages) {
   if (out === null) return { sink: new TextSink(stdout), finish: async () => {}, discard: async () => {} };
   const stream = createWriteStream(out, { mode: 0o600 });
+  try {
+    await once(stream, 'open');
+  } catch (err) {
+    throw new CliUsageError(m.export.cannotWrite(out, (err as Error).message));
+  }
   return {
     sink: new TextSink(stream),
     async finish() {
       stream.end();
       await finished(stream);
     },
-    // A failed export leaves no half file that could pass for a whole one.
+    // A failed export leaves no half file that could pass for a whole one (only a file this export opened).
     async discard() {
       stream.destroy();
       await unlink(out).catch(() => {});
@@ -59,11 +68,14 @@ function openTarget(out: string | null, stdout: Writable) {
   };
 }
 
+// A reader that stops early (wa-inbox export | head) closes the pipe: the export ends there, quietly.
+const readerGone = (err: unknown) => (err as { code?: string }).code === 'EPIPE';
+
 export async function runExport(args: string[], m: Messages, out: (line: string) => void, env: NodeJS.ProcessEnv, stdout: Writable): Promise<void> {
   const input = validate(args, m);
   const rt = await openRuntime({ needTwilio: false, env });
   try {
-    const counts = await inSnapshot(rt.db, async (q) => {
+    const counts: { conversations: number; messages: number } | null = await inSnapshot(rt.db, async (q) => {
       let conversations;
       try {
         conversations = await selectConversations(q, input.selection, { baseUrl: rt.config.baseUrl });
@@ -72,7 +84,7 @@ export async function runExport(args: string[], m: Messages, out: (line: string)
         const s = err.selection;
         throw new CliUsageError(s.kind === 'phone' ? m.export.noPhone(s.phone) : m.export.noConversation(s.id));
       }
-      const target = openTarget(input.out, stdout);
+      const target = await openTarget(input.out, stdout, m);
       try {
         const exportedAt = new Date().toISOString();
         const written = input.format === 'json'
@@ -82,11 +94,12 @@ export async function runExport(args: string[], m: Messages, out: (line: string)
         return written;
       } catch (err) {
         await target.discard();
+        if (input.out === null && readerGone(err)) return null;
         throw err;
       }
     });
     // On standard output the export is the whole output; the summary is for a file only.
-    if (input.out !== null) out(m.export.done(counts.conversations, counts.messages, input.out));
+    if (counts && input.out !== null) out(m.export.done(counts.conversations, counts.messages, input.out));
   } finally {
     await rt.close();
   }

@@ -97,6 +97,7 @@ Sets a new password (at least 8 characters) and ends the user's open sessions.`,
     badFormat: (f: string) => `--format must be json or csv, not '${f}'`,
     badPhone: (p: string) => `--phone: '${p}' is not a phone number like +573153369631`,
     emptyOut: '--out needs a file name (or - for standard output)',
+    cannotWrite: (file: string, reason: string) => `cannot write ${file}: ${reason}`,
     noConversation: (id: string) => `no conversation with id ${id}`,
     noPhone: (phone: string) => `no conversation with ${phone}`,
     done: (conversations: number, messages: number, file: string) =>
@@ -289,6 +290,7 @@ Asigna una contraseña nueva (al menos 8 caracteres) y cierra las sesiones abier
     badFormat: (f) => `--format debe ser json o csv, no '${f}'`,
     badPhone: (p) => `--phone: '${p}' no es un número de teléfono como +573153369631`,
     emptyOut: '--out necesita un nombre de archivo (o - para la salida estándar)',
+    cannotWrite: (file, reason) => `no se puede escribir ${file}: ${reason}`,
     noConversation: (id) => `no hay ninguna conversación con el id ${id}`,
     noPhone: (phone) => `no hay ninguna conversación con ${phone}`,
     done: (conversations, messages, file) =>
