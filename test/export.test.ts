@@ -9,7 +9,7 @@ import { migrate } from '../src/db/migrate.ts';
 import { inSnapshot, selectConversations, type ExportedMessage } from '../src/export/conversation-export.ts';
 import { CSV_HEADER } from '../src/export/csv-export.ts';
 import { databaseKinds, openTestDatabase } from './support/databases.ts';
-import { AGENT, OTHER, PATIENT, seedConversations, TRICKY_BODY } from './support/export-fixture.ts';
+import { addInbound, AGENT, OTHER, PATIENT, seedConversations, TRICKY_BODY } from './support/export-fixture.ts';
 
 const BASE_URL = 'https://inbox.clinica.example';
 
@@ -289,6 +289,24 @@ for (const kind of databaseKinds()) {
         assert.match(r.text, message);
         assert.equal(r.stdout, '');
       }
+    });
+
+    // Last: it adds a message to the fixture. PostgreSQL only: with PGlite the server is stopped.
+    test('one consistent picture: a message written while the export reads is not half in it', { skip: kind !== 'postgres' && 'PGlite has no concurrent writer' }, async () => {
+      const read = await inSnapshot(db, async (q) => {
+        const ids: string[] = [];
+        for await (const c of await selectConversations(q, { kind: 'conversation', id: seeded.otherConversationId }, { baseUrl: BASE_URL, pageSize: 1 })) {
+          for await (const m of c.messages) {
+            ids.push(m.id);
+            // The server records a reply between two pages of the export.
+            if (ids.length === 1) await addInbound(db, seeded.otherConversationId, 'Llego 10 minutos tarde', new Date('2026-11-20T14:00:00Z'));
+          }
+        }
+        return ids;
+      });
+      assert.equal(read.length, 1, 'the export is the database as it was when it began');
+      const after = JSON.parse((await cli(['export', '--phone', OTHER.phone], env)).stdout) as ExportDocument;
+      assert.deepEqual(after.conversations[0]!.messages.map((m) => m.body), ['Buenos días', 'Llego 10 minutos tarde']);
     });
   });
 }

@@ -22,6 +22,12 @@ function captured(conversationId: string, o: { source: 'inbound' | 'external'; b
   };
 }
 
+/** A customer's message as the inbound webhook records it. */
+export async function addInbound(db: Database, conversationId: string, body: string, at: Date): Promise<string> {
+  const [saved] = await messageRepository.insertOrAdvanceMany(db, [captured(conversationId, { source: 'inbound', body, at, u: status('received', at) })]);
+  return saved!.message.id;
+}
+
 /**
  * A patient's conversation with one message of every kind (inbound with media, panel text,
  * template, a send Twilio refused, an outside sender's) and a second customer's conversation.
@@ -58,7 +64,7 @@ export async function seedConversations(db: Database): Promise<{ conversationId:
   const sameTime = [failed.id, external!.message.id].sort();
 
   const otherConversationId = await conversationRepository.ensureForPhone(db, OTHER.phone);
-  await messageRepository.insertOrAdvanceMany(db, [captured(otherConversationId, { source: 'inbound', body: 'Buenos días', at: minutes(10), u: status('received', minutes(10)) })]);
+  await addInbound(db, otherConversationId, 'Buenos días', minutes(10));
 
   return {
     conversationId, otherConversationId,
