@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config/env.ts';
 import { DataDirLockedError } from '../db/database.ts';
@@ -5,12 +6,13 @@ import { DomainError } from '../messages/errors.ts';
 import { backfill } from './backfill.ts';
 import { configureTwilio } from './configure.ts';
 import { runDoctor, type CheckStatus } from './doctor.ts';
+import { runExport } from './export-command.ts';
 import { cliLanguage, messagesFor, type Messages } from './messages.ts';
 import { NeedsTwilioError, openRuntime } from './runtime.ts';
 import { CliUsageError } from './usage-error.ts';
 import { isUsersSubcommand, runUsers, type UsersSubcommand } from './users-command.ts';
 
-const COMMANDS = ['configure', 'doctor', 'backfill', 'users'] as const;
+const COMMANDS = ['configure', 'doctor', 'backfill', 'users', 'export'] as const;
 type Command = (typeof COMMANDS)[number];
 const isCommand = (s: string): s is Command => COMMANDS.includes(s as Command);
 
@@ -43,7 +45,13 @@ function describeError(err: unknown, m: Messages, es: boolean, usersHint: 'add' 
   return (err as Error).message;
 }
 
-export async function runCli(argv: string[], out: (line: string) => void = (l) => console.log(l), env: NodeJS.ProcessEnv = process.env): Promise<number> {
+/** `out` takes the lines the operator reads; `stdout` what a command writes as its output (an export). */
+export async function runCli(
+  argv: string[],
+  out: (line: string) => void = (l) => console.log(l),
+  env: NodeJS.ProcessEnv = process.env,
+  stdout: Writable = process.stdout,
+): Promise<number> {
   const m = messagesFor(env);
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
@@ -121,6 +129,9 @@ export async function runCli(argv: string[], out: (line: string) => void = (l) =
           await rt.close();
         }
       }
+      case 'export':
+        await runExport(rest, m, out, env, stdout);
+        return 0;
       case 'users':
         await runUsers(action as UsersSubcommand, actionArgs, m, out, env);
         return 0;

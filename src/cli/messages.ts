@@ -17,6 +17,7 @@ Commands:
   doctor      check the setup, one line per check; exit 1 on any failure
   backfill    import Twilio's message history (--since YYYY-MM-DD [--until YYYY-MM-DD])
   users       add | list | disable | reset-password
+  export      write conversations and their messages as JSON or CSV (--conversation ID | --phone +57…)
 
 Run 'wa-inbox <command> --help' for a command's options. Configuration comes from the
 environment and .env, as for the server. Output follows WA_LANG, then LANG (es: Spanish).`,
@@ -42,6 +43,19 @@ Subcommands:
 
 Run 'wa-inbox users <subcommand> --help' for its options. With PGlite (no DATABASE_URL),
 stop the server first, or manage users on the panel's Usuarios page.`,
+    export: `wa-inbox export [--conversation ID | --phone +57…] [--format json|csv] [--out FILE]
+Exports one conversation (by its id, or by the customer's phone) or, without either, all of them,
+for a patient's record or a move to another tool: each conversation with its contact (phone, name,
+WhatsApp profile name), and every message oldest first with its id, Twilio SID, direction, source,
+status, text, template SID and variables, error, who sent it (name and email), its times
+(created, sent, delivered, read, failed) and its media.
+  --format json   (default) one document: { exportedAt, baseUrl, conversations: [...] }
+  --format csv    one row per message with the conversation's phone and name; UTF-8 with a BOM
+                  so that Excel shows accents
+  --out FILE      write to FILE (readable by its owner only); without it, standard output
+Media are links to BASE_URL/api/media/<message id>/<n>: they open only with a panel session
+(log in to the panel in the same browser first). With PGlite (no DATABASE_URL) stop the server
+first: it holds DATA_DIR.`,
     'users add': `wa-inbox users add --email E --name N --password P [--role agent|admin]
 Creates a user who can log in to the panel. The password needs at least 8 characters;
 the role is agent unless --role admin.`,
@@ -77,6 +91,17 @@ Sets a new password (at least 8 characters) and ends the user's open sessions.`,
     progress: (seen: number, added: number, updated: number) => `seen ${seen}  new ${added}  updated ${updated}`,
     resumed: (at: string) => `Resumed an interrupted run from ${at}.`,
     done: (seen: number, added: number, updated: number, ignored: number) => `seen ${seen}, new ${added}, updated ${updated}, not WhatsApp ${ignored}`,
+  },
+  export: {
+    oneOfThem: '--conversation and --phone each name one conversation: give only one of them',
+    badFormat: (f: string) => `--format must be json or csv, not '${f}'`,
+    badPhone: (p: string) => `--phone: '${p}' is not a phone number like +573153369631`,
+    emptyOut: '--out needs a file name (or - for standard output)',
+    cannotWrite: (file: string, reason: string) => `cannot write ${file}: ${reason}`,
+    noConversation: (id: string) => `no conversation with id ${id}`,
+    noPhone: (phone: string) => `no conversation with ${phone}`,
+    done: (conversations: number, messages: number, file: string) =>
+      `exported ${conversations} ${conversations === 1 ? 'conversation' : 'conversations'}, ${messages} ${messages === 1 ? 'message' : 'messages'} to ${file}`,
   },
   users: {
     disabled: 'disabled',
@@ -184,6 +209,7 @@ Comandos:
   doctor      revisa la instalación, una línea por revisión; sale con 1 si alguna falla
   backfill    importa el historial de mensajes de Twilio (--since AAAA-MM-DD [--until AAAA-MM-DD])
   users       add | list | disable | reset-password
+  export      escribe conversaciones y sus mensajes en JSON o CSV (--conversation ID | --phone +57…)
 
 Use 'wa-inbox <comando> --help' para ver las opciones de un comando. La configuración viene del
 entorno y de .env, como para el servidor. El idioma sigue WA_LANG y luego LANG (en: inglés).`,
@@ -210,6 +236,20 @@ Subcomandos:
 
 Use 'wa-inbox users <subcomando> --help' para ver sus opciones. Con PGlite (sin DATABASE_URL),
 detenga primero el servidor, o administre los usuarios desde la página Usuarios del panel.`,
+    export: `wa-inbox export [--conversation ID | --phone +57…] [--format json|csv] [--out ARCHIVO]
+Exporta una conversación (por su id, o por el teléfono del cliente) o, sin ninguno de los dos,
+todas, para la historia clínica de un paciente o para pasar a otra herramienta: cada conversación
+con su contacto (teléfono, nombre, nombre de perfil de WhatsApp), y cada mensaje del más antiguo
+al más reciente con su id, SID de Twilio, dirección, origen, estado, texto, SID y variables de la
+plantilla, error, quién lo envió (nombre y correo), sus horas (creado, enviado, entregado, leído,
+fallido) y sus archivos.
+  --format json   (por defecto) un documento: { exportedAt, baseUrl, conversations: [...] }
+  --format csv    una fila por mensaje con el teléfono y el nombre de la conversación; UTF-8 con
+                  BOM para que Excel muestre bien las tildes
+  --out ARCHIVO   escribe en ARCHIVO (solo su dueño puede leerlo); sin él, en la salida estándar
+Los archivos son enlaces a BASE_URL/api/media/<id del mensaje>/<n>: solo se abren con una sesión
+del panel (inicie sesión en el panel en el mismo navegador primero). Con PGlite (sin
+DATABASE_URL) detenga primero el servidor: él tiene abierta DATA_DIR.`,
     'users add': `wa-inbox users add --email E --name N --password P [--role agent|admin]
 Crea un usuario que puede iniciar sesión en el panel. La contraseña necesita al menos 8
 caracteres; el rol es agent salvo con --role admin.`,
@@ -244,6 +284,17 @@ Asigna una contraseña nueva (al menos 8 caracteres) y cierra las sesiones abier
     progress: (seen, added, updated) => `vistos ${seen}  nuevos ${added}  actualizados ${updated}`,
     resumed: (at) => `Se retomó una ejecución interrumpida desde ${at}.`,
     done: (seen, added, updated, ignored) => `vistos ${seen}, nuevos ${added}, actualizados ${updated}, no WhatsApp ${ignored}`,
+  },
+  export: {
+    oneOfThem: '--conversation y --phone indican una conversación cada uno: use solo uno de los dos',
+    badFormat: (f) => `--format debe ser json o csv, no '${f}'`,
+    badPhone: (p) => `--phone: '${p}' no es un número de teléfono como +573153369631`,
+    emptyOut: '--out necesita un nombre de archivo (o - para la salida estándar)',
+    cannotWrite: (file, reason) => `no se puede escribir ${file}: ${reason}`,
+    noConversation: (id) => `no hay ninguna conversación con el id ${id}`,
+    noPhone: (phone) => `no hay ninguna conversación con ${phone}`,
+    done: (conversations, messages, file) =>
+      `${conversations === 1 ? 'exportada 1 conversación' : `exportadas ${conversations} conversaciones`}, ${messages} ${messages === 1 ? 'mensaje' : 'mensajes'}, en ${file}`,
   },
   users: {
     disabled: 'deshabilitado',

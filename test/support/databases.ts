@@ -35,11 +35,11 @@ async function connectAdmin(): Promise<Database> {
   throw lastError;
 }
 
-/** A fresh, migrated database: an in-memory PGlite, or a new PostgreSQL database dropped on close. */
-export async function openTestDatabase(kind: DatabaseKind, o: { poolSize?: number } = {}): Promise<{ db: Database; url: string | null; close(): Promise<void> }> {
+/** A fresh database, migrated unless `empty`: an in-memory PGlite, or a new PostgreSQL database dropped on close. */
+export async function openTestDatabase(kind: DatabaseKind, o: { poolSize?: number; /** without the schema (a restore's target) */ empty?: boolean } = {}): Promise<{ db: Database; url: string | null; close(): Promise<void> }> {
   if (kind === 'pglite') {
     const db = await openPglite(null);
-    await migrate(db);
+    if (!o.empty) await migrate(db);
     return { db, url: null, close: () => db.close() };
   }
   const name = `wa_test_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
@@ -48,7 +48,7 @@ export async function openTestDatabase(kind: DatabaseKind, o: { poolSize?: numbe
   const url = new URL(POSTGRES_ADMIN_URL);
   url.pathname = `/${name}`;
   const db = connectPostgres(url.toString(), { max: o.poolSize ?? 10 });
-  await migrate(db);
+  if (!o.empty) await migrate(db);
   return {
     db,
     url: url.toString(),
