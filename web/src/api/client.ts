@@ -110,7 +110,7 @@ export const api = {
   createUser: (u: { email: string; name: string; password: string; role: UserDto['role'] }) => request<UserDto>('POST', '/api/users', u),
   updateUser: (id: string, p: { name?: string; role?: UserDto['role']; disabled?: boolean; password?: string }) =>
     request<UserDto>('PATCH', `/api/users/${enc(id)}`, p),
-  saveSettings: (s: Settings) => request<Settings>('PUT', '/api/settings', s),
+  saveSettings: (s: Partial<Settings>) => request<Settings>('PUT', '/api/settings', s),
   audit: (o: { cursor?: string | null; limit?: number }) => request<Page<AuditEntryDto>>('GET', '/api/audit' + qs({ cursor: o.cursor, limit: o.limit ?? PAGE_SIZE })),
 
   demoInbound: (m: { from: string; body: string; profileName?: string }) => request<unknown>('POST', '/api/demo/inbound', m),

@@ -140,6 +140,8 @@ const es = {
   'settings.title': 'Ajustes',
   'settings.externalRaises': 'Los mensajes enviados desde fuera del panel (Wix, API) suben la conversación al principio de la lista y la marcan como no leída',
   'settings.externalRaisesHint': 'Si está desactivado, esos mensajes se registran en el historial, pero la conversación no cambia de lugar ni suma mensajes no leídos.',
+  'settings.replyTakes': 'Quien responde en una conversación sin asignar la toma',
+  'settings.replyTakesHint': 'La conversación queda asignada a quien envía la primera respuesta desde el panel. Si está desactivado, solo se asigna con «Tomar» o «Asignar a…».',
 
   'audit.title': 'Auditoría',
   'audit.intro': 'Quién envió cada mensaje desde el panel y quién cambió usuarios o ajustes. Lo más reciente primero.',
@@ -332,6 +334,8 @@ const en: Record<MessageKey, string> = {
   'settings.title': 'Settings',
   'settings.externalRaises': 'Messages sent from outside the panel (Wix, API) move the conversation to the top of the list and mark it unread',
   'settings.externalRaisesHint': 'When off, those messages are recorded in the history, but the conversation keeps its place and gains no unread badge.',
+  'settings.replyTakes': 'Whoever replies in an unassigned conversation takes it',
+  'settings.replyTakesHint': 'The conversation is assigned to whoever sends the first reply from the panel. When off, it is assigned only with “Take” or “Assign to…”.',
 
   'audit.title': 'Audit trail',
   'audit.intro': 'Who sent each message from the panel and who changed users or settings. Newest first.',
