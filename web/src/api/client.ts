@@ -1,4 +1,4 @@
-import type { ApiError, AuditEntryDto, ConversationDto, MessageDto, UserDto } from './contract.ts';
+import type { ApiError, AssigneeDto, AuditEntryDto, ConversationCountsDto, ConversationDto, ConversationPatchDto, MessageDto, UserDto } from './contract.ts';
 
 export type {
   ChangesDto as Changes,
@@ -96,8 +96,11 @@ export const api = {
     }),
   me: () => request<Session>('GET', '/api/auth/me', undefined, { quiet401: true }).then(keepCsrfToken),
 
-  conversations: (o: { q?: string; cursor?: string | null; limit?: number }) =>
-    request<Page<ConversationDto>>('GET', '/api/conversations' + qs({ q: o.q, cursor: o.cursor, limit: o.limit ?? PAGE_SIZE })),
+  conversations: (o: { q?: string; cursor?: string | null; limit?: number; filter?: Record<string, string> }) =>
+    request<Page<ConversationDto>>('GET', '/api/conversations' + qs({ q: o.q, cursor: o.cursor, limit: o.limit ?? PAGE_SIZE, ...o.filter })),
+  conversationCounts: (filter: Record<string, string>) => request<ConversationCountsDto>('GET', '/api/conversations/counts' + qs(filter)),
+  updateConversation: (id: string, patch: ConversationPatchDto) => request<ConversationDto>('PATCH', `/api/conversations/${enc(id)}`, patch),
+  assignees: () => request<{ items: AssigneeDto[] }>('GET', '/api/assignees'),
   conversation: (id: string) => request<ConversationDto>('GET', `/api/conversations/${enc(id)}`),
   messages: (id: string, o: { cursor?: string | null; limit?: number }) =>
     request<Page<MessageDto>>('GET', `/api/conversations/${enc(id)}/messages` + qs({ cursor: o.cursor, limit: o.limit ?? PAGE_SIZE })),

@@ -6,6 +6,7 @@ import { contactLabel, describeApiError, formatPhone } from '../i18n/format.ts';
 import { useConversation, useInboxStore, useThread } from '../inbox/useInbox.ts';
 import { navigate } from '../router.ts';
 import { Composer } from './Composer.tsx';
+import { ConversationActions } from './ConversationActions.tsx';
 import { MessageList } from './MessageList.tsx';
 
 /** The right pane: who, the messages, and the composer. */
@@ -59,6 +60,7 @@ export function Chat({ conversationId, me }: { conversationId: string; me: UserD
           <h2 id="chat-title" data-testid="chat-title">{name}</h2>
           {conversation.contact.name && <p className="chat-phone" data-testid="chat-phone">{formatPhone(conversation.contact.phone)}</p>}
         </div>
+        <ConversationActions conversation={conversation} me={me} />
       </header>
       <MessageList conversationId={conversationId} meId={me.id} label={t('chat.messages', { name })} />
       <Composer key={conversationId} conversation={conversation} />
