@@ -91,6 +91,9 @@ for (const kind of databaseKinds()) {
         ['conversation.assign', adminId, { from: agentUser.id, to: null }],
         ['conversation.status', adminId, { from: 'resolved', to: 'open' }],
       ]);
+      const firstAssign = audit.items.filter((e) => e.target === c.id && e.action === 'conversation.assign').at(-1)!;
+      assert.equal(firstAssign.targetConversation?.contact.phone, '+573180000001', 'the audit entry names the conversation by its contact');
+      assert.deepEqual(firstAssign.assignedTo, { id: agentUser.id, name: 'Laura Gómez' });
     });
 
     test('bad input is 400 validation with a Spanish message; an unknown conversation is 404', async () => {

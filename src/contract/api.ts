@@ -230,6 +230,10 @@ export interface AuditEntryDto {
   targetUser: { id: string; name: string; email: string } | null;
   /** `message.send`: the conversation it went to, and the start of its text. */
   targetMessage: { conversationId: string; contact: ContactDto; body: string | null } | null;
+  /** `conversation.*`: the conversation acted on, by its contact. */
+  targetConversation: { id: string; contact: ContactDto } | null;
+  /** `conversation.assign`: the user it was given to, as named today (null: nobody). */
+  assignedTo: { id: string; name: string } | null;
 }
 
 export interface ServerToClientEvents {
