@@ -122,6 +122,18 @@ describe('assignment and status in Chromium, two panels at once', { skip, timeou
     await countIs(laura, 'unread', 1, 'No leídos after Marcar como no leído');
   });
 
+  test('the chips and the header actions in English', async () => {
+    await conversationItem(admin, 'Ana Torres').click();
+    await admin.getByTestId('language-select').selectOption('en');
+    assert.match(await admin.getByTestId('filter-mine').innerText(), /^Mine\s*\d+$/);
+    assert.match(await admin.getByTestId('filter-unassigned').innerText(), /^Unassigned\s*\d+$/);
+    assert.match(await admin.getByTestId('filter-resolved').innerText(), /^Resolved\s*\d+$/);
+    assert.equal(await admin.getByTestId('resolve-conversation').innerText(), 'Resolve');
+    assert.equal(await admin.getByTestId('mark-unread').innerText(), 'Mark as unread');
+    await admin.getByTestId('language-select').selectOption('es');
+    assert.match(await admin.getByTestId('filter-mine').innerText(), /^Míos\s*\d+$/);
+  });
+
   test('the setting on the Usuarios page turns the reply-takes rule off', async () => {
     await admin.goto(inbox.baseUrl + '/users');
     const box = admin.getByTestId('setting-reply-takes');

@@ -50,7 +50,8 @@ export function ConversationActions({ conversation, me }: { conversation: Conver
         onChange={(e) => void update({ assigneeId: e.target.value || null })}
         data-testid="assignee-select"
       >
-        <option value="">{t('assign.nobody')}</option>
+        {/* Unassigned, the select reads "Asignar a…"; assigned, its first choice takes it back from everyone. */}
+        <option value="">{assignee ? t('assign.nobody') : t('assign.label')}</option>
         {options.map((a) => <option key={a.id} value={a.id}>{a.name}</option>)}
       </select>
       {assignee?.id !== me.id && (
