@@ -64,6 +64,17 @@ async function main() {
     ADMIN_EMAIL: 'bench@example.com', ADMIN_PASSWORD: 'bench-password-1', SESSION_SECRET: 'bench-secret-0123456789', RECONCILE_INTERVAL: '0',
   }, port);
 
+  // The filters' share of the inbox: a third assigned to the signed-in admin, a quarter resolved,
+  // a fifth unread (the admin exists once the server has started).
+  const seeded = connectPostgres(url.toString(), { max: 1 });
+  await seeded.exec(`
+    UPDATE conversations SET assignee_id = (SELECT id FROM users WHERE email = 'bench@example.com') WHERE hashtext(id::text) % 3 = 0;
+    UPDATE conversations SET status = 'resolved' WHERE hashtext(id::text || 's') % 4 = 0;
+    UPDATE conversations SET unread_count = 1 WHERE hashtext(id::text || 'u') % 5 = 0;
+    ANALYZE conversations;
+  `);
+  await seeded.close();
+
   const browser = await launchChromium();
   try {
     await measure(browser, baseUrl, big);
@@ -102,6 +113,21 @@ async function measure(browser: Awaited<ReturnType<typeof launchChromium>>, base
   chatTimes.sort((a, b) => a - b);
   console.log(`first list shown (cold page load, ${RUNS} runs): median ${fmt(percentile(listTimes, 50), 0)} ms, worst ${fmt(listTimes.at(-1)!, 0)} ms`);
   console.log(`${BIG}-message conversation opened (${RUNS} runs): median ${fmt(percentile(chatTimes, 50), 0)} ms, worst ${fmt(chatTimes.at(-1)!, 0)} ms`);
+
+  // Filtered lists, as the chips ask for them (the page's session): the first page, and the chips' counts.
+  for (const query of ['assignee=me&status=open', 'assignee=none&status=open', 'status=resolved', 'status=open&unread=true', 'assignee=me&status=open&q=examen', 'counts?status=open']) {
+    const path = query.startsWith('counts') ? `/api/conversations/${query}` : `/api/conversations?${query}`;
+    const times: number[] = [];
+    for (let i = 0; i < 20; i++) {
+      const start = performance.now();
+      const res = await page.request.get(baseUrl + path);
+      if (!res.ok()) throw new Error(`${path}: ${res.status()}`);
+      await res.body();
+      times.push(performance.now() - start);
+    }
+    times.sort((a, b) => a - b);
+    console.log(`GET ${path} (20 runs): median ${fmt(percentile(times, 50), 1)} ms, worst ${fmt(times.at(-1)!, 1)} ms`);
+  }
 }
 
 main().then(() => process.exit(0), (err) => {

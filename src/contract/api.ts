@@ -107,7 +107,56 @@ export interface ConversationDto {
   lastInboundAt: string | null;
   /** When WhatsApp's 24-hour customer-service window closes (null: never opened). */
   windowExpiresAt: string | null;
+  /** Who looks after it (any user, disabled ones included once assigned); null: nobody. */
+  assignee: { id: string; name: string } | null;
+  /** A customer's new message reopens a resolved conversation (its assignee kept). */
+  status: ConversationStatus;
   seq: number;
+}
+
+export type ConversationStatus = 'open' | 'resolved';
+
+/**
+ * `PATCH /api/conversations/:id`: any of these, at least one → 200 ConversationDto. `assigneeId`
+ * must be an active user (400 otherwise); `unread: true` brings the unread badge back (at least 1).
+ * Each change is audited (`conversation.assign`, `conversation.status`, `conversation.unread`).
+ */
+export interface ConversationPatchDto {
+  assigneeId?: string | null;
+  status?: ConversationStatus;
+  unread?: true;
+}
+
+/**
+ * The list's filters: `GET /api/conversations?assignee=me|none|<userId>&status=open|resolved&unread=true`
+ * (each optional, combinable with `q` and `cursor`).
+ */
+export interface ConversationFilterDto {
+  assignee?: 'me' | 'none' | string;
+  status?: ConversationStatus;
+  unread?: boolean;
+}
+
+/**
+ * `GET /api/conversations/counts?assignee=&status=&unread=` (the same filters as the list): the
+ * number on each filter chip, for the signed-in user. Each count is what the list would hold with
+ * that chip chosen and the other groups' filters as given: `mine`, `unassigned` and `all` follow
+ * `status` (and `unread`); `open` and `resolved` follow `assignee` (and `unread`); `unread`
+ * follows both. Conversations without any message yet are not counted (the list does not show them).
+ */
+export interface ConversationCountsDto {
+  mine: number;
+  unassigned: number;
+  all: number;
+  open: number;
+  resolved: number;
+  unread: number;
+}
+
+/** `GET /api/assignees`: who a conversation can be given to (active users), for every signed-in user. */
+export interface AssigneeDto {
+  id: string;
+  name: string;
 }
 
 export interface UserDto {
@@ -133,6 +182,8 @@ export interface TemplateDto {
 export interface SettingsDto {
   /** Whether a message sent from outside (a campaign from the Wix site) raises its conversation and counts as unread. */
   externalRaisesConversation: boolean;
+  /** Whether an agent who replies from the panel in an unassigned conversation takes it (default on). */
+  replyTakesConversation: boolean;
 }
 
 /** `GET /api/auth/me`. */
@@ -209,7 +260,10 @@ export interface AuditEntryDto {
   at: string;
   /** Null when no signed-in user did it. */
   actor: { id: string; name: string; email: string } | null;
-  /** `message.send`, `user.create`, `user.update`, `settings.update`, `contact.update`, `note.create`. */
+  /**
+   * `message.send`, `user.create`, `user.update`, `settings.update`, `contact.update`, `note.create`,
+   * `conversation.assign`, `conversation.status`, `conversation.unread`.
+   */
   action: string;
   /** The message's id (`message.send`), the user's id (`user.*`), the contact's or the note's; null for settings. */
   target: string | null;
@@ -219,6 +273,10 @@ export interface AuditEntryDto {
   targetUser: { id: string; name: string; email: string } | null;
   /** `message.send`: the conversation it went to, and the start of its text. */
   targetMessage: { conversationId: string; contact: ContactDto; body: string | null } | null;
+  /** `conversation.*`: the conversation acted on, by its contact. */
+  targetConversation: { id: string; contact: Pick<ContactDto, 'id' | 'phone' | 'name'> } | null;
+  /** `conversation.assign`: the user it was given to, as named today (null: nobody). */
+  assignedTo: { id: string; name: string } | null;
 }
 
 export interface ServerToClientEvents {

@@ -1,4 +1,4 @@
-import type { ConversationDto } from '../contract/api.ts';
+import type { ConversationCountsDto, ConversationDto, ConversationStatus } from '../contract/api.ts';
 import { CONTACT_COLUMNS, toContactDto, type ContactRow } from './contact-repository.ts';
 import { ENSURE_CONVERSATIONS } from './ensure-conversations.ts';
 import type { Queryable } from './database.ts';
@@ -9,7 +9,39 @@ export const WHATSAPP_WINDOW_MS = 24 * 3600_000;
 
 interface ConversationRow extends ContactRow {
   id: string; last_message_at: Date | null; unread_count: number; seq: string | number;
+  assignee_id: string | null; assignee_name: string | null; status: ConversationStatus;
   lm: MessageRow | null;
+}
+
+/** The list's filters; `assignee`: a user's id, or null for nobody. */
+export interface ConversationFilter {
+  assignee?: { id: string | null };
+  status?: ConversationStatus;
+  unread?: boolean;
+}
+
+/** SQL conditions for a filter, its values appended to `params`. */
+function filterConditions(f: ConversationFilter, params: unknown[]): { assignee: string[]; status: string[]; unread: string[] } {
+  const out = { assignee: [] as string[], status: [] as string[], unread: [] as string[] };
+  if (f.assignee) {
+    if (f.assignee.id === null) out.assignee.push('c.assignee_id IS NULL');
+    else {
+      params.push(f.assignee.id);
+      out.assignee.push(`c.assignee_id = $${params.length}::uuid`);
+    }
+  }
+  if (f.status) {
+    params.push(f.status);
+    out.status.push(`c.status = $${params.length}`);
+  }
+  if (f.unread) out.unread.push('c.unread_count > 0');
+  return out;
+}
+
+/** A conversation's assignee, status and unread count before and after an update. */
+export interface ConversationChange {
+  before: { assigneeId: string | null; status: ConversationStatus; unreadCount: number };
+  after: { assigneeId: string | null; status: ConversationStatus; unreadCount: number };
 }
 
 
@@ -23,6 +55,8 @@ function toConversationDto(r: ConversationRow): ConversationDto {
     unreadCount: r.unread_count,
     lastInboundAt: iso(lastInbound),
     windowExpiresAt: lastInbound ? new Date(lastInbound.getTime() + WHATSAPP_WINDOW_MS).toISOString() : null,
+    assignee: r.assignee_id ? { id: r.assignee_id, name: r.assignee_name ?? '' } : null,
+    status: r.status,
     seq: Number(r.seq),
   };
 }
@@ -30,6 +64,7 @@ function toConversationDto(r: ConversationRow): ConversationDto {
 // The last message travels as a JSON object so one query returns the whole list item.
 const CONVERSATION_SELECT = `
   SELECT c.id, ${CONTACT_COLUMNS}, c.last_message_at, c.unread_count, c.seq,
+    c.assignee_id, (SELECT u.name FROM users u WHERE u.id = c.assignee_id) AS assignee_name, c.status,
     (SELECT to_jsonb(x) FROM (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = c.last_message_id) x) AS lm
   FROM conversations c JOIN contacts k ON k.id = c.contact_id`;
 
@@ -80,6 +115,73 @@ export const conversationRepository = {
     return rows.length > 0;
   },
 
+  /**
+   * Changes who has the conversation, its status and/or brings its unread badge back (at least 1),
+   * in one statement; the seq moves only when something did change. Null: no such conversation.
+   */
+  async update(
+    q: Queryable,
+    id: string,
+    p: { assigneeId?: string | null; status?: ConversationStatus; unread?: boolean },
+  ): Promise<ConversationChange | null> {
+    const { rows } = await q.query<{
+      old_assignee: string | null; old_status: ConversationStatus; old_unread: number;
+      assignee_id: string | null; status: ConversationStatus; unread_count: number;
+    }>(
+      `WITH old AS (SELECT id, assignee_id, status, unread_count FROM conversations WHERE id = $1 FOR UPDATE),
+       next AS (
+         SELECT old.id,
+           CASE WHEN $2 THEN $3::uuid ELSE old.assignee_id END AS assignee_id,
+           COALESCE($4, old.status) AS status,
+           CASE WHEN $5 THEN GREATEST(old.unread_count, 1) ELSE old.unread_count END AS unread_count
+         FROM old
+       )
+       UPDATE conversations c SET assignee_id = next.assignee_id, status = next.status, unread_count = next.unread_count,
+         seq = CASE WHEN (c.assignee_id, c.status, c.unread_count) IS DISTINCT FROM (next.assignee_id, next.status, next.unread_count)
+           THEN nextval('change_seq') ELSE c.seq END
+       FROM old JOIN next ON next.id = old.id
+       WHERE c.id = old.id
+       RETURNING old.assignee_id AS old_assignee, old.status AS old_status, old.unread_count AS old_unread,
+         c.assignee_id, c.status, c.unread_count`,
+      [id, p.assigneeId !== undefined, p.assigneeId ?? null, p.status ?? null, p.unread === true],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      before: { assigneeId: r.old_assignee, status: r.old_status, unreadCount: r.old_unread },
+      after: { assigneeId: r.assignee_id, status: r.status, unreadCount: r.unread_count },
+    };
+  },
+
+  /** An agent's reply takes an unassigned conversation. True when it did (nobody had it). */
+  async takeIfUnassigned(q: Queryable, id: string, userId: string): Promise<boolean> {
+    const { rows } = await q.query(
+      `UPDATE conversations SET assignee_id = $2, seq = nextval('change_seq') WHERE id = $1 AND assignee_id IS NULL RETURNING id`,
+      [id, userId],
+    );
+    return rows.length > 0;
+  },
+
+  /** The numbers on the list's filter chips (see ConversationCountsDto). `me`: the signed-in user. */
+  async counts(q: Queryable, me: string, f: ConversationFilter): Promise<ConversationCountsDto> {
+    const params: unknown[] = [me];
+    const c = filterConditions(f, params);
+    const all = (...conds: string[][]) => conds.flat().join(' AND ') || 'true';
+    const { rows } = await q.query<Record<keyof ConversationCountsDto, string>>(
+      `SELECT
+         count(*) FILTER (WHERE c.assignee_id = $1::uuid AND ${all(c.status, c.unread)}) AS mine,
+         count(*) FILTER (WHERE c.assignee_id IS NULL AND ${all(c.status, c.unread)}) AS unassigned,
+         count(*) FILTER (WHERE ${all(c.status, c.unread)}) AS "all",
+         count(*) FILTER (WHERE c.status = 'open' AND ${all(c.assignee, c.unread)}) AS open,
+         count(*) FILTER (WHERE c.status = 'resolved' AND ${all(c.assignee, c.unread)}) AS resolved,
+         count(*) FILTER (WHERE c.unread_count > 0 AND ${all(c.assignee, c.status)}) AS unread
+       FROM conversations c WHERE c.last_message_id IS NOT NULL`,
+      params,
+    );
+    const r = rows[0]!;
+    return { mine: Number(r.mine), unassigned: Number(r.unassigned), all: Number(r.all), open: Number(r.open), resolved: Number(r.resolved), unread: Number(r.unread) };
+  },
+
   async findDto(q: Queryable, id: string): Promise<ConversationDto | null> {
     return (await this.findManyDto(q, [id]))[0] ?? null;
   },
@@ -107,13 +209,20 @@ export const conversationRepository = {
   },
 
   /** Newest activity first; `after` is the last item of the previous page. */
-  async list(q: Queryable, o: { search: string | null; after: { at: string | null; id: string } | null; limit: number }): Promise<ConversationDto[]> {
+  async list(
+    q: Queryable,
+    o: { search: string | null; after: { at: string | null; id: string } | null; limit: number; filter?: ConversationFilter },
+  ): Promise<ConversationDto[]> {
     const params: unknown[] = [o.limit];
     const where: string[] = ['c.last_message_id IS NOT NULL'];
     if (o.search) {
       params.push(`%${o.search.replace(/[\\%_]/g, (ch) => '\\' + ch)}%`, o.search.replace(/[^\d]/g, ''));
       where.push(`(k.name ILIKE $2 OR (length($3) >= 3 AND k.phone LIKE '%' || $3 || '%')
         OR EXISTS (SELECT 1 FROM messages s WHERE s.conversation_id = c.id AND s.body ILIKE $2))`);
+    }
+    if (o.filter) {
+      const f = filterConditions(o.filter, params);
+      where.push(...f.assignee, ...f.status, ...f.unread);
     }
     if (o.after) {
       params.push(o.after.at, o.after.id);

@@ -279,6 +279,10 @@ export const messageRepository = {
            last_message_at = GREATEST(c.last_message_at, a.raised_at),
            unread_count = c.unread_count + a.unread,
            last_inbound_at = GREATEST(c.last_inbound_at, a.inbound_at),
+           -- A customer who writes again reopens a resolved conversation (its assignee kept); an
+           -- older message brought in late (reconcile, backfill) does not.
+           status = CASE WHEN a.inbound_at > c.last_inbound_at OR (a.inbound_at IS NOT NULL AND c.last_inbound_at IS NULL)
+             THEN 'open' ELSE c.status END,
            seq = nextval('change_seq')
          FROM activity a WHERE c.id = a.conversation_id
        )

@@ -2,7 +2,7 @@ import type { SettingsDto } from '../contract/api.ts';
 import type { Queryable } from './database.ts';
 
 export type Settings = SettingsDto;
-export const DEFAULT_SETTINGS: Settings = { externalRaisesConversation: true };
+export const DEFAULT_SETTINGS: Settings = { externalRaisesConversation: true, replyTakesConversation: true };
 
 export const settingsRepository = {
   async load(q: Queryable): Promise<Settings> {

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { conversationRepository } from '../db/conversation-repository.ts';
+import { conversationRepository, type ConversationFilter } from '../db/conversation-repository.ts';
 import { messageRepository } from '../db/message-repository.ts';
 import { noteRepository } from '../db/note-repository.ts';
 import { timelineRepository } from '../db/timeline-repository.ts';
-import type { ChangesDto, ConversationDto } from '../contract/api.ts';
+import type { ChangesDto, ConversationCountsDto, ConversationDto, ConversationFilterDto, MessageDto } from '../contract/api.ts';
 import type { InboxContext } from './context.ts';
 import { DomainError, NotFoundError } from './errors.ts';
 import { publishConversation } from './publish.ts';
@@ -38,12 +38,26 @@ const messageKey = z.strictObject({ createdAt: cursorTime, id: cursorId });
 // A type check first: a non-string would be converted with toString (an array nested 10,000 deep overflows the stack).
 export const isUuid = (s: unknown): s is string => typeof s === 'string' && UUID.test(s);
 
-export async function listConversations(ctx: InboxContext, o: { q?: string; cursor?: string; limit: number }) {
+/** The list's filter as the repository takes it: `me` is the signed-in user. */
+function toFilter(f: ConversationFilterDto, me: string): ConversationFilter {
+  return {
+    ...(f.assignee ? { assignee: { id: f.assignee === 'me' ? me : f.assignee === 'none' ? null : f.assignee } } : {}),
+    ...(f.status ? { status: f.status } : {}),
+    ...(f.unread ? { unread: true } : {}),
+  };
+}
+
+export async function listConversations(ctx: InboxContext, o: { q?: string; cursor?: string; limit: number; filter?: ConversationFilterDto; me?: string }) {
   const after = decodeCursor(o.cursor, conversationKey);
-  const rows = await conversationRepository.list(ctx.db, { search: o.q?.trim() || null, after, limit: o.limit + 1 });
+  const filter = o.filter && o.me ? toFilter(o.filter, o.me) : undefined;
+  const rows = await conversationRepository.list(ctx.db, { search: o.q?.trim() || null, after, limit: o.limit + 1, filter });
   const items = rows.slice(0, o.limit);
   const last = items[items.length - 1];
   return { items, nextCursor: rows.length > o.limit && last ? encodeCursor({ at: last.lastMessageAt, id: last.id }) : null };
+}
+
+export async function conversationCounts(ctx: InboxContext, me: string, filter: ConversationFilterDto): Promise<ConversationCountsDto> {
+  return conversationRepository.counts(ctx.db, me, toFilter(filter, me));
 }
 
 export async function getConversation(ctx: InboxContext, id: string): Promise<ConversationDto> {

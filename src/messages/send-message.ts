@@ -7,6 +7,7 @@ import { renderTemplate, TwilioOutcomeUnknownError, TwilioRequestError } from '.
 import { whatsappAddress } from './addresses.ts';
 import type { InboxContext } from './context.ts';
 import { DomainError, NotFoundError, TwilioSendError, TwilioTimeoutError, WindowClosedError } from './errors.ts';
+import { takeOnReply } from './conversation-updates.ts';
 import { isUuid } from './inbox-queries.ts';
 import { publishMessage } from './publish.ts';
 import type { TemplateCatalog } from './template-catalog.ts';
@@ -49,6 +50,7 @@ export async function sendFromPanel(
   });
   publishMessage(ctx, queued, 'new');
   await auditRepository.record(ctx.db, { actorId: userId, action: 'message.send', target: queued.id, details: { conversationId, contentSid } });
+  await takeOnReply(ctx, conversationId, userId);
 
   let sent: MessageDto | null;
   try {

@@ -60,7 +60,14 @@ describe('the audit page in Chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(new URL(page.url()).pathname, '/audit');
     assert.equal(await page.locator('h1').innerText(), 'Auditoría');
 
-    const sent = rows().nth(0);
+    // The admin's reply took the conversation nobody had (on by default), just after the send.
+    const taken = rows().nth(0);
+    assert.equal(await taken.getAttribute('data-action'), 'conversation.assign');
+    assert.equal(await taken.getByTestId('audit-action').innerText(), 'Conversación asignada');
+    assert.equal(await taken.getByTestId('audit-conversation-link').innerText(), 'Ana María');
+    assert.equal(await taken.getByTestId('audit-details').innerText(), `A: ${adminName} · al responder`);
+
+    const sent = rows().nth(1);
     assert.equal(await sent.getAttribute('data-action'), 'message.send');
     assert.equal(await sent.getByTestId('audit-action').innerText(), 'Mensaje enviado');
     assert.match(await sent.getByTestId('audit-actor').innerText(), new RegExp(`^${literally(adminName)}\\s+${literally(ADMIN.email)}$`));
@@ -69,18 +76,18 @@ describe('the audit page in Chromium', { skip, timeout: 120_000 }, () => {
     assert.equal(await link.getAttribute('href'), `/c/${conversationId}`);
     assert.match(await sent.getByTestId('audit-details').innerText(), /«Sí, a las 9 a\. m\.»/);
 
-    const created = rows().nth(1);
+    const created = rows().nth(2);
     assert.equal(await created.getAttribute('data-action'), 'user.create');
     assert.equal(await created.getByTestId('audit-action').innerText(), 'Usuario creado');
     assert.match(await created.getByTestId('audit-actor').innerText(), new RegExp(`^${literally(adminName)}\\s`));
     assert.equal(await created.getByTestId('audit-target').innerText(), AGENT.name);
     assert.equal(await created.getByTestId('audit-details').innerText(), `Correo: ${AGENT.email} · Rol: Agente`);
 
-    assert.equal(await rows().nth(2).getByTestId('audit-action').innerText(), 'Ajuste cambiado');
+    assert.equal(await rows().nth(3).getByTestId('audit-action').innerText(), 'Ajuste cambiado');
     assert.equal(await rows().count(), 50, 'one page at first');
     await page.getByTestId('audit-load-more').click();
     await page.getByTestId('audit-end').waitFor();
-    assert.equal(await rows().count(), 52, 'the older page appended');
+    assert.equal(await rows().count(), 53, 'the older page appended (50 settings, the agent, the send and the take)');
     assert.equal(await page.getByTestId('audit-load-more').count(), 0, 'nothing more to load');
 
     // The target opens the conversation.

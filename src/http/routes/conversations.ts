@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { InboxContext } from '../../messages/context.ts';
-import { changesSince, getConversation, listConversations, listMessages, markConversationRead } from '../../messages/inbox-queries.ts';
+import { listAssignees, updateConversation } from '../../messages/conversation-updates.ts';
+import { changesSince, conversationCounts, getConversation, listConversations, listMessages, markConversationRead } from '../../messages/inbox-queries.ts';
 import { sendFromPanel } from '../../messages/send-message.ts';
 import type { TemplateCatalog } from '../../messages/template-catalog.ts';
 
@@ -9,7 +10,20 @@ const page = z.object({
   cursor: z.string().max(500).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
-const listQuery = page.extend({ q: z.string().max(200).optional() });
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const conversationStatus = z.enum(['open', 'resolved']);
+const filterQuery = z.object({
+  assignee: z.union([z.enum(['me', 'none']), z.string().regex(UUID, 'must be me, none or a user id')]).optional(),
+  status: conversationStatus.optional(),
+  unread: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+});
+const listQuery = page.extend({ q: z.string().max(200).optional() }).extend(filterQuery.shape);
+const conversationPatch = z.strictObject({
+  assigneeId: z.string().max(64).nullable().optional(),
+  status: conversationStatus.optional(),
+  // Only ever set back: reading the chat is what clears it.
+  unread: z.literal(true).optional(),
+}).refine((p) => Object.keys(p).length > 0, 'give assigneeId, status or unread');
 const idParams = z.object({ id: z.string().max(64) });
 const sendBody = z.union([
   z.strictObject({ body: z.string().trim().min(1, 'must not be empty').max(4096) }),
@@ -25,8 +39,16 @@ export async function conversationRoutes(
   opts: { ctx: InboxContext; templates: TemplateCatalog; sender: { whatsappFrom: string | null; messagingServiceSid: string | null } },
 ) {
   const { ctx } = opts;
-  app.get('/api/conversations', async (request) => listConversations(ctx, listQuery.parse(request.query)));
+  app.get('/api/conversations', async (request) => {
+    const { assignee, status, unread, ...rest } = listQuery.parse(request.query);
+    return listConversations(ctx, { ...rest, filter: { assignee, status, unread }, me: request.user!.id });
+  });
+  app.get('/api/conversations/counts', async (request) => conversationCounts(ctx, request.user!.id, filterQuery.parse(request.query)));
   app.get('/api/conversations/:id', async (request) => getConversation(ctx, idParams.parse(request.params).id));
+  app.patch('/api/conversations/:id', async (request) =>
+    updateConversation(ctx, idParams.parse(request.params).id, request.user!.id, conversationPatch.parse(request.body)),
+  );
+  app.get('/api/assignees', async () => ({ items: await listAssignees(ctx) }));
   app.get('/api/conversations/:id/messages', async (request) =>
     listMessages(ctx, idParams.parse(request.params).id, page.parse(request.query)),
   );

@@ -18,7 +18,7 @@ const userPatch = z.strictObject({
   disabled: z.boolean().optional(),
   password: userPassword.optional(),
 });
-const settingsPatch = z.strictObject({ externalRaisesConversation: z.boolean().optional() });
+const settingsPatch = z.strictObject({ externalRaisesConversation: z.boolean().optional(), replyTakesConversation: z.boolean().optional() });
 // Keyset paging on the id: the cursor is the previous page's last id, so entries written while an
 // admin pages back never shift a page or show twice.
 const auditQuery = z.object({

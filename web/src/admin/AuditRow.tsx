@@ -31,8 +31,10 @@ export function AuditRow({ entry }: { entry: AuditEntryDto }) {
 
 function AuditTarget({ entry }: { entry: AuditEntryDto }) {
   const { t } = useI18n();
-  if (entry.action === 'message.send') {
-    const m = entry.targetMessage;
+  if (entry.action === 'message.send' || entry.action.startsWith('conversation.')) {
+    const m = entry.action === 'message.send'
+      ? entry.targetMessage
+      : entry.targetConversation && { conversationId: entry.targetConversation.id, contact: entry.targetConversation.contact };
     if (!m) return <span className="muted">{t('audit.target.gone')}</span>;
     const path = conversationPath(m.conversationId);
     return (
@@ -65,6 +67,9 @@ function actionKey(e: AuditEntryDto): MessageKey | null {
     case 'settings.update': return 'audit.action.settingsUpdate';
     case 'contact.update': return 'audit.action.contactUpdate';
     case 'note.create': return 'audit.action.noteCreate';
+    case 'conversation.assign': return 'audit.action.conversationAssign';
+    case 'conversation.status': return e.details.to === 'resolved' ? 'audit.action.conversationResolve' : 'audit.action.conversationReopen';
+    case 'conversation.unread': return 'audit.action.conversationUnread';
     default: return null;
   }
 }
@@ -95,10 +100,18 @@ function describeDetails(e: AuditEntryDto, t: Translate): string {
       break;
     case 'settings.update':
       for (const [key, value] of Object.entries(d)) {
+        const yesNo = value ? t('audit.yes') : t('audit.no');
         parts.push(key === 'externalRaisesConversation'
-          ? t('audit.details.externalRaises', { value: value ? t('audit.yes') : t('audit.no') })
-          : `${key}: ${JSON.stringify(value)}`);
+          ? t('audit.details.externalRaises', { value: yesNo })
+          : key === 'replyTakesConversation' ? t('audit.details.replyTakes', { value: yesNo }) : `${key}: ${JSON.stringify(value)}`);
       }
+      break;
+    case 'conversation.assign':
+      parts.push(e.assignedTo ? t('audit.details.assignedTo', { name: e.assignedTo.name }) : t('audit.details.unassigned'));
+      if (d.reason === 'reply') parts.push(t('audit.details.byReply'));
+      break;
+    case 'conversation.status':
+    case 'conversation.unread':
       break;
     default:
       return Object.keys(d).length ? shorten(JSON.stringify(d), 120) : '';

@@ -9,12 +9,12 @@ export function SettingsPanel({ settings, onSaved }: { settings: Settings; onSav
   const [error, setError] = useState<unknown>(null);
   const id = useId();
 
-  async function toggle(value: boolean) {
+  async function toggle(key: keyof Settings, value: boolean) {
     setBusy(true);
     setError(null);
     try {
-      const saved = await api.saveSettings({ externalRaisesConversation: value });
-      onSaved(saved && typeof saved.externalRaisesConversation === 'boolean' ? saved : { ...settings, externalRaisesConversation: value });
+      const saved = await api.saveSettings({ [key]: value });
+      onSaved(saved && typeof saved[key] === 'boolean' ? saved : { ...settings, [key]: value });
     } catch (err) {
       setError(err);
     } finally {
@@ -31,13 +31,26 @@ export function SettingsPanel({ settings, onSaved }: { settings: Settings; onSav
           type="checkbox"
           checked={settings.externalRaisesConversation}
           disabled={busy}
-          onChange={(e) => void toggle(e.target.checked)}
+          onChange={(e) => void toggle('externalRaisesConversation', e.target.checked)}
           aria-describedby={`${id}-hint`}
           data-testid="setting-external-raises"
         />
         <label htmlFor={id}>{t('settings.externalRaises')}</label>
       </div>
       <p className="hint" id={`${id}-hint`}>{t('settings.externalRaisesHint')}</p>
+      <div className="checkbox-field">
+        <input
+          id={`${id}-take`}
+          type="checkbox"
+          checked={settings.replyTakesConversation}
+          disabled={busy}
+          onChange={(e) => void toggle('replyTakesConversation', e.target.checked)}
+          aria-describedby={`${id}-take-hint`}
+          data-testid="setting-reply-takes"
+        />
+        <label htmlFor={`${id}-take`}>{t('settings.replyTakes')}</label>
+      </div>
+      <p className="hint" id={`${id}-take-hint`}>{t('settings.replyTakesHint')}</p>
       {error !== null && <p className="form-error" role="alert">{describeApiError(error, lang, t)}</p>}
     </section>
   );

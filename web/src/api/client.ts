@@ -1,4 +1,7 @@
-import type { ApiError, AuditEntryDto, ContactDto, ContactPatchDto, ConversationDto, MessageDto, NoteDto, TimelineItemDto, UserDto } from './contract.ts';
+import type {
+  ApiError, AssigneeDto, AuditEntryDto, ContactDto, ContactPatchDto, ConversationCountsDto, ConversationDto, ConversationPatchDto, MessageDto, NoteDto,
+  TimelineItemDto, UserDto,
+} from './contract.ts';
 
 export type {
   ChangesDto as Changes,
@@ -96,8 +99,11 @@ export const api = {
     }),
   me: () => request<Session>('GET', '/api/auth/me', undefined, { quiet401: true }).then(keepCsrfToken),
 
-  conversations: (o: { q?: string; cursor?: string | null; limit?: number }) =>
-    request<Page<ConversationDto>>('GET', '/api/conversations' + qs({ q: o.q, cursor: o.cursor, limit: o.limit ?? PAGE_SIZE })),
+  conversations: (o: { q?: string; cursor?: string | null; limit?: number; filter?: Record<string, string> }) =>
+    request<Page<ConversationDto>>('GET', '/api/conversations' + qs({ q: o.q, cursor: o.cursor, limit: o.limit ?? PAGE_SIZE, ...o.filter })),
+  conversationCounts: (filter: Record<string, string>) => request<ConversationCountsDto>('GET', '/api/conversations/counts' + qs(filter)),
+  updateConversation: (id: string, patch: ConversationPatchDto) => request<ConversationDto>('PATCH', `/api/conversations/${enc(id)}`, patch),
+  assignees: () => request<{ items: AssigneeDto[] }>('GET', '/api/assignees'),
   conversation: (id: string) => request<ConversationDto>('GET', `/api/conversations/${enc(id)}`),
   messages: (id: string, o: { cursor?: string | null; limit?: number }) =>
     request<Page<TimelineItemDto>>('GET', `/api/conversations/${enc(id)}/messages` + qs({ cursor: o.cursor, limit: o.limit ?? PAGE_SIZE })),
@@ -112,7 +118,7 @@ export const api = {
   createUser: (u: { email: string; name: string; password: string; role: UserDto['role'] }) => request<UserDto>('POST', '/api/users', u),
   updateUser: (id: string, p: { name?: string; role?: UserDto['role']; disabled?: boolean; password?: string }) =>
     request<UserDto>('PATCH', `/api/users/${enc(id)}`, p),
-  saveSettings: (s: Settings) => request<Settings>('PUT', '/api/settings', s),
+  saveSettings: (s: Partial<Settings>) => request<Settings>('PUT', '/api/settings', s),
   audit: (o: { cursor?: string | null; limit?: number }) => request<Page<AuditEntryDto>>('GET', '/api/audit' + qs({ cursor: o.cursor, limit: o.limit ?? PAGE_SIZE })),
 
   demoInbound: (m: { from: string; body: string; profileName?: string }) => request<unknown>('POST', '/api/demo/inbound', m),

@@ -2,6 +2,10 @@
 // shared, never copied.
 export type {
   ApiError,
+  AssigneeDto,
+  ConversationCountsDto,
+  ConversationPatchDto,
+  ConversationStatus,
   AuditEntryDto,
   ChangesDto,
   OutgoingDto,

@@ -7,6 +7,7 @@ import { useConversation, useInboxStore, useThread } from '../inbox/useInbox.ts'
 import { navigate } from '../router.ts';
 import { Composer } from './Composer.tsx';
 import { ContactPanel } from './ContactPanel.tsx';
+import { ConversationActions } from './ConversationActions.tsx';
 import { MessageList } from './MessageList.tsx';
 
 /** The right pane: who, the messages, and the composer. */
@@ -63,6 +64,7 @@ export function Chat({ conversationId, me }: { conversationId: string; me: UserD
             {conversation.contact.name && <p className="chat-phone" data-testid="chat-phone">{formatPhone(conversation.contact.phone)}</p>}
           </div>
         </button>
+        <ConversationActions conversation={conversation} me={me} />
       </header>
       {showContact && <ContactPanel conversation={conversation} onClose={() => setShowContact(false)} />}
       <MessageList conversationId={conversationId} meId={me.id} label={t('chat.messages', { name })} />

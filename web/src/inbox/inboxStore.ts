@@ -1,5 +1,6 @@
 import { api, ApiRequestError, type Outgoing } from '../api/client.ts';
-import type { ConversationDto, ListUpdateDto, MessageChangeDto, MessageDto, NoteDto, TimelineItemDto, UserDto } from '../api/contract.ts';
+import type { ConversationCountsDto, ConversationDto, ConversationPatchDto, ListUpdateDto, MessageChangeDto, MessageDto, NoteDto, TimelineItemDto, UserDto } from '../api/contract.ts';
+import { DEFAULT_FILTER, filterParams, matchesFilter, storedFilter, storeFilter, type ListFilter } from './listFilter.ts';
 
 /**
  * The panel's copy of the inbox: conversations, the list being shown, and the loaded pages of each
@@ -21,6 +22,7 @@ export interface ChatMessage extends MessageDto {
 
 export interface ConversationList {
   query: string;
+  filter: ListFilter;
   ids: readonly string[];
   nextCursor: string | null;
   loading: boolean;
@@ -41,10 +43,12 @@ export interface Thread {
   error: unknown;
 }
 
-const EMPTY_LIST: ConversationList = { query: '', ids: [], nextCursor: null, loading: false, loaded: false, error: null };
+const EMPTY_LIST: ConversationList = { query: '', filter: DEFAULT_FILTER, ids: [], nextCursor: null, loading: false, loaded: false, error: null };
 const EMPTY_THREAD: Thread = { messages: [], notes: [], olderCursor: null, loaded: false, loading: false, loadingOlder: false, error: null };
 /** After this many pages of /api/changes the panel is too far behind: it reloads what it shows. */
 const MAX_CATCH_UP_PAGES = 20;
+/** The chips' counts are asked again at most this often (they follow every list change). */
+const COUNTS_INTERVAL_MS = 500;
 /** How far before the highest seq seen a catch-up starts (see catchUpOnce). */
 const CATCH_UP_OVERLAP = 200;
 
@@ -81,7 +85,12 @@ export class InboxStore {
   private listeners = new Set<() => void>();
   private conversations = new Map<string, ConversationDto>();
   private threads = new Map<string, Thread>();
-  private list: ConversationList = EMPTY_LIST;
+  private list: ConversationList = { ...EMPTY_LIST, filter: storedFilter() };
+  private counts: ConversationCountsDto | null = null;
+  private countsTimer: ReturnType<typeof setTimeout> | null = null;
+  private countsAgain = false;
+  /** Marked unread from their open chat: not read again until opened anew. */
+  private keptUnread = new Set<string>();
   private listToken = 0;
   private lastSeq = 0;
   private catchingUp: Promise<void> | null = null;
@@ -108,6 +117,8 @@ export class InboxStore {
   getThread = (id: string): Thread => this.threads.get(id) ?? EMPTY_THREAD;
   /** Conversations with unread messages, among those the panel knows: the tab title's number. */
   getUnreadChats = (): number => this.unreadChats;
+  /** The filter chips' numbers (null until the first answer). */
+  getCounts = (): ConversationCountsDto | null => this.counts;
   getLastSeq = (): number => this.lastSeq;
 
   private seen(seq: number): void {
@@ -135,6 +146,11 @@ export class InboxStore {
     const { ids } = this.list;
     const from = ids.indexOf(c.id);
     const searching = this.list.query !== '';
+    // Assigned elsewhere, resolved, read: it leaves a list filtered on what it no longer is.
+    if (!matchesFilter(c, this.list.filter, this.me.id)) {
+      if (from !== -1) this.list = { ...this.list, ids: ids.filter((id) => id !== c.id) };
+      return;
+    }
     // A search shows what the server matched; a conversation that changes is updated in place
     // but never added, since only the server knows whether it matches.
     if (from === -1 && (searching || !this.list.loaded || !c.lastMessage)) return;
@@ -156,7 +172,10 @@ export class InboxStore {
   }
 
   upsertConversation(c: ConversationDto): void {
-    if (this.putConversation(c)) this.emit();
+    if (this.putConversation(c)) {
+      this.emit();
+      this.refreshCounts();
+    }
   }
 
   /** A coalesced batch of list changes from the server: one render for all of it. */
@@ -167,12 +186,64 @@ export class InboxStore {
     // bubble when its chat is loaded. A chat opened later loads the message as it is by then.
     for (const change of update.messages) changed = this.applyMessageChange(change) || changed;
     if (changed) this.emit();
+    // Only conversations' entries move counts (assignee, status, unread); ticks do not.
+    if (update.conversations.length) this.refreshCounts();
+  }
+
+  /** A chip chosen: the list starts again from the server under it, and the choice is kept. */
+  setFilter(filter: ListFilter): void {
+    storeFilter(filter);
+    this.list = { ...EMPTY_LIST, query: this.list.query, filter };
+    this.emit();
+    void this.loadConversations();
+    this.refreshCounts();
+  }
+
+  /**
+   * Asks the server for the chips' counts again, at most every COUNTS_INTERVAL_MS: a burst of
+   * list changes costs one request, and the last change is always counted.
+   */
+  refreshCounts(): void {
+    if (this.countsTimer) {
+      this.countsAgain = true;
+      return;
+    }
+    const filter = this.list.filter;
+    this.countsTimer = setTimeout(() => {
+      this.countsTimer = null;
+      if (this.countsAgain) {
+        this.countsAgain = false;
+        this.refreshCounts();
+      }
+    }, COUNTS_INTERVAL_MS);
+    api.conversationCounts(filterParams(filter)).then(
+      (counts) => {
+        if (filter !== this.list.filter) return;
+        this.counts = counts;
+        this.emit();
+      },
+      () => {
+        /* offline: the reconnect's catch-up asks again */
+      },
+    );
+  }
+
+  /** Assign, resolve, reopen or mark unread; the answer (and the live update) shows it everywhere. */
+  async updateConversation(id: string, patch: ConversationPatchDto): Promise<void> {
+    // The chat is still on screen when the answer comes: it must not read the badge away at once.
+    if (patch.unread) this.keptUnread.add(id);
+    try {
+      this.upsertConversation(await api.updateConversation(id, patch));
+    } catch (err) {
+      if (patch.unread) this.keptUnread.delete(id);
+      throw err;
+    }
   }
 
   setQuery(query: string): void {
     const q = query.trim();
     if (q === this.list.query && (this.list.loaded || this.list.loading)) return;
-    this.list = { ...EMPTY_LIST, query: q };
+    this.list = { ...EMPTY_LIST, query: q, filter: this.list.filter };
     this.emit();
     void this.loadConversations();
   }
@@ -184,7 +255,7 @@ export class InboxStore {
     this.list = { ...list, loading: true, error: null };
     this.emit();
     try {
-      const page = await api.conversations({ q: list.query, cursor: list.nextCursor });
+      const page = await api.conversations({ q: list.query, cursor: list.nextCursor, filter: filterParams(list.filter) });
       if (token !== this.listToken) return;
       const ids = this.list.ids.slice();
       const known = new Set(ids);
@@ -225,7 +296,7 @@ export class InboxStore {
 
   async markRead(id: string): Promise<void> {
     const c = this.conversations.get(id);
-    if (!c || c.unreadCount === 0) return;
+    if (!c || c.unreadCount === 0 || this.keptUnread.has(id)) return;
     // Shown read at once; the server's answer (a higher seq) confirms it.
     this.conversations.set(id, { ...c, unreadCount: 0 });
     this.unreadChats -= 1;
@@ -344,6 +415,7 @@ export class InboxStore {
    */
   async watch(id: string): Promise<void> {
     this.watched = id;
+    this.keptUnread.delete(id);
     await this.tellServerWatching(id).catch(() => {
       /* offline: the realtime hook asks again on connect and catches up */
     });
@@ -486,6 +558,7 @@ export class InboxStore {
       for (const n of changes.notes ?? []) this.putNote(n);
       this.seen(changes.seq);
       this.emit();
+      if (changes.conversations.length) this.refreshCounts();
       if (!changes.more) return;
     }
     this.reloadAll();
@@ -493,9 +566,9 @@ export class InboxStore {
 
   /** Far behind: start again from fresh pages rather than replaying thousands of changes. */
   private reloadAll(): void {
-    const query = this.list.query;
+    const { query, filter } = this.list;
     this.threads.clear();
-    this.list = { ...EMPTY_LIST, query };
+    this.list = { ...EMPTY_LIST, query, filter };
     this.emit();
     void this.loadConversations();
   }

@@ -5,6 +5,7 @@ import { describeApiError } from '../i18n/format.ts';
 import { useConversationList, useInboxStore } from '../inbox/useInbox.ts';
 import { conversationPath, navigate } from '../router.ts';
 import { ConversationItem, ROW_HEIGHT } from './ConversationItem.tsx';
+import { ListFilters } from './ListFilters.tsx';
 import { SearchBox } from './SearchBox.tsx';
 
 const OVERSCAN = 6;
@@ -40,12 +41,12 @@ export function ConversationList({ selectedId }: { selectedId: string | null }) 
     return () => observer.disconnect();
   }, []);
 
-  // A new search starts at the top.
+  // A new search or filter starts at the top.
   useEffect(() => {
     if (viewport.current) viewport.current.scrollTop = 0;
     setScrollTop(0);
     setActive(-1);
-  }, [list.query]);
+  }, [list.query, list.filter]);
 
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
   const last = Math.min(ids.length, Math.ceil((scrollTop + height) / ROW_HEIGHT) + OVERSCAN);
@@ -101,6 +102,7 @@ export function ConversationList({ selectedId }: { selectedId: string | null }) 
           moveTo(0);
         }}
       />
+      <ListFilters />
       <div
         ref={viewport}
         className="conversation-viewport"
@@ -132,7 +134,7 @@ export function ConversationList({ selectedId }: { selectedId: string | null }) 
         </div>
         {list.loaded && ids.length === 0 && (
           <p className="list-note" data-testid="conversation-list-empty">
-            {list.query ? t('list.noResults', { q: list.query }) : t('list.empty')}
+            {list.query ? t('list.noResults', { q: list.query }) : t(list.filter.assignee === 'all' && list.filter.status === 'open' && !list.filter.unread ? 'list.empty' : 'list.emptyFiltered')}
           </p>
         )}
         {list.loading && <p className="list-note" role="status">{list.loaded ? t('list.loadingMore') : t('loading')}</p>}
