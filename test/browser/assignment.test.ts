@@ -138,7 +138,10 @@ describe('assignment and status in Chromium, two panels at once', { skip, timeou
     await admin.goto(inbox.baseUrl + '/users');
     const box = admin.getByTestId('setting-reply-takes');
     assert.equal(await box.isChecked(), true, 'on by default');
-    await box.uncheck();
+    // The box is controlled: it shows the saved value once the server answers, so a plain click,
+    // then the saved state (uncheck() reads the box right after its click and can see the old value).
+    await box.click();
+    await admin.waitForFunction(() => !(document.querySelector('[data-testid="setting-reply-takes"]') as HTMLInputElement).checked, undefined, { timeout: 10_000 });
     await waitFor(async () => {
       const me = await (await fetch(inbox.baseUrl + '/api/auth/me', { headers: (await inbox.login()).headers })).json() as SessionDto;
       return me.settings.replyTakesConversation === false;

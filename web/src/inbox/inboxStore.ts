@@ -561,11 +561,14 @@ export class InboxStore {
       if (changes.conversations.length) this.refreshCounts();
       if (!changes.more) return;
     }
-    this.reloadAll();
+    this.reload();
   }
 
-  /** Far behind: start again from fresh pages rather than replaying thousands of changes. */
-  private reloadAll(): void {
+  /**
+   * Start again from fresh pages: when far behind (rather than replaying thousands of changes), or
+   * when nothing was seen to catch up from.
+   */
+  reload(): void {
     const { query, filter } = this.list;
     this.threads.clear();
     this.list = { ...EMPTY_LIST, query, filter };

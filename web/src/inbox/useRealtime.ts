@@ -29,8 +29,13 @@ export function useRealtime(store: InboxStore, onUnauthenticated: () => void): C
       // The open chat, if its first page never arrived (the server went away meanwhile).
       const watched = store.getWatched();
       if (watched && !store.getThread(watched).loaded) void store.openThread(watched);
-      // Before the first page arrives there is nothing to catch up on: the page is current.
-      if (store.getLastSeq() === 0) return;
+      // Nothing seen yet: before the first page arrives the page will be current. But a first page
+      // that came back empty, before the socket connected, holds no seq to catch up from, and a
+      // conversation started in between would be missed: ask for the page again.
+      if (store.getLastSeq() === 0) {
+        if (store.getList().loaded) store.reload();
+        return;
+      }
       store.catchUp().catch(() => later(catchUp));
     };
     const tellWatching = async (conversationId: string | null) => {
