@@ -291,8 +291,9 @@ for (const kind of databaseKinds()) {
       }
     });
 
-    // Last: it adds a message to the fixture. PostgreSQL only: with PGlite the server is stopped.
-    test('one consistent picture: a message written while the export reads is not half in it', { skip: kind !== 'postgres' && 'PGlite has no concurrent writer' }, async () => {
+    // Last: it adds a message to the fixture. PostgreSQL only (declared for it alone, not skipped
+    // elsewhere: CI skips nothing): with PGlite the server is stopped while the export reads.
+    if (kind === 'postgres') test('one consistent picture: a message written while the export reads is not half in it', async () => {
       const read = await inSnapshot(db, async (q) => {
         const ids: string[] = [];
         for await (const c of await selectConversations(q, { kind: 'conversation', id: seeded.otherConversationId }, { baseUrl: BASE_URL, pageSize: 1 })) {
