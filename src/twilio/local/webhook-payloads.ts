@@ -1,6 +1,6 @@
 import type { LocalMessage } from './store.ts';
 
-// The forms Twilio posts for WhatsApp, field for field (see /work/shared/twilio-notes.md §1, §3).
+// The forms Twilio posts for WhatsApp, field for field (see the team's Twilio notes, shared/twilio-notes.md §1, §3).
 // Twilio adds fields without notice; receivers must accept unknown keys.
 
 const API_VERSION = '2010-04-01';
