@@ -129,7 +129,7 @@ for (const kind of databaseKinds()) {
       assert.ok(!ids.includes(disabledUser.id), 'a disabled user is not offered');
     });
 
-    test('filters: assignee me|none|<id>, status, unread, combined with q and the cursor; counts per chip', async () => {
+    test('filters: assignee me|none|<id>, status, unread, combined with q and the cursor; counts per chip, narrowed by q', async () => {
       const fresh = await startTestInbox({ kind, startWorkers: false });
       try {
         const a = await fresh.login();
@@ -188,6 +188,17 @@ for (const kind of databaseKinds()) {
           { mine: 5, unassigned: 3, all: 8, open: 3, resolved: 2, unread: 2 });
         assert.deepEqual(await get<ConversationCountsDto>('/api/conversations/counts?assignee=me&status=open&unread=true'),
           { mine: 5, unassigned: 2, all: 7, open: 5, resolved: 0, unread: 5 });
+        // The search narrows every chip as it narrows the list: by text, by name, by phone digits.
+        assert.deepEqual(await get<ConversationCountsDto>('/api/conversations/counts?q=cita'),
+          { mine: 3, unassigned: 2, all: 5, open: 3, resolved: 2, unread: 5 });
+        assert.deepEqual(await get<ConversationCountsDto>('/api/conversations/counts?q=cita&status=open'),
+          { mine: 3, unassigned: 0, all: 3, open: 3, resolved: 2, unread: 3 });
+        assert.deepEqual(await get<ConversationCountsDto>('/api/conversations/counts?q=Cliente%205'),
+          { mine: 0, unassigned: 1, all: 1, open: 1, resolved: 0, unread: 0 });
+        assert.deepEqual(await get<ConversationCountsDto>('/api/conversations/counts?q=3190000006&assignee=me'),
+          { mine: 1, unassigned: 0, all: 1, open: 1, resolved: 0, unread: 1 });
+        assert.deepEqual(await get<ConversationCountsDto>('/api/conversations/counts?q=nadie'),
+          { mine: 0, unassigned: 0, all: 0, open: 0, resolved: 0, unread: 0 });
       } finally {
         await fresh.close();
       }

@@ -138,11 +138,12 @@ export interface ConversationFilterDto {
 }
 
 /**
- * `GET /api/conversations/counts?assignee=&status=&unread=` (the same filters as the list): the
+ * `GET /api/conversations/counts?assignee=&status=&unread=&q=` (the same filters as the list): the
  * number on each filter chip, for the signed-in user. Each count is what the list would hold with
  * that chip chosen and the other groups' filters as given: `mine`, `unassigned` and `all` follow
  * `status` (and `unread`); `open` and `resolved` follow `assignee` (and `unread`); `unread`
- * follows both. Conversations without any message yet are not counted (the list does not show them).
+ * follows both; `q` narrows them all as it narrows the list. Conversations without any message yet
+ * are not counted (the list does not show them).
  */
 export interface ConversationCountsDto {
   mine: number;

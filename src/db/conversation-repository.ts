@@ -38,6 +38,18 @@ function filterConditions(f: ConversationFilter, params: unknown[]): { assignee:
   return out;
 }
 
+/**
+ * What the list's search box matches: the contact's name, their phone's digits (3 or more), or the
+ * text of any of the conversation's messages. Needs the contacts joined as `k`.
+ */
+function searchCondition(search: string, params: unknown[]): string {
+  params.push(`%${search.replace(/[\\%_]/g, (ch) => '\\' + ch)}%`, search.replace(/[^\d]/g, ''));
+  const like = `$${params.length - 1}`;
+  const digits = `$${params.length}`;
+  return `(k.name ILIKE ${like} OR (length(${digits}) >= 3 AND k.phone LIKE '%' || ${digits} || '%')
+    OR EXISTS (SELECT 1 FROM messages s WHERE s.conversation_id = c.id AND s.body ILIKE ${like}))`;
+}
+
 /** A conversation's assignee, status and unread count before and after an update. */
 export interface ConversationChange {
   before: { assigneeId: string | null; status: ConversationStatus; unreadCount: number };
@@ -163,9 +175,11 @@ export const conversationRepository = {
   },
 
   /** The numbers on the list's filter chips (see ConversationCountsDto). `me`: the signed-in user. */
-  async counts(q: Queryable, me: string, f: ConversationFilter): Promise<ConversationCountsDto> {
+  async counts(q: Queryable, me: string, f: ConversationFilter, search: string | null): Promise<ConversationCountsDto> {
     const params: unknown[] = [me];
     const c = filterConditions(f, params);
+    // The search narrows every chip alike, as it narrows the list.
+    const matching = search ? `AND ${searchCondition(search, params)}` : '';
     const all = (...conds: string[][]) => conds.flat().join(' AND ') || 'true';
     const { rows } = await q.query<Record<keyof ConversationCountsDto, string>>(
       `SELECT
@@ -175,7 +189,7 @@ export const conversationRepository = {
          count(*) FILTER (WHERE c.status = 'open' AND ${all(c.assignee, c.unread)}) AS open,
          count(*) FILTER (WHERE c.status = 'resolved' AND ${all(c.assignee, c.unread)}) AS resolved,
          count(*) FILTER (WHERE c.unread_count > 0 AND ${all(c.assignee, c.status)}) AS unread
-       FROM conversations c WHERE c.last_message_id IS NOT NULL`,
+       FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE c.last_message_id IS NOT NULL ${matching}`,
       params,
     );
     const r = rows[0]!;
@@ -215,11 +229,7 @@ export const conversationRepository = {
   ): Promise<ConversationDto[]> {
     const params: unknown[] = [o.limit];
     const where: string[] = ['c.last_message_id IS NOT NULL'];
-    if (o.search) {
-      params.push(`%${o.search.replace(/[\\%_]/g, (ch) => '\\' + ch)}%`, o.search.replace(/[^\d]/g, ''));
-      where.push(`(k.name ILIKE $2 OR (length($3) >= 3 AND k.phone LIKE '%' || $3 || '%')
-        OR EXISTS (SELECT 1 FROM messages s WHERE s.conversation_id = c.id AND s.body ILIKE $2))`);
-    }
+    if (o.search) where.push(searchCondition(o.search, params));
     if (o.filter) {
       const f = filterConditions(o.filter, params);
       where.push(...f.assignee, ...f.status, ...f.unread);

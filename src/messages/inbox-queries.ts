@@ -56,8 +56,8 @@ export async function listConversations(ctx: InboxContext, o: { q?: string; curs
   return { items, nextCursor: rows.length > o.limit && last ? encodeCursor({ at: last.lastMessageAt, id: last.id }) : null };
 }
 
-export async function conversationCounts(ctx: InboxContext, me: string, filter: ConversationFilterDto): Promise<ConversationCountsDto> {
-  return conversationRepository.counts(ctx.db, me, toFilter(filter, me));
+export async function conversationCounts(ctx: InboxContext, me: string, filter: ConversationFilterDto & { q?: string }): Promise<ConversationCountsDto> {
+  return conversationRepository.counts(ctx.db, me, toFilter(filter, me), filter.q?.trim() || null);
 }
 
 export async function getConversation(ctx: InboxContext, id: string): Promise<ConversationDto> {

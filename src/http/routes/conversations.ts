@@ -17,7 +17,9 @@ const filterQuery = z.object({
   status: conversationStatus.optional(),
   unread: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
 });
-const listQuery = page.extend({ q: z.string().max(200).optional() }).extend(filterQuery.shape);
+const searchQuery = z.object({ q: z.string().max(200).optional() });
+const listQuery = page.extend(searchQuery.shape).extend(filterQuery.shape);
+const countsQuery = filterQuery.extend(searchQuery.shape);
 const conversationPatch = z.strictObject({
   assigneeId: z.string().max(64).nullable().optional(),
   status: conversationStatus.optional(),
@@ -43,7 +45,7 @@ export async function conversationRoutes(
     const { assignee, status, unread, ...rest } = listQuery.parse(request.query);
     return listConversations(ctx, { ...rest, filter: { assignee, status, unread }, me: request.user!.id });
   });
-  app.get('/api/conversations/counts', async (request) => conversationCounts(ctx, request.user!.id, filterQuery.parse(request.query)));
+  app.get('/api/conversations/counts', async (request) => conversationCounts(ctx, request.user!.id, countsQuery.parse(request.query)));
   app.get('/api/conversations/:id', async (request) => getConversation(ctx, idParams.parse(request.params).id));
   app.patch('/api/conversations/:id', async (request) =>
     updateConversation(ctx, idParams.parse(request.params).id, request.user!.id, conversationPatch.parse(request.body)),

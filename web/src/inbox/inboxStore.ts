@@ -208,7 +208,7 @@ export class InboxStore {
       this.countsAgain = true;
       return;
     }
-    const filter = this.list.filter;
+    const { filter, query } = this.list;
     this.countsTimer = setTimeout(() => {
       this.countsTimer = null;
       if (this.countsAgain) {
@@ -216,9 +216,9 @@ export class InboxStore {
         this.refreshCounts();
       }
     }, COUNTS_INTERVAL_MS);
-    api.conversationCounts(filterParams(filter)).then(
+    api.conversationCounts({ ...filterParams(filter), ...(query ? { q: query } : {}) }).then(
       (counts) => {
-        if (filter !== this.list.filter) return;
+        if (filter !== this.list.filter || query !== this.list.query) return;
         this.counts = counts;
         this.emit();
       },
@@ -246,6 +246,8 @@ export class InboxStore {
     this.list = { ...EMPTY_LIST, query: q, filter: this.list.filter };
     this.emit();
     void this.loadConversations();
+    // The chips count what the search matches.
+    this.refreshCounts();
   }
 
   async loadConversations(): Promise<void> {
