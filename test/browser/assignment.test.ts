@@ -122,6 +122,18 @@ describe('assignment and status in Chromium, two panels at once', { skip, timeou
     await countIs(laura, 'unread', 1, 'No leídos after Marcar como no leído');
   });
 
+  test('a search narrows the counts as it narrows the list', async () => {
+    const search = laura.getByRole('searchbox');
+    await search.fill('nadie se llama así');
+    await listIs(laura, [], 'a search that matches nobody');
+    await countIs(laura, 'unread', 0, 'a search that matches nobody');
+    await countIs(laura, 'all', 0, 'a search that matches nobody');
+    await search.fill('Beto');
+    await countIs(laura, 'unread', 1, 'searching Beto');
+    await search.fill('');
+    await countIs(laura, 'unread', 1, 'the search cleared');
+  });
+
   test('the chips and the header actions in English', async () => {
     await conversationItem(admin, 'Ana Torres').click();
     await admin.getByTestId('language-select').selectOption('en');
