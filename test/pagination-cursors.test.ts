@@ -12,6 +12,7 @@ const BAD_TIMES: unknown[] = [
   '1', '-200000-01-01T00:00:00Z', '+275760-09-13T00:00:00Z', 'March 7', '+002024-01-01T00:00:00.000Z',
   '0000-01-01T00:00:00.000Z', '2024-02-30T00:00:00.000Z', '2024-13-01T00:00:00.000Z', '2024-01-01T24:00:00.000Z',
   '2024-01-01', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00.000+05:00', ' 2024-01-01T00:00:00.000Z', '',
+  '2024-01-01T00:00:00.0000Z', '2024-01-01T00:00:00.0000000Z', '2024-02-30T00:00:00.000001Z', '2024-01-01T00:00:00.00000aZ',
   'x'.repeat(300), 1, 1.5e300, -1, true, {}, [], ['2024-01-01T00:00:00.000Z'], { $gt: '' },
 ];
 
@@ -95,10 +96,30 @@ for (const kind of databaseKinds()) {
           const res = await get(`${path()}?cursor=${encode({ [timeKey]: at, id: UUID })}`);
           assert.equal(res.status, 200, `${at}: ${await res.clone().text()}`);
         }
+        for (const at of ['2024-02-29T12:00:00.000001Z', '9999-12-31T23:59:59.999999Z']) {
+          const res = await get(`${path()}?cursor=${encode({ [timeKey]: at, id: UUID })}`);
+          assert.equal(res.status, 200, `${at}: ${await res.clone().text()}`);
+        }
         if (list === 'conversations') {
           assert.equal((await get(`${path()}?cursor=${encode({ at: null, id: UUID })}`)).status, 200, 'a conversation without messages pages with at: null');
         }
       });
     }
+
+    // PostgreSQL keeps microseconds, a JS Date milliseconds: a cursor cut to the millisecond
+    // skipped the rows of that millisecond that came after the page's last one (a chat's
+    // messages written by one batch, a campaign's conversations).
+    test('rows within one millisecond page through whole: none skipped, none twice', async () => {
+      await inbox.db.query(
+        `UPDATE messages SET created_at = timestamptz '2026-03-01 12:00:00.123+00' + (random() * 900)::int * interval '1 microsecond'
+         WHERE conversation_id = $1`, [conversationId]);
+      await inbox.db.query(
+        `UPDATE conversations SET last_message_at = timestamptz '2026-03-02 12:00:00.456+00' + (random() * 900)::int * interval '1 microsecond'`);
+      for (const path of ['/api/conversations', `/api/conversations/${conversationId}/messages`]) {
+        const all = await pages<ConversationDto | MessageDto>(path);
+        assert.equal(all.length, 5, `${path}: all five`);
+        assert.equal(new Set(all.map((x) => x.id)).size, 5, `${path}: nothing twice`);
+      }
+    });
   });
 }

@@ -1,6 +1,7 @@
 import type { ConversationCountsDto, ConversationDto, ConversationStatus } from '../contract/api.ts';
 import { CONTACT_COLUMNS, toContactDto, type ContactRow } from './contact-repository.ts';
 import { ENSURE_CONVERSATIONS } from './ensure-conversations.ts';
+import { exactTimeText } from './exact-time.ts';
 import type { Queryable } from './database.ts';
 import { iso, MESSAGE_COLUMNS, toMessageDto, type MessageRow } from './message-repository.ts';
 
@@ -222,11 +223,14 @@ export const conversationRepository = {
     return rows.map((r) => ({ phone: r.phone, at: new Date(r.last_inbound_at) }));
   },
 
-  /** Newest activity first; `after` is the last item of the previous page. */
+  /**
+   * Newest activity first; `after` is the last item of the previous page. `cursorAt`: the item's
+   * last_message_at to the microsecond, for the next page's cursor.
+   */
   async list(
     q: Queryable,
     o: { search: string | null; after: { at: string | null; id: string } | null; limit: number; filter?: ConversationFilter },
-  ): Promise<ConversationDto[]> {
+  ): Promise<{ item: ConversationDto; cursorAt: string | null }[]> {
     const params: unknown[] = [o.limit];
     const where: string[] = ['c.last_message_id IS NOT NULL'];
     if (o.search) where.push(searchCondition(o.search, params));
@@ -241,11 +245,13 @@ export const conversationRepository = {
       where.push(`(($${a}::timestamptz IS NULL AND c.last_message_at IS NULL AND c.id < $${a + 1}::uuid)
         OR ($${a}::timestamptz IS NOT NULL AND (c.last_message_at IS NULL OR (c.last_message_at, c.id) < ($${a}::timestamptz, $${a + 1}::uuid))))`);
     }
-    const { rows } = await q.query<ConversationRow>(
-      `${CONVERSATION_SELECT} WHERE ${where.join(' AND ')} ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC LIMIT $1`,
+    const { rows } = await q.query<ConversationRow & { cursor_at: string | null }>(
+      `SELECT l.*, ${exactTimeText('l.last_message_at')} AS cursor_at FROM (${CONVERSATION_SELECT}
+       WHERE ${where.join(' AND ')} ORDER BY c.last_message_at DESC NULLS LAST, c.id DESC LIMIT $1) l
+       ORDER BY l.last_message_at DESC NULLS LAST, l.id DESC`,
       params,
     );
-    return rows.map(toConversationDto);
+    return rows.map((r) => ({ item: toConversationDto(r), cursorAt: r.cursor_at }));
   },
 
   async changedSince(q: Queryable, seq: number, limit: number): Promise<ConversationDto[]> {

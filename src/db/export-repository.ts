@@ -1,4 +1,5 @@
 import type { MessageDto, MessageSource, MessageStatus } from '../contract/api.ts';
+import { exactTimeText } from './exact-time.ts';
 import type { Queryable } from './database.ts';
 
 // The reads of `wa-inbox export`. Everything is read in keyset pages so that an export of any size
@@ -77,7 +78,7 @@ export const exportRepository = {
       `SELECT m.id, m.sid, m.direction, m.source, m.status, m.body, m.media, m.content_sid, m.content_variables,
          m.error_code, m.error_message, u.name AS sent_by_name, u.email AS sent_by_email,
          m.created_at, m.sent_at, m.delivered_at, m.read_at, m.failed_at,
-         to_char(m.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS cursor_at
+         ${exactTimeText('m.created_at')} AS cursor_at
        FROM messages m LEFT JOIN users u ON u.id = m.sent_by
        WHERE m.conversation_id = $1
          AND ($2::timestamptz IS NULL OR (m.created_at, m.id) > ($2::timestamptz, $3::uuid))

@@ -373,16 +373,6 @@ export const messageRepository = {
     return rows.map(toMessageDto);
   },
 
-  async listForConversation(q: Queryable, conversationId: string, before: { createdAt: string; id: string } | null, limit: number): Promise<MessageDto[]> {
-    const { rows } = await q.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM}
-       WHERE m.conversation_id = $1 AND ($2::timestamptz IS NULL OR (m.created_at, m.id) < ($2::timestamptz, $3::uuid))
-       ORDER BY m.created_at DESC, m.id DESC LIMIT $4`,
-      [conversationId, before?.createdAt ?? null, before?.id ?? null, limit],
-    );
-    return rows.map(toMessageDto);
-  },
-
   async changedSince(q: Queryable, seq: number, limit: number): Promise<MessageDto[]> {
     const { rows } = await q.query<MessageRow>(
       `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.seq > $1 ORDER BY m.seq LIMIT $2`,

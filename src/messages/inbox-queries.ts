@@ -23,13 +23,16 @@ function decodeCursor<T>(cursor: string | undefined, schema: z.ZodType<T>): T | 
   throw new DomainError('validation', 'Invalid cursor', 'Cursor no válido');
 }
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// A cursor's time is exactly what encodeCursor wrote: a DTO's Date#toISOString, years 0001-9999.
-// Date.parse alone let "1", "March 7" or year 275760 through, and PostgreSQL failed on them (500).
-const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+// A cursor's time is exactly what encodeCursor wrote: a row's time to the microsecond (cursors
+// made before carried milliseconds, and still work), UTC, years 0001-9999. Date.parse alone let
+// "1", "March 7" or year 275760 through, and PostgreSQL failed on them (500).
+const ISO_UTC = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})(\d{3})?Z$/;
 const cursorTime = z.string().refine((s) => {
-  if (!ISO_UTC.test(s) || s.startsWith('0000')) return false;
-  const t = Date.parse(s);
-  return !Number.isNaN(t) && new Date(t).toISOString() === s;
+  const m = ISO_UTC.exec(s);
+  if (!m || s.startsWith('0000')) return false;
+  const ms = `${m[1]}Z`;
+  const t = Date.parse(ms);
+  return !Number.isNaN(t) && new Date(t).toISOString() === ms;
 });
 const cursorId = z.string().regex(UUID);
 const conversationKey = z.strictObject({ at: cursorTime.nullable(), id: cursorId });
@@ -51,9 +54,9 @@ export async function listConversations(ctx: InboxContext, o: { q?: string; curs
   const after = decodeCursor(o.cursor, conversationKey);
   const filter = o.filter && o.me ? toFilter(o.filter, o.me) : undefined;
   const rows = await conversationRepository.list(ctx.db, { search: o.q?.trim() || null, after, limit: o.limit + 1, filter });
-  const items = rows.slice(0, o.limit);
-  const last = items[items.length - 1];
-  return { items, nextCursor: rows.length > o.limit && last ? encodeCursor({ at: last.lastMessageAt, id: last.id }) : null };
+  const page = rows.slice(0, o.limit);
+  const last = page[page.length - 1];
+  return { items: page.map((r) => r.item), nextCursor: rows.length > o.limit && last ? encodeCursor({ at: last.cursorAt, id: last.item.id }) : null };
 }
 
 export async function conversationCounts(ctx: InboxContext, me: string, filter: ConversationFilterDto & { q?: string }): Promise<ConversationCountsDto> {
@@ -74,8 +77,8 @@ export async function listMessages(ctx: InboxContext, conversationId: string, o:
   const page = rows.slice(0, o.limit);
   const oldest = page[page.length - 1];
   return {
-    items: page.reverse(),
-    nextCursor: rows.length > o.limit && oldest ? encodeCursor({ createdAt: oldest.createdAt, id: oldest.id }) : null,
+    items: page.map((r) => r.item).reverse(),
+    nextCursor: rows.length > o.limit && oldest ? encodeCursor({ createdAt: oldest.cursorAt, id: oldest.item.id }) : null,
   };
 }
 
