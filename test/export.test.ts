@@ -7,7 +7,8 @@ import { runCli } from '../src/cli/main.ts';
 import { openPglite, type Database } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { inSnapshot, selectConversations, type ExportedMessage } from '../src/export/conversation-export.ts';
-import { CSV_HEADER } from '../src/export/csv-export.ts';
+import { CSV_HEADER, writeCsvExport } from '../src/export/csv-export.ts';
+import { TextSink } from '../src/export/text-sink.ts';
 import { databaseKinds, openTestDatabase } from './support/databases.ts';
 import { addInbound, AGENT, OTHER, PATIENT, seedConversations, TRICKY_BODY } from './support/export-fixture.ts';
 
@@ -311,6 +312,32 @@ for (const kind of databaseKinds()) {
     });
   });
 }
+
+describe('wa-inbox export: CSV opened in a spreadsheet', () => {
+  // Anyone on WhatsApp chooses a message's text and their profile name; in Excel or Sheets a cell
+  // that starts with = + - @ runs as a formula.
+  test('text people typed that a spreadsheet would run as a formula is written as text', async () => {
+    const texts = ['=HYPERLINK("http://evil.test","Ver cita")', '+1+cmd|calc', '-2+3', '@SUM(A1)', '\tTab', 'Hola = bien'];
+    const message = (body: string, i: number): ExportedMessage => ({
+      id: `m${i}`, sid: null, direction: 'inbound', source: 'inbound', status: 'received', body, media: [], contentSid: null,
+      contentVariables: null, errorCode: null, errorMessage: null, sentBy: null,
+      createdAt: '2026-11-30T12:00:00.000Z', sentAt: null, deliveredAt: null, readAt: null, failedAt: null,
+    });
+    let out = '';
+    const sink = new TextSink(new Writable({ write(chunk, _enc, done) { out += String(chunk); done(); } }));
+    await writeCsvExport(sink, (async function* () {
+      yield {
+        id: 'c1', contact: { phone: '+573153369631', name: '=cmd', profileName: '=cmd' }, createdAt: '2026-11-30T12:00:00.000Z', lastMessageAt: null,
+        messages: (async function* () { yield* texts.map(message); })(),
+      };
+    })());
+    const rows = parseCsv(out.slice(1)).slice(1).map((row) => Object.fromEntries(CSV_HEADER.map((h, i) => [h, row[i]])));
+    assert.deepEqual(rows.map((r) => r.body), [...texts.slice(0, 5).map((t) => `'${t}`), 'Hola = bien']);
+    assert.equal(rows[0]!.contact_name, "'=cmd");
+    assert.equal(rows[0]!.profile_name, "'=cmd");
+    assert.equal(rows[0]!.phone, '+573153369631', 'a phone is data, never a formula: left as it is');
+  });
+});
 
 describe('wa-inbox export: help, and the PGlite folder the server holds', () => {
   const dir = mkdtempSync(`${tmpdir()}/wa-export-lock-`);

@@ -15,22 +15,30 @@ export function csvField(value: string | number | null): string {
 
 const csvRow = (fields: (string | number | null)[]) => fields.map(csvField).join(',') + CRLF;
 
+/**
+ * Text that people typed (a customer's message, a profile name) opens in a spreadsheet: one that
+ * starts with =, +, -, @, a tab or a carriage return would run as a formula (`=HYPERLINK(...)` sent
+ * by anyone on WhatsApp). A leading apostrophe makes the spreadsheet show it as text; the JSON export
+ * keeps the text as it is.
+ */
+export const spreadsheetText = (value: string | null): string | null => (value !== null && /^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
+
 const COLUMNS: [string, (c: ExportedConversation, m: ExportedMessage) => string | number | null][] = [
   ['conversation_id', (c) => c.id],
   ['phone', (c) => c.contact.phone],
-  ['contact_name', (c) => c.contact.name],
-  ['profile_name', (c) => c.contact.profileName],
+  ['contact_name', (c) => spreadsheetText(c.contact.name)],
+  ['profile_name', (c) => spreadsheetText(c.contact.profileName)],
   ['message_id', (_, m) => m.id],
   ['sid', (_, m) => m.sid],
   ['direction', (_, m) => m.direction],
   ['source', (_, m) => m.source],
   ['status', (_, m) => m.status],
-  ['body', (_, m) => m.body],
+  ['body', (_, m) => spreadsheetText(m.body)],
   ['content_sid', (_, m) => m.contentSid],
   ['content_variables', (_, m) => (m.contentVariables ? JSON.stringify(m.contentVariables) : null)],
   ['error_code', (_, m) => m.errorCode],
-  ['error_message', (_, m) => m.errorMessage],
-  ['sent_by_name', (_, m) => m.sentBy?.name ?? null],
+  ['error_message', (_, m) => spreadsheetText(m.errorMessage)],
+  ['sent_by_name', (_, m) => spreadsheetText(m.sentBy?.name ?? null)],
   ['sent_by_email', (_, m) => m.sentBy?.email ?? null],
   ['created_at', (_, m) => m.createdAt],
   ['sent_at', (_, m) => m.sentAt],
