@@ -196,6 +196,15 @@ export interface SessionDto {
   csrfToken: string;
 }
 
+/**
+ * `GET /api/search/messages?q=&cursor=&limit=`: messages whose text holds `q` (case and accents
+ * ignored: "campana" finds "Campaña"), newest first, each with its conversation (a PageDto of these).
+ */
+export interface MessageSearchHitDto {
+  message: MessageDto;
+  conversation: ConversationDto;
+}
+
 /** A cursor page: `nextCursor` fetches the next (older) page. */
 export interface PageDto<T> {
   items: T[];

@@ -2,6 +2,7 @@ import type { ConversationCountsDto, ConversationDto, ConversationStatus } from 
 import { CONTACT_COLUMNS, toContactDto, type ContactRow } from './contact-repository.ts';
 import { ENSURE_CONVERSATIONS } from './ensure-conversations.ts';
 import { exactTimeText } from './exact-time.ts';
+import { CONTACT_NAMES_SEARCH_TEXT, containsPattern } from './search-sql.ts';
 import type { Queryable } from './database.ts';
 import { iso, MESSAGE_COLUMNS, toMessageDto, type MessageRow } from './message-repository.ts';
 
@@ -40,15 +41,18 @@ function filterConditions(f: ConversationFilter, params: unknown[]): { assignee:
 }
 
 /**
- * What the list's search box matches: the contact's name, their phone's digits (3 or more), or the
- * text of any of the conversation's messages. Needs the contacts joined as `k`.
+ * What the list's search box matches, case and accents ignored: the contact's names, their phone's
+ * digits (3 or more), or the text of any of the conversation's messages. Each side is served by its
+ * own trigram index (the messages' as one set, not a probe per conversation). Needs the contacts
+ * joined as `k`.
  */
 function searchCondition(search: string, params: unknown[]): string {
-  params.push(`%${search.replace(/[\\%_]/g, (ch) => '\\' + ch)}%`, search.replace(/[^\d]/g, ''));
-  const like = `$${params.length - 1}`;
+  const pattern = containsPattern(search, params);
+  params.push(search.replace(/[^\d]/g, ''));
   const digits = `$${params.length}`;
-  return `(k.name ILIKE ${like} OR (length(${digits}) >= 3 AND k.phone LIKE '%' || ${digits} || '%')
-    OR EXISTS (SELECT 1 FROM messages s WHERE s.conversation_id = c.id AND s.body ILIKE ${like}))`;
+  return `(${CONTACT_NAMES_SEARCH_TEXT} LIKE ${pattern}
+    OR (length(${digits}) >= 3 AND k.phone LIKE '%' || ${digits} || '%')
+    OR c.id IN (SELECT s.conversation_id FROM messages s WHERE search_text(s.body) LIKE ${pattern}))`;
 }
 
 /** A conversation's assignee, status and unread count before and after an update. */

@@ -124,6 +124,10 @@ export function connectPostgres(url: string, opts: { max?: number } = {}): Datab
  */
 export async function openPglite(dataDir: string | null): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
+  // Search's extensions (migration 009), as PostgreSQL has them in its contrib package.
+  const { unaccent } = await import('@electric-sql/pglite/contrib/unaccent');
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  const extensions = { unaccent, pg_trgm };
   let unlock = () => {};
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
@@ -131,7 +135,7 @@ export async function openPglite(dataDir: string | null): Promise<Database> {
   }
   let db: InstanceType<typeof PGlite>;
   try {
-    db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
+    db = dataDir ? await PGlite.create(dataDir, { extensions }) : await PGlite.create({ extensions });
   } catch (err) {
     unlock();
     throw err;

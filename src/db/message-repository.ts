@@ -1,6 +1,8 @@
 import type { CapturedVia, MessageDto, MessageSource, MessageStatus } from '../contract/api.ts';
 import { ENSURE_CONVERSATIONS } from './ensure-conversations.ts';
 import type { Queryable } from './database.ts';
+import { exactTimeText } from './exact-time.ts';
+import { containsPattern } from './search-sql.ts';
 
 export interface StatusUpdate {
   status: MessageStatus;
@@ -371,6 +373,24 @@ export const messageRepository = {
       { prepare: true },
     );
     return rows.map(toMessageDto);
+  },
+
+  /**
+   * Messages whose text holds `search` (case and accents ignored), newest first, before the keyset
+   * `before`; the trigram index messages_body_search finds them. `cursorAt`: the time to the
+   * microsecond, for the next page's cursor.
+   */
+  async search(q: Queryable, search: string, before: { createdAt: string; id: string } | null, limit: number): Promise<{ item: MessageDto; cursorAt: string }[]> {
+    const params: unknown[] = [before?.createdAt ?? null, before?.id ?? null, limit];
+    const pattern = containsPattern(search, params);
+    const { rows } = await q.query<MessageRow & { cursor_at: string }>(
+      `SELECT ${MESSAGE_COLUMNS}, ${exactTimeText('m.created_at')} AS cursor_at FROM ${MESSAGE_FROM}
+       WHERE search_text(m.body) LIKE ${pattern}
+         AND ($1::timestamptz IS NULL OR (m.created_at, m.id) < ($1::timestamptz, $2::uuid))
+       ORDER BY m.created_at DESC, m.id DESC LIMIT $3`,
+      params,
+    );
+    return rows.map((r) => ({ item: toMessageDto(r), cursorAt: r.cursor_at }));
   },
 
   async changedSince(q: Queryable, seq: number, limit: number): Promise<MessageDto[]> {

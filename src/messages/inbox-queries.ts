@@ -3,7 +3,7 @@ import { conversationRepository, type ConversationFilter } from '../db/conversat
 import { messageRepository } from '../db/message-repository.ts';
 import { noteRepository } from '../db/note-repository.ts';
 import { timelineRepository } from '../db/timeline-repository.ts';
-import type { ChangesDto, ConversationCountsDto, ConversationDto, ConversationFilterDto, MessageDto } from '../contract/api.ts';
+import type { ChangesDto, ConversationCountsDto, ConversationDto, ConversationFilterDto, MessageDto, MessageSearchHitDto, PageDto } from '../contract/api.ts';
 import type { InboxContext } from './context.ts';
 import { DomainError, NotFoundError } from './errors.ts';
 import { publishConversation } from './publish.ts';
@@ -57,6 +57,19 @@ export async function listConversations(ctx: InboxContext, o: { q?: string; curs
   const page = rows.slice(0, o.limit);
   const last = page[page.length - 1];
   return { items: page.map((r) => r.item), nextCursor: rows.length > o.limit && last ? encodeCursor({ at: last.cursorAt, id: last.item.id }) : null };
+}
+
+/** Messages whose text holds `q`, newest first, each with its conversation (see MessageSearchHitDto). */
+export async function searchMessages(ctx: InboxContext, o: { q: string; cursor?: string; limit: number }): Promise<PageDto<MessageSearchHitDto>> {
+  const before = decodeCursor(o.cursor, messageKey);
+  const rows = await messageRepository.search(ctx.db, o.q, before, o.limit + 1);
+  const page = rows.slice(0, o.limit);
+  const conversations = new Map((await conversationRepository.findManyDto(ctx.db, [...new Set(page.map((r) => r.item.conversationId))])).map((c) => [c.id, c]));
+  const last = page[page.length - 1];
+  return {
+    items: page.map((r) => ({ message: r.item, conversation: conversations.get(r.item.conversationId)! })),
+    nextCursor: rows.length > o.limit && last ? encodeCursor({ createdAt: last.cursorAt, id: last.item.id }) : null,
+  };
 }
 
 export async function conversationCounts(ctx: InboxContext, me: string, filter: ConversationFilterDto & { q?: string }): Promise<ConversationCountsDto> {

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { InboxContext } from '../../messages/context.ts';
 import { listAssignees, updateConversation } from '../../messages/conversation-updates.ts';
-import { changesSince, conversationCounts, getConversation, listConversations, listMessages, markConversationRead } from '../../messages/inbox-queries.ts';
+import { changesSince, conversationCounts, getConversation, listConversations, listMessages, markConversationRead, searchMessages } from '../../messages/inbox-queries.ts';
 import { sendFromPanel } from '../../messages/send-message.ts';
 import type { TemplateCatalog } from '../../messages/template-catalog.ts';
 
@@ -20,6 +20,7 @@ const filterQuery = z.object({
 const searchQuery = z.object({ q: z.string().max(200).optional() });
 const listQuery = page.extend(searchQuery.shape).extend(filterQuery.shape);
 const countsQuery = filterQuery.extend(searchQuery.shape);
+const messageSearchQuery = page.extend({ q: z.string().trim().min(1, 'must not be empty').max(200) });
 const conversationPatch = z.strictObject({
   assigneeId: z.string().max(64).nullable().optional(),
   status: conversationStatus.optional(),
@@ -61,6 +62,7 @@ export async function conversationRoutes(
     return reply.code(201).send(message);
   });
   app.post('/api/conversations/:id/read', async (request) => markConversationRead(ctx, idParams.parse(request.params).id));
+  app.get('/api/search/messages', async (request) => searchMessages(ctx, messageSearchQuery.parse(request.query)));
   app.get('/api/changes', async (request) => changesSince(ctx, changesQuery.parse(request.query).after));
   app.get('/api/templates', async () => ({ items: await opts.templates.list() }));
 }
