@@ -1,6 +1,6 @@
 // Panel benchmark (figures, not assertions): a database of 10,000 conversations and 1,000,000
 // messages; how long headless Chromium takes to show the first list, and to open a conversation
-// of 5,000 messages.
+// of 5,000 messages; how long the filtered lists and the searches take over HTTP.
 import { buildPanel } from '../scripts/build-panel.mjs';
 import { connectPostgres } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
@@ -40,7 +40,9 @@ async function main() {
         CASE WHEN g % 3 = 0 THEN 'inbound' WHEN g % 3 = 1 THEN 'panel' ELSE 'external' END,
         CASE WHEN g % 3 = 0 THEN 'webhook' WHEN g % 3 = 1 THEN 'send' ELSE 'callback' END,
         CASE WHEN g % 3 = 0 THEN 'received' ELSE 'read' END,
-        'Mensaje de prueba número ' || g || ' sobre el examen ocupacional',
+        -- One message in a thousand is about the vaccination campaign (what a search looks for).
+        CASE WHEN g % 1000 = 7 THEN 'Pregunta por la Campaña de vacunación, número ' || g
+          ELSE 'Mensaje de prueba número ' || g || ' sobre el examen ocupacional' END,
         now() - make_interval(secs => ${MESSAGES} - g)
       FROM generate_series(1, ${MESSAGES}) g
       JOIN conv_order c ON c.n = CASE WHEN g <= ${BIG} THEN 1 ELSE 2 + (g % (${CONVERSATIONS} - 1)) END;
@@ -115,8 +117,12 @@ async function measure(browser: Awaited<ReturnType<typeof launchChromium>>, base
   console.log(`${BIG}-message conversation opened (${RUNS} runs): median ${fmt(percentile(chatTimes, 50), 0)} ms, worst ${fmt(chatTimes.at(-1)!, 0)} ms`);
 
   // Filtered lists, as the chips ask for them (the page's session): the first page, and the chips' counts.
-  for (const query of ['assignee=me&status=open', 'assignee=none&status=open', 'status=resolved', 'status=open&unread=true', 'assignee=me&status=open&q=examen', 'counts?status=open']) {
-    const path = query.startsWith('counts') ? `/api/conversations/${query}` : `/api/conversations?${query}`;
+  // Search (case and accents ignored): a rare word typed without its accent, a name, a phone, a word
+  // in every message, one exact message; the chips' counts under a search; matching messages.
+  for (const query of ['assignee=me&status=open', 'assignee=none&status=open', 'status=resolved', 'status=open&unread=true', 'assignee=me&status=open&q=examen', 'counts?status=open',
+    'q=campana', 'q=paciente%209876', 'q=3000009876', 'q=examen', 'q=numero%20777007', 'counts?status=open&q=campana', 'search:q=campana', 'search:q=numero%20777007', 'search:q=examen']) {
+    const path = query.startsWith('counts') ? `/api/conversations/${query}`
+      : query.startsWith('search:') ? `/api/search/messages?${query.slice('search:'.length)}` : `/api/conversations?${query}`;
     const times: number[] = [];
     for (let i = 0; i < 20; i++) {
       const start = performance.now();

@@ -11,6 +11,9 @@ CREATE OR REPLACE FUNCTION search_text(text) RETURNS text
   AS $$ SELECT lower(public.unaccent('public.unaccent'::regdictionary, $1)) $$;
 
 CREATE INDEX messages_body_search ON messages USING gin (search_text(body) gin_trgm_ops);
+-- Matching messages come newest first: a word found in most messages is read off this index, newest
+-- first, until a page is full (the trigram index would hand over every match to be sorted).
+CREATE INDEX messages_time ON messages (created_at DESC, id DESC);
 -- The name we use and WhatsApp's profile name: a renamed contact is found by either.
 CREATE INDEX contacts_name_search ON contacts USING gin (search_text(coalesce(name, '') || ' ' || coalesce(profile_name, '')) gin_trgm_ops);
 CREATE INDEX contacts_phone_search ON contacts USING gin (phone gin_trgm_ops);

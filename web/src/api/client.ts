@@ -1,5 +1,5 @@
 import type {
-  ApiError, AssigneeDto, AuditEntryDto, ContactDto, ContactPatchDto, ConversationCountsDto, ConversationDto, ConversationPatchDto, MessageDto, NoteDto,
+  ApiError, AssigneeDto, AuditEntryDto, ContactDto, ContactPatchDto, ConversationCountsDto, ConversationDto, ConversationPatchDto, MessageDto, MessageSearchHitDto, NoteDto,
   TimelineItemDto, UserDto,
 } from './contract.ts';
 
@@ -105,6 +105,7 @@ export const api = {
   updateConversation: (id: string, patch: ConversationPatchDto) => request<ConversationDto>('PATCH', `/api/conversations/${enc(id)}`, patch),
   assignees: () => request<{ items: AssigneeDto[] }>('GET', '/api/assignees'),
   conversation: (id: string) => request<ConversationDto>('GET', `/api/conversations/${enc(id)}`),
+  searchMessages: (q: string, cursor: string | null) => request<Page<MessageSearchHitDto>>('GET', '/api/search/messages' + qs({ q, cursor, limit: PAGE_SIZE })),
   messages: (id: string, o: { cursor?: string | null; limit?: number }) =>
     request<Page<TimelineItemDto>>('GET', `/api/conversations/${enc(id)}/messages` + qs({ cursor: o.cursor, limit: o.limit ?? PAGE_SIZE })),
   addNote: (id: string, body: string) => request<NoteDto>('POST', `/api/conversations/${enc(id)}/notes`, { body }),

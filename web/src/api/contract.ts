@@ -17,6 +17,7 @@ export type {
   ContactDto,
   ContactPatchDto,
   NoteDto,
+  MessageSearchHitDto,
   TimelineItemDto,
   ConversationDto,
   ListUpdateDto,

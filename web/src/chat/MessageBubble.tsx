@@ -15,6 +15,8 @@ interface Props {
   onDiscard(message: ChatMessage): void;
   /** Sends a failed message's content again as a new message (the failed one stays). */
   onResend(message: ChatMessage): void;
+  /** The message a search hit opened the chat at: marked until another is chosen. */
+  focused?: boolean;
 }
 
 function SourceLabel({ message }: { message: ChatMessage }) {
@@ -49,14 +51,15 @@ function ErrorLine({ message }: { message: ChatMessage }) {
 }
 
 /** One message. Memoized: an event re-renders only the bubble whose message changed. */
-export const MessageBubble = memo(function MessageBubble({ message, quoted, explainExternal, onDiscard, onResend }: Props) {
+export const MessageBubble = memo(function MessageBubble({ message, quoted, explainExternal, onDiscard, onResend, focused = false }: Props) {
   const { t, locale } = useI18n();
   const out = message.direction === 'outbound';
   const external = message.source === 'external';
   return (
     <div
-      className={`msg-row ${out ? 'out' : 'in'}`}
+      className={`msg-row ${out ? 'out' : 'in'}${focused ? ' focused' : ''}`}
       data-testid="message-bubble"
+      data-focused={focused ? 'true' : undefined}
       data-message-id={message.id}
       data-direction={message.direction}
       data-status={message.status}

@@ -1,10 +1,10 @@
-import { useCallback, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { useNow } from '../components/useNow.ts';
 import { useI18n } from '../i18n/I18nProvider.tsx';
 import { dayKey, dayLabel, describeApiError } from '../i18n/format.ts';
 import type { NoteDto } from '../api/contract.ts';
 import type { ChatMessage } from '../inbox/inboxStore.ts';
-import { useInboxStore, useThread } from '../inbox/useInbox.ts';
+import { useFocusedMessage, useInboxStore, useThread } from '../inbox/useInbox.ts';
 import { MessageBubble } from './MessageBubble.tsx';
 import { NoteBubble } from './NoteBubble.tsx';
 
@@ -94,6 +94,31 @@ export function MessageList({ conversationId, meId, label }: { conversationId: s
     }
   });
 
+  // A search hit opened this chat at one of its messages: load back to it, then centre and mark it.
+  const focusId = useFocusedMessage(conversationId);
+  const [focused, setFocused] = useState<{ id: string; found: boolean } | null>(null);
+  const settled = thread.loaded && !thread.loading;
+  useEffect(() => {
+    if (!focusId || !settled) return;
+    let current = true;
+    void store.reveal(conversationId, focusId).then((found) => {
+      if (!current) return;
+      store.clearFocus();
+      setFocused({ id: focusId, found });
+    });
+    return () => {
+      current = false;
+    };
+  }, [store, conversationId, focusId, settled]);
+  useLayoutEffect(() => {
+    if (!focused?.found) return;
+    const el = scroller.current?.querySelector(`[data-message-id="${CSS.escape(focused.id)}"]`);
+    if (!el) return;
+    el.scrollIntoView({ block: 'center' });
+    atBottom.current = false;
+  }, [focused]);
+  useEffect(() => setFocused(null), [conversationId]);
+
   function onScroll() {
     const el = scroller.current!;
     atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < NEAR_BOTTOM_PX;
@@ -134,6 +159,7 @@ export function MessageList({ conversationId, meId, label }: { conversationId: s
       <MessageBubble
         key={m.id} message={m} quoted={m.replyToSid ? (textBySid.get(m.replyToSid) ?? null) : null}
         explainExternal={external && !previousExternal} onDiscard={onDiscard} onResend={onResend}
+        focused={focused?.found === true && focused.id === m.id}
       />,
     );
     previousExternal = external;
@@ -156,6 +182,7 @@ export function MessageList({ conversationId, meId, label }: { conversationId: s
         )}
         {thread.loaded && thread.olderCursor === null && messages.length > 0 && <p className="chat-note">{t('chat.start')}</p>}
         {thread.loaded && messages.length === 0 && <p className="chat-note">{t('chat.empty')}</p>}
+        {focused && !focused.found && <p className="chat-note" role="status" data-testid="focus-not-loaded">{t('search.notLoaded')}</p>}
         {rows}
       </div>
       {unseen > 0 && (

@@ -68,6 +68,9 @@ function chatOrder(a: { createdAt: string; id: string }, b: { createdAt: string;
 }
 
 let localCounter = 0;
+/** How far back a search hit's chat is loaded to reach its message: 5,000 messages (the server's biggest page is 200). */
+const REVEAL_PAGE_SIZE = 200;
+const REVEAL_PAGES = 25;
 
 const messagesOf = (items: TimelineItemDto[]) => items.filter((i): i is MessageDto => i.kind === 'message');
 const notesOf = (items: TimelineItemDto[]) => items.filter((i): i is NoteDto => i.kind === 'note');
@@ -98,6 +101,10 @@ export class InboxStore {
   private pendingConversationFetches = new Set<string>();
   private unreadChats = 0;
   private watched: string | null = null;
+  /** The message a search hit asked its chat to show: the chat scrolls to it once it is loaded. */
+  private focus: { conversationId: string; messageId: string } | null = null;
+  /** Older pages in flight, per chat: a second ask waits for the same one. */
+  private olderLoads = new Map<string, Promise<void>>();
   private tellServerWatching: (conversationId: string | null) => Promise<void> = async () => {};
 
   constructor(private readonly me: UserDto) {}
@@ -448,13 +455,21 @@ export class InboxStore {
     this.emit();
   }
 
-  async loadOlder(id: string): Promise<void> {
+  loadOlder(id: string, limit?: number): Promise<void> {
+    const inFlight = this.olderLoads.get(id);
+    if (inFlight) return inFlight;
     const thread = this.getThread(id);
-    if (!thread.loaded || thread.loadingOlder || thread.olderCursor === null) return;
+    if (!thread.loaded || thread.olderCursor === null) return Promise.resolve();
+    const load = this.fetchOlder(id, thread, limit).finally(() => this.olderLoads.delete(id));
+    this.olderLoads.set(id, load);
+    return load;
+  }
+
+  private async fetchOlder(id: string, thread: Thread, limit: number | undefined): Promise<void> {
     this.threads.set(id, { ...thread, loadingOlder: true, error: null });
     this.emit();
     try {
-      const page = await api.messages(id, { cursor: thread.olderCursor });
+      const page = await api.messages(id, { cursor: thread.olderCursor, limit });
       const current = this.getThread(id);
       const have = new Set([...current.messages, ...current.notes].map((m) => m.id));
       page.items.forEach((m) => this.seen(m.seq));
@@ -467,6 +482,36 @@ export class InboxStore {
       this.threads.set(id, { ...this.getThread(id), loadingOlder: false, error: err });
     }
     this.emit();
+  }
+
+  // ---- a search hit's message ----
+
+  getFocus = () => this.focus;
+
+  /** A search hit chosen: its chat, once open, shows that message. */
+  focusMessage(conversationId: string, messageId: string): void {
+    this.focus = { conversationId, messageId };
+    this.emit();
+  }
+
+  clearFocus(): void {
+    if (!this.focus) return;
+    this.focus = null;
+    this.emit();
+  }
+
+  /**
+   * Loads older pages of a loaded chat until `messageId` is in it, at most REVEAL_PAGES pages of
+   * REVEAL_PAGE_SIZE: whether it is there now.
+   */
+  async reveal(id: string, messageId: string): Promise<boolean> {
+    const holds = () => this.getThread(id).messages.some((m) => m.id === messageId);
+    for (let i = 0; i < REVEAL_PAGES && !holds(); i++) {
+      const thread = this.getThread(id);
+      if (!thread.loaded || thread.olderCursor === null || thread.error !== null) break;
+      await this.loadOlder(id, REVEAL_PAGE_SIZE);
+    }
+    return holds();
   }
 
   // ---- sending ----

@@ -34,3 +34,13 @@ export function useUnreadChats(): number {
   const store = useInboxStore();
   return useSyncExternalStore(store.subscribe, store.getUnreadChats);
 }
+
+/** The message a search hit asked this chat to show, if any. */
+export function useFocusedMessage(conversationId: string): string | null {
+  const store = useInboxStore();
+  const get = useCallback(() => {
+    const f = store.getFocus();
+    return f && f.conversationId === conversationId ? f.messageId : null;
+  }, [store, conversationId]);
+  return useSyncExternalStore(store.subscribe, get);
+}

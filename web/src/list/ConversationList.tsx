@@ -6,6 +6,7 @@ import { useConversationList, useInboxStore } from '../inbox/useInbox.ts';
 import { conversationPath, navigate } from '../router.ts';
 import { ConversationItem, ROW_HEIGHT } from './ConversationItem.tsx';
 import { ListFilters } from './ListFilters.tsx';
+import { MessageHits } from './MessageHits.tsx';
 import { SearchBox } from './SearchBox.tsx';
 
 const OVERSCAN = 6;
@@ -26,6 +27,9 @@ export function ConversationList({ selectedId }: { selectedId: string | null }) 
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(600);
   const [active, setActive] = useState(-1);
+  // While searching: the chats that match, or the messages that do.
+  const [searchView, setSearchView] = useState<'chats' | 'messages'>('chats');
+  const showingMessages = list.query !== '' && searchView === 'messages';
   const { ids } = list;
 
   useEffect(() => {
@@ -102,8 +106,20 @@ export function ConversationList({ selectedId }: { selectedId: string | null }) 
           moveTo(0);
         }}
       />
-      <ListFilters />
+      {list.query !== '' && (
+        <div className="search-view" role="group" aria-label={t('search.view')}>
+          {(['chats', 'messages'] as const).map((v) => (
+            <button
+              key={v} type="button" className="chip" aria-pressed={searchView === v} onClick={() => setSearchView(v)} data-testid={`search-view-${v}`}
+            >
+              {t(v === 'chats' ? 'search.chats' : 'search.messages')}
+            </button>
+          ))}
+        </div>
+      )}
+      {showingMessages ? <MessageHits query={list.query} /> : <ListFilters />}
       <div
+        hidden={showingMessages}
         ref={viewport}
         className="conversation-viewport"
         role="listbox"
