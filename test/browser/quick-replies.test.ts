@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
+import { quickReplyRepository } from '../../src/db/quick-reply-repository.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { ADMIN, startTestInbox, type TestInbox } from '../support/inbox.ts';
 import { conversationItem, launchChromium, logIn } from './browser.ts';
@@ -149,6 +150,24 @@ describe('quick replies in Chromium', { skip, timeout: 240_000 }, () => {
     assert.equal(await phoneAgent.locator('[data-testid="quick-reply-option"]').count(), 0);
     await phoneAgent.close();
     await phoneAdmin.close();
+  });
+
+  test('a reply added while the agent\'s panel was cut off shows once it reconnects', async () => {
+    await agent.goto(inbox.baseUrl + '/');
+    await conversationItem(agent, 'Rosa Elena').click();
+    await agent.getByTestId('composer-input').waitFor();
+    await inbox.stopServer();
+    await agent.getByTestId('connection-banner').waitFor({ timeout: 10_000 });
+    // Written while no server could tell the panel (as from another instance during an outage).
+    const { rows } = await inbox.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [ADMIN.email]);
+    await quickReplyRepository.insert(inbox.db, { shortcut: 'resultados', body: 'Sus resultados están listos, {{nombre}}.', userId: rows[0]!.id });
+    await inbox.restartServer();
+    await agent.getByTestId('connection-banner').waitFor({ state: 'detached', timeout: 30_000 });
+    await agent.getByTestId('composer-input').pressSequentially('/resul');
+    await agent.locator('[data-testid="quick-reply-option"][data-shortcut="resultados"]').waitFor({ timeout: 10_000 });
+    await agent.keyboard.press('Tab');
+    assert.equal(await composerValue(agent), 'Sus resultados están listos, Rosa Elena.');
+    await agent.getByTestId('composer-input').fill('');
   });
 });
 
