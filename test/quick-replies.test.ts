@@ -126,6 +126,12 @@ for (const kind of databaseKinds()) {
       assert.equal(rename.json.error.code, 'conflict');
       assert.deepEqual(await list(), [horario, otro], 'neither the list nor the renamed reply changed');
       assert.equal((await auditRows()).length, before.length, 'no audit row');
+      // Racing writers: the unique index decides, so exactly one wins.
+      const racing = await Promise.all(['/Carrera', 'carrera', 'CARRERA', '/carrera', 'Carrera'].map((shortcut) =>
+        call<QuickReplyDto | ApiError>(admin, 'POST', '/api/quick-replies', { shortcut, body: 'a la vez' })));
+      assert.deepEqual(racing.map((r) => r.status).sort(), [201, 409, 409, 409, 409]);
+      assert.equal((await list()).filter((r) => r.shortcut === 'carrera').length, 1);
+      assert.equal((await auditRows()).length, before.length + 1, 'one audit row, for the winner');
       // Renaming a reply to its own shortcut is no conflict.
       assert.equal((await call(admin, 'PATCH', `/api/quick-replies/${horario.id}`, { shortcut: '/Horario' })).status, 200);
       for (const r of await list()) await call(admin, 'DELETE', `/api/quick-replies/${r.id}`);
@@ -163,8 +169,27 @@ for (const kind of databaseKinds()) {
       assert.equal((await auditRows()).length, before.length + 1, 'only the valid create was audited');
     });
 
-    test('signed out, the list is 401', async () => {
+    test('signed out is 401; a write without the session\'s CSRF token is 403 and a form body 415; nothing changes', async () => {
       assert.equal((await fetch(`${inbox.baseUrl}/api/quick-replies`)).status, 401);
+      const before = await list();
+      const auditBefore = await auditRows();
+      const target = before[0]!;
+      const json = { 'content-type': 'application/json' };
+      for (const [method, path, body] of [
+        ['POST', '/api/quick-replies', JSON.stringify({ shortcut: 'forjado', body: 'x' })],
+        ['PATCH', `/api/quick-replies/${target.id}`, JSON.stringify({ body: 'forjado' })],
+        ['DELETE', `/api/quick-replies/${target.id}`, undefined],
+      ] as const) {
+        const r = await fetch(inbox.baseUrl + path, { method, headers: { cookie: admin.cookie, ...(body ? json : {}) }, body });
+        assert.equal(r.status, 403, `${method} without the token`);
+        assert.equal(((await r.json()) as ApiError).error.code, 'csrf');
+      }
+      const form = await fetch(`${inbox.baseUrl}/api/quick-replies`, {
+        method: 'POST', headers: { ...admin.headers, 'content-type': 'application/x-www-form-urlencoded' }, body: 'shortcut=form&body=x',
+      });
+      assert.equal(form.status, 415);
+      assert.deepEqual(await list(), before);
+      assert.equal((await auditRows()).length, auditBefore.length);
     });
   });
 }

@@ -140,7 +140,7 @@ export function Composer({ conversation }: { conversation: ConversationDto }) {
           role="combobox"
           aria-autocomplete="list"
           aria-expanded={picker.open}
-          aria-controls={picker.open ? picker.listId : undefined}
+          aria-controls={picker.open && picker.matches.length ? picker.listId : undefined}
           aria-activedescendant={picker.open && picker.matches.length ? picker.optionId(picker.active) : undefined}
           disabled={!writable}
           placeholder={noting ? t('composer.notePlaceholder') : open ? t('composer.placeholder') : t('composer.closedPlaceholder')}

@@ -12,7 +12,7 @@ export function QuickReplyList({ picker }: { picker: QuickReplyPicker }) {
   if (!picker.open) return null;
   return (
     <div className="quick-reply-popup" data-testid="quick-reply-list">
-      <ul ref={list} id={picker.listId} role="listbox" aria-label={t('quickReplies.listLabel')} className="quick-reply-list">
+      {picker.matches.length > 0 && <ul ref={list} id={picker.listId} role="listbox" aria-label={t('quickReplies.listLabel')} className="quick-reply-list">
         {picker.matches.map((r, i) => (
           <li
             key={r.id}
@@ -30,7 +30,7 @@ export function QuickReplyList({ picker }: { picker: QuickReplyPicker }) {
             <span className="quick-reply-body">{picker.fill(r.body)}</span>
           </li>
         ))}
-      </ul>
+      </ul>}
       {picker.matches.length === 0 && <p className="quick-reply-empty" role="status">{t('quickReplies.noMatch')}</p>}
       <p className="quick-reply-hint" aria-hidden="true">{t('quickReplies.keysHint')}</p>
     </div>
