@@ -18,6 +18,7 @@ import { conversationRoutes } from './http/routes/conversations.ts';
 import { demoRoutes, type DemoTwilio } from './http/routes/demo.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { mediaRoutes } from './http/routes/media.ts';
+import { quickReplyRoutes } from './http/routes/quick-replies.ts';
 import { adminRoutes } from './http/routes/users.ts';
 import { twilioWebhookRoutes } from './http/routes/twilio-webhooks.ts';
 import { sessionPlugin } from './http/session-plugin.ts';
@@ -176,6 +177,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
     sender: { whatsappFrom: c.twilioConfig.whatsappFrom, messagingServiceSid: c.twilioConfig.messagingServiceSid },
   });
   await app.register(contactAndNoteRoutes, { ctx });
+  await app.register(quickReplyRoutes, { ctx });
   await app.register(adminRoutes, { db: c.db, settings, events });
   await app.register(mediaRoutes, { ctx });
   await app.register(healthRoutes, { db: c.db, realtimeLink: c.realtimeLink });

@@ -205,6 +205,33 @@ export interface MessageSearchHitDto {
   conversation: ConversationDto;
 }
 
+/**
+ * A canned answer (`GET /api/quick-replies`, sorted by shortcut; writes admin-only). Typing
+ * `/` + its shortcut in the composer offers it; `{{nombre}}` in the body is filled in the panel with
+ * the contact's name when inserted.
+ */
+export interface QuickReplyDto {
+  id: string;
+  /** Without the slash, lowercase: 1-32 letters (accents allowed), digits, `-`, `_` (`horario`, `cotización`). */
+  shortcut: string;
+  /** 1-4096 characters; may hold `{{nombre}}`. */
+  body: string;
+  createdAt: string;
+  updatedAt: string;
+  /** Who wrote it last (null once that user is gone). */
+  updatedBy: { id: string; name: string } | null;
+}
+
+/**
+ * `POST /api/quick-replies` (both fields) and `PATCH /api/quick-replies/:id` (either). The shortcut
+ * may come with its slash and in any case: `/Horario` and `horario` are the same (409 `conflict` when
+ * taken).
+ */
+export interface QuickReplyInputDto {
+  shortcut: string;
+  body: string;
+}
+
 /** A cursor page: `nextCursor` fetches the next (older) page. */
 export interface PageDto<T> {
   items: T[];
@@ -272,7 +299,9 @@ export interface AuditEntryDto {
   actor: { id: string; name: string; email: string } | null;
   /**
    * `message.send`, `user.create`, `user.update`, `settings.update`, `contact.update`, `note.create`,
-   * `conversation.assign`, `conversation.status`, `conversation.unread`.
+   * `conversation.assign`, `conversation.status`, `conversation.unread`,
+   * `quickReply.create`, `quickReply.update`, `quickReply.delete` (target: the quick reply's id;
+   * details: its `shortcut`, and on update the `from` shortcut when it changed).
    */
   action: string;
   /** The message's id (`message.send`), the user's id (`user.*`), the contact's or the note's; null for settings. */
@@ -298,6 +327,12 @@ export interface ServerToClientEvents {
   'note:new': (note: NoteDto) => void;
   /** What changed in the conversation list (order, preview, ticks, unread): every panel, a few batches a second at most. */
   'list:updated': (update: ListUpdateDto) => void;
+  /**
+   * The quick replies changed (created, edited, deleted) on any instance: every panel fetches
+   * `GET /api/quick-replies` again. Only a hint, so events from two instances arriving out of order
+   * never leave a panel with an older list than the database's.
+   */
+  'quickReplies:changed': (change: { action: 'create' | 'update' | 'delete'; id: string }) => void;
   /**
    * Events between instances were lost for a while (Redis was down) and flow again: fetch what
    * was missed from `/api/changes?after=<last seq>`, as after a reconnect.

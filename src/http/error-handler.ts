@@ -11,6 +11,7 @@ const DOMAIN_STATUS: Record<string, number> = {
   template_not_approved: 409,
   unknown_template: 400,
   email_taken: 409,
+  conflict: 409,
   twilio_error: 502,
   twilio_timeout: 504,
   forbidden: 403,

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { Settings } from './api/client.ts';
 import type { UserDto } from './api/contract.ts';
 import { AuditPage } from './admin/AuditPage.tsx';
+import { QuickRepliesPage } from './admin/QuickRepliesPage.tsx';
 import { UsersPage } from './admin/UsersPage.tsx';
 import { Chat } from './chat/Chat.tsx';
 import { ConnectionBanner, DemoBanner } from './components/Banners.tsx';
@@ -69,6 +70,8 @@ function Workspace({ user, demoMode, settings, onLogout, onUnauthenticated, onSe
           <UsersPage me={user} settings={settings} onSettings={onSettings} />
         ) : route.page === 'audit' ? (
           <AuditPage me={user} />
+        ) : route.page === 'quickReplies' ? (
+          <QuickRepliesPage me={user} />
         ) : (
           <div className={`inbox${openId ? ' has-chat' : ''}`}>
             <ConversationList selectedId={openId} />

@@ -1,13 +1,14 @@
 import { useSyncExternalStore } from 'react';
 
-/** The panel's pages: the inbox (optionally with a conversation open) and the admins' users and audit pages. */
-export type Route = { page: 'inbox'; conversationId: string | null } | { page: 'users' } | { page: 'audit' };
+/** The panel's pages: the inbox (optionally with a conversation open) and the admins' users, audit and quick replies pages. */
+export type Route = { page: 'inbox'; conversationId: string | null } | { page: 'users' } | { page: 'audit' } | { page: 'quickReplies' };
 
 const CHANGE = 'wa-inbox:navigate';
 
 function parse(pathname: string): Route {
   if (pathname === '/users') return { page: 'users' };
   if (pathname === '/audit') return { page: 'audit' };
+  if (pathname === '/quick-replies') return { page: 'quickReplies' };
   const m = /^\/c\/([^/]+)$/.exec(pathname);
   return { page: 'inbox', conversationId: m ? decodeURIComponent(m[1]!) : null };
 }

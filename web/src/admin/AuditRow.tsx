@@ -55,6 +55,8 @@ function AuditTarget({ entry }: { entry: AuditEntryDto }) {
     return entry.targetUser ? <span title={entry.targetUser.email}>{entry.targetUser.name}</span> : <span className="muted">{t('audit.target.gone')}</span>;
   }
   if (entry.action === 'settings.update') return <>{t('audit.target.settings')}</>;
+  // The shortcut (in the details) names it; its id means nothing to a reader.
+  if (entry.action.startsWith('quickReply.')) return <>{typeof entry.details.shortcut === 'string' ? `/${entry.details.shortcut}` : '—'}</>;
   return <>{entry.target ?? '—'}</>;
 }
 
@@ -70,6 +72,9 @@ function actionKey(e: AuditEntryDto): MessageKey | null {
     case 'conversation.assign': return 'audit.action.conversationAssign';
     case 'conversation.status': return e.details.to === 'resolved' ? 'audit.action.conversationResolve' : 'audit.action.conversationReopen';
     case 'conversation.unread': return 'audit.action.conversationUnread';
+    case 'quickReply.create': return 'audit.action.quickReplyCreate';
+    case 'quickReply.update': return 'audit.action.quickReplyUpdate';
+    case 'quickReply.delete': return 'audit.action.quickReplyDelete';
     default: return null;
   }
 }
@@ -112,6 +117,12 @@ function describeDetails(e: AuditEntryDto, t: Translate): string {
       break;
     case 'conversation.status':
     case 'conversation.unread':
+      break;
+    case 'quickReply.create':
+    case 'quickReply.update':
+    case 'quickReply.delete':
+      if (typeof d.from === 'string') parts.push(t('audit.details.renamedFrom', { from: d.from }));
+      if (d.bodyChanged === true) parts.push(t('audit.details.bodyChanged'));
       break;
     default:
       return Object.keys(d).length ? shorten(JSON.stringify(d), 120) : '';

@@ -1,6 +1,6 @@
 import type {
   ApiError, AssigneeDto, AuditEntryDto, ContactDto, ContactPatchDto, ConversationCountsDto, ConversationDto, ConversationPatchDto, MessageDto, MessageSearchHitDto, NoteDto,
-  TimelineItemDto, UserDto,
+  QuickReplyDto, QuickReplyInputDto, TimelineItemDto, UserDto,
 } from './contract.ts';
 
 export type {
@@ -114,6 +114,11 @@ export const api = {
   markRead: (id: string) => request<ConversationDto | null>('POST', `/api/conversations/${enc(id)}/read`, {}),
   templates: () => request<{ items: Template[] }>('GET', '/api/templates'),
   changes: (after: number) => request<Changes>('GET', '/api/changes' + qs({ after })),
+
+  quickReplies: () => request<{ items: QuickReplyDto[] }>('GET', '/api/quick-replies'),
+  createQuickReply: (r: QuickReplyInputDto) => request<QuickReplyDto>('POST', '/api/quick-replies', r),
+  updateQuickReply: (id: string, p: Partial<QuickReplyInputDto>) => request<QuickReplyDto>('PATCH', `/api/quick-replies/${enc(id)}`, p),
+  deleteQuickReply: (id: string) => request<null>('DELETE', `/api/quick-replies/${enc(id)}`),
 
   users: () => request<{ items: UserDto[] }>('GET', '/api/users'),
   createUser: (u: { email: string; name: string; password: string; role: UserDto['role'] }) => request<UserDto>('POST', '/api/users', u),

@@ -10,6 +10,8 @@ export type {
   ChangesDto,
   OutgoingDto,
   PageDto,
+  QuickReplyDto,
+  QuickReplyInputDto,
   SessionDto,
   SettingsDto,
   TemplateDto,

@@ -5,7 +5,9 @@ import { useI18n } from '../i18n/I18nProvider.tsx';
 import { describeApiError } from '../i18n/format.ts';
 import { isReturnedToSender } from '../inbox/inboxStore.ts';
 import { useInboxStore } from '../inbox/useInbox.ts';
+import { QuickReplyList } from './QuickReplyList.tsx';
 import { TemplatePicker } from './TemplatePicker.tsx';
+import { useQuickReplyPicker } from './useQuickReplyPicker.ts';
 import { renderTemplate } from './useTemplates.ts';
 import { useWindowOpen } from './useWindowOpen.ts';
 import { WindowCountdown } from './WindowCountdown.tsx';
@@ -79,7 +81,11 @@ export function Composer({ conversation }: { conversation: ConversationDto }) {
     }
   }
 
+  // The name we use for the customer, else their WhatsApp profile name: `{{nombre}}` in a quick reply.
+  const picker = useQuickReplyPicker({ text, setText: change, input, contactName: conversation.contact.name ?? conversation.contact.profileName });
+
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (picker.keyDown(e)) return e.preventDefault();
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       void sendText();
@@ -118,14 +124,24 @@ export function Composer({ conversation }: { conversation: ConversationDto }) {
         >
           {open ? t('composer.templates') : t('composer.chooseTemplate')}
         </button>
+        {writable && <QuickReplyList picker={picker} />}
         <label htmlFor={inputId} className="visually-hidden">{t('composer.label')}</label>
         <textarea
           id={inputId}
           ref={input}
           rows={1}
           value={writable ? text : ''}
-          onChange={(e) => change(e.target.value)}
+          onChange={(e) => {
+            change(e.target.value);
+            picker.track();
+          }}
+          onSelect={picker.track}
           onKeyDown={onKeyDown}
+          role="combobox"
+          aria-autocomplete="list"
+          aria-expanded={picker.open}
+          aria-controls={picker.open && picker.matches.length ? picker.listId : undefined}
+          aria-activedescendant={picker.open && picker.matches.length ? picker.optionId(picker.active) : undefined}
           disabled={!writable}
           placeholder={noting ? t('composer.notePlaceholder') : open ? t('composer.placeholder') : t('composer.closedPlaceholder')}
           aria-describedby={writable ? undefined : noticeId}

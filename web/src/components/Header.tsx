@@ -76,6 +76,7 @@ export function Header({ user, route, demoMode, onLogout, openPhone }: {
           {link('/', 'inbox', t('nav.inbox'), 'nav-inbox')}
           {user.role === 'admin' && link('/users', 'users', t('nav.users'), 'nav-users')}
           {user.role === 'admin' && link('/audit', 'audit', t('nav.audit'), 'nav-audit')}
+          {user.role === 'admin' && link('/quick-replies', 'quickReplies', t('nav.quickReplies'), 'nav-quick-replies')}
         </nav>
         <LanguageSelect />
         <span className="user-name" data-testid="current-user" title={t('header.signedInAs', { name: user.name })}>{user.name}</span>

@@ -1,5 +1,6 @@
 import { api, ApiRequestError, type Outgoing } from '../api/client.ts';
 import type { ConversationCountsDto, ConversationDto, ConversationPatchDto, ListUpdateDto, MessageChangeDto, MessageDto, NoteDto, TimelineItemDto, UserDto } from '../api/contract.ts';
+import { QuickReplyStore } from '../quickReplies/quickReplyStore.ts';
 import { DEFAULT_FILTER, filterParams, matchesFilter, storedFilter, storeFilter, type ListFilter } from './listFilter.ts';
 
 /**
@@ -106,6 +107,8 @@ export class InboxStore {
   /** Older pages in flight, per chat: a second ask waits for the same one. */
   private olderLoads = new Map<string, Promise<void>>();
   private tellServerWatching: (conversationId: string | null) => Promise<void> = async () => {};
+  /** The team's canned answers: the composer's `/` list and the admin page. */
+  readonly quickReplies = new QuickReplyStore();
 
   constructor(private readonly me: UserDto) {}
 

@@ -26,6 +26,8 @@ export function useRealtime(store: InboxStore, onUnauthenticated: () => void): C
       timer = setTimeout(fn, RETRY_MS[Math.min(attempts++, RETRY_MS.length - 1)]);
     };
     const catchUp = () => {
+      // Quick replies changed meanwhile are not in /api/changes: the list is fetched again.
+      void store.quickReplies.refresh();
       // The open chat, if its first page never arrived (the server went away meanwhile).
       const watched = store.getWatched();
       if (watched && !store.getThread(watched).loaded) void store.openThread(watched);
@@ -49,6 +51,7 @@ export function useRealtime(store: InboxStore, onUnauthenticated: () => void): C
     socket.on('message:updated', (m) => store.upsertMessage(m));
     socket.on('note:new', (n) => store.upsertNote(n));
     socket.on('list:updated', (update) => store.applyListUpdate(update));
+    socket.on('quickReplies:changed', () => void store.quickReplies.refresh());
     // Events between the server's instances were lost for a while (Redis was down): catch up.
     socket.on('sync:resync', catchUp);
     socket.on('connect', () => {
