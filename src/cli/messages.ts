@@ -32,7 +32,8 @@ In demo mode (no Twilio credentials) what only concerns the real Twilio is infor
 failure. While the server holds a PGlite folder, doctor asks the server instead of opening it.`,
     backfill: `wa-inbox backfill --since YYYY-MM-DD [--until YYYY-MM-DD] [--restart]
 Imports every message of the account in the range from Twilio's message list, both directions,
-never duplicating and fixing missed statuses. Resumes an interrupted run unless --restart.`,
+never duplicating and fixing missed statuses. Resumes an interrupted run unless --restart.
+Without --until the range ends now: run again later, it imports only what arrived since.`,
     users: `wa-inbox users <subcommand> [options]
 
 Subcommands:
@@ -90,6 +91,7 @@ Sets a new password (at least 8 characters) and ends the user's open sessions.`,
     badDate: (name: string) => `--${name} must be a date like 2026-11-01`,
     progress: (seen: number, added: number, updated: number) => `seen ${seen}  new ${added}  updated ${updated}`,
     resumed: (at: string) => `Resumed an interrupted run from ${at}.`,
+    caughtUp: (at: string) => `This range was imported before: imported what arrived since ${at}.`,
     done: (seen: number, added: number, updated: number, ignored: number) => `seen ${seen}, new ${added}, updated ${updated}, not WhatsApp ${ignored}`,
   },
   export: {
@@ -225,7 +227,8 @@ información, no una falla. Mientras el servidor tiene abierta una carpeta PGlit
 pregunta al servidor en lugar de abrirla.`,
     backfill: `wa-inbox backfill --since AAAA-MM-DD [--until AAAA-MM-DD] [--restart]
 Importa cada mensaje de la cuenta en el rango desde la lista de mensajes de Twilio, en ambas
-direcciones, sin duplicar y corrigiendo estados perdidos. Retoma una ejecución interrumpida salvo con --restart.`,
+direcciones, sin duplicar y corrigiendo estados perdidos. Retoma una ejecución interrumpida salvo con --restart.
+Sin --until el rango termina ahora: si se ejecuta de nuevo más tarde, importa solo lo llegado desde entonces.`,
     users: `wa-inbox users <subcomando> [opciones]
 
 Subcomandos:
@@ -283,6 +286,7 @@ Asigna una contraseña nueva (al menos 8 caracteres) y cierra las sesiones abier
     badDate: (name) => `--${name} debe ser una fecha como 2026-11-01`,
     progress: (seen, added, updated) => `vistos ${seen}  nuevos ${added}  actualizados ${updated}`,
     resumed: (at) => `Se retomó una ejecución interrumpida desde ${at}.`,
+    caughtUp: (at) => `Este rango ya se había importado: se importó lo llegado desde ${at}.`,
     done: (seen, added, updated, ignored) => `vistos ${seen}, nuevos ${added}, actualizados ${updated}, no WhatsApp ${ignored}`,
   },
   export: {
