@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { runDoctor } from '../src/cli/doctor.ts';
 import { checkpointRepository } from '../src/db/settings-repository.ts';
 import { startReconciler } from '../src/messages/reconciler.ts';
 import { recheckStatuses } from '../src/messages/status-recheck.ts';
 import { databaseKinds } from './support/databases.ts';
-import { startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';
+import { OUR_NUMBER, startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';
 import { record, watch } from './support/realtime.ts';
 
 const DAY_MS = 86_400_000;
@@ -150,6 +151,26 @@ for (const kind of databaseKinds()) {
         inbox.local.injectFault(null);
       }
     });
+
+    // doctor opens the database itself: a PGlite in memory is out of its reach.
+    if (kind === 'postgres') {
+      test('doctor says what the last pass re-checked', async () => {
+        const [late] = await sendOutside('+573185550009', 1);
+        await age([late!], { status: 'read' });
+        await listOnlyRecent();
+        const pass = await inbox.reconciler!.runOnce();
+        assert.equal(pass!.recheck.advanced, 1);
+        const env = {
+          DATABASE_URL: inbox.databaseUrl!, BASE_URL: inbox.baseUrl, TWILIO_ACCOUNT_SID: inbox.accountSid, TWILIO_AUTH_TOKEN: inbox.authToken,
+          TWILIO_WHATSAPP_FROM: OUR_NUMBER, TWILIO_API_URL: inbox.local.url, LOG_LEVEL: 'silent',
+        };
+        const line = (await runDoctor(env)).find((c) => c.name === 'last reconciliation');
+        assert.equal(line?.status, 'ok');
+        assert.match(line.detail, new RegExp(`${pass!.recheck.checked} older re-checked at Twilio, 1 advanced, 0 deleted at Twilio, 0 errors`));
+        const es = (await runDoctor({ ...env, WA_LANG: 'es' })).find((c) => c.name === 'última reconciliación');
+        assert.match(es!.detail, /revisados de nuevo en Twilio, 1 avanzaron/);
+      });
+    }
 
     test('two instances re-checking at once fetch each message once', async () => {
       const sids = await sendOutside('+573185550007', 60);

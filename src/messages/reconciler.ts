@@ -49,18 +49,20 @@ export function startReconciler(
     try {
       const startedAt = new Date();
       const last = await checkpointRepository.get(ctx.db, CHECKPOINT);
+      let result: ReconcilePass;
       if (!last) {
         // First run ever: history is the backfill command's job; from now on nothing is missed.
         await checkpointRepository.set(ctx.db, CHECKPOINT, startedAt.toISOString());
-        return { seen: 0, new: 0, updated: 0, ignored: 0, recheck: NO_RECHECK };
+        result = { seen: 0, new: 0, updated: 0, ignored: 0, recheck: NO_RECHECK };
+      } else {
+        const since = new Date(new Date(last.value).getTime() - OVERLAP_MS);
+        const counts = await reconcileRange(ctx, { since }, 'reconcile');
+        await checkpointRepository.set(ctx.db, CHECKPOINT, startedAt.toISOString());
+        if (counts.new || counts.updated) ctx.log.info({ ...counts, since }, 'reconciliation recorded messages that callbacks missed');
+        const rechecked = await recheckStatuses(ctx, { limit: recheck.perPass, maxAgeDays: recheck.maxAgeDays, createdBefore: since });
+        if (rechecked.advanced || rechecked.failed) ctx.log.info(rechecked, 'reconciliation re-checked older messages at Twilio');
+        result = { ...counts, recheck: rechecked };
       }
-      const since = new Date(new Date(last.value).getTime() - OVERLAP_MS);
-      const counts = await reconcileRange(ctx, { since }, 'reconcile');
-      await checkpointRepository.set(ctx.db, CHECKPOINT, startedAt.toISOString());
-      if (counts.new || counts.updated) ctx.log.info({ ...counts, since }, 'reconciliation recorded messages that callbacks missed');
-      const rechecked = await recheckStatuses(ctx, { limit: recheck.perPass, maxAgeDays: recheck.maxAgeDays, createdBefore: since });
-      if (rechecked.advanced || rechecked.failed) ctx.log.info(rechecked, 'reconciliation re-checked older messages at Twilio');
-      const result: ReconcilePass = { ...counts, recheck: rechecked };
       const lastPass: LastReconcilePass = { ...result, at: new Date().toISOString() };
       // For doctor only: a save that fails loses nothing of the pass.
       await checkpointRepository.set(ctx.db, LAST_PASS_CHECKPOINT, JSON.stringify(lastPass)).catch(() => {});
