@@ -196,3 +196,17 @@ for (const kind of databaseKinds()) {
     });
   });
 }
+
+describe('re-check settings', () => {
+  test('default to 100 a pass and 30 days; a bad value stops the start naming its variable', async () => {
+    const { ConfigError, loadConfig } = await import('../src/config/env.ts');
+    assert.deepEqual(loadConfig({}).reconcileRecheck, { perPass: 100, maxAgeDays: 30 });
+    assert.deepEqual(loadConfig({ RECONCILE_RECHECK_PER_PASS: '0', RECONCILE_RECHECK_DAYS: '7' }).reconcileRecheck, { perPass: 0, maxAgeDays: 7 });
+    assert.throws(() => loadConfig({ RECONCILE_RECHECK_PER_PASS: '-1', RECONCILE_RECHECK_DAYS: '0' }), (err: unknown) => {
+      assert.ok(err instanceof ConfigError);
+      assert.ok(err.problems.some((p) => p.startsWith('RECONCILE_RECHECK_PER_PASS')));
+      assert.ok(err.problems.some((p) => p.startsWith('RECONCILE_RECHECK_DAYS')));
+      return true;
+    });
+  });
+});

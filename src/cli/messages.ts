@@ -27,7 +27,8 @@ Sets the status callback (BASE_URL/api/whatsapp/status) and the inbound URL
 WhatsApp sender, through Twilio's API. Prints each value before and after. Idempotent.`,
     doctor: `wa-inbox doctor
 Checks variables, database, Twilio credentials, that BASE_URL is https and answers 405 to GET
-/api/whatsapp/status, that Twilio's callbacks point at us, and when the last callback came.
+/api/whatsapp/status, that Twilio's callbacks point at us, when the last callback came, and what
+the last reconciliation did (older messages re-checked at Twilio included).
 In demo mode (no Twilio credentials) what only concerns the real Twilio is information, not a
 failure. While the server holds a PGlite folder, doctor asks the server instead of opening it.`,
     backfill: `wa-inbox backfill --since YYYY-MM-DD [--until YYYY-MM-DD] [--restart]
@@ -225,8 +226,8 @@ Configura el status callback (BASE_URL/api/whatsapp/status) y la URL de entrada
 remitente de WhatsApp, por la API de Twilio. Muestra cada valor antes y después. Repetirlo no cambia nada.`,
     doctor: `wa-inbox doctor
 Revisa las variables, la base de datos, las credenciales de Twilio, que BASE_URL sea https y
-responda 405 a GET /api/whatsapp/status, que los callbacks de Twilio apunten aquí y cuándo llegó
-el último. En modo demo (sin credenciales de Twilio) lo que solo concierne al Twilio real es
+responda 405 a GET /api/whatsapp/status, que los callbacks de Twilio apunten aquí, cuándo llegó
+el último y qué hizo la última reconciliación (incluidos los mensajes anteriores revisados en Twilio). En modo demo (sin credenciales de Twilio) lo que solo concierne al Twilio real es
 información, no una falla. Mientras el servidor tiene abierta una carpeta PGlite, doctor le
 pregunta al servidor en lugar de abrirla.`,
     backfill: `wa-inbox backfill --since AAAA-MM-DD [--until AAAA-MM-DD] [--restart]
