@@ -38,14 +38,14 @@ export async function recordListedMessage(ctx: InboxContext, m: TwilioMessage, v
 
 /**
  * An outbound message as Twilio's API shows it, as the status report a callback would have made
- * (null: its To is no customer's WhatsApp address). Its last update is about when its current
- * status was reached, closer than its send time for a `read`.
+ * (null: its To is no customer's WhatsApp address). Past `sent`, its last update is about when its
+ * current status was reached: a `read` dated by its send time would look read before it was.
  */
 export function statusReportOf(m: TwilioMessage): StatusReport | null {
   if (!phoneFromAddress(m.to)) return null;
   return {
     messageSid: m.sid, status: m.status, from: m.from, to: m.to, errorCode: m.errorCode, errorMessage: m.errorMessage,
-    messagingServiceSid: m.messagingServiceSid, messageId: null, at: m.dateUpdated ?? m.dateSent ?? m.dateCreated ?? new Date(),
+    messagingServiceSid: m.messagingServiceSid, messageId: null, at: (m.status === 'sent' ? m.dateSent : m.dateUpdated) ?? m.dateSent ?? m.dateCreated ?? new Date(),
     body: m.body, createdAt: m.dateCreated,
   };
 }
