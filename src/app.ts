@@ -197,7 +197,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
   if (c.startWorkers !== false) {
     // Texts of outside messages wait while a burst of callbacks is being answered.
     fetcher = startMessageFetcher({ ...ctx, templates }, { giveWay: statuses.giveWay });
-    reconciler = startReconciler(ctx, c.config.reconcileIntervalSeconds);
+    reconciler = startReconciler(ctx, c.config.reconcileIntervalSeconds, c.config.reconcileRecheck);
     const unconfirmed = startUnconfirmedSendSweep(ctx, c.config.unconfirmedSendSeconds);
     app.addHook('onClose', async () => {
       await fetcher?.stop();

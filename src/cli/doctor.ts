@@ -5,6 +5,7 @@ import { lockHolder } from '../db/data-dir-lock.ts';
 import type { Database } from '../db/database.ts';
 import { checkpointRepository } from '../db/settings-repository.ts';
 import { LAST_CALLBACK_CHECKPOINT } from '../messages/callback-heartbeat.ts';
+import { LAST_PASS_CHECKPOINT, type LastReconcilePass } from '../messages/reconciler.ts';
 import { createTwilioGateway, TwilioRequestError } from '../twilio/gateway.ts';
 import { webhookUrls } from './configure.ts';
 import { explainPostgresError, twilioFailure } from './doctor-causes.ts';
@@ -109,9 +110,22 @@ async function migrationChecks(db: Database, config: Config, demo: boolean, m: D
     if (last) checks.push({ status: 'ok', name: m.name.lastCallback, detail: m.lastCallback(last.updatedAt.toISOString()) });
     else if (demo) checks.push({ status: 'info', name: m.name.lastCallback, detail: m.noCallbackDemo });
     else checks.push({ status: 'fail', name: m.name.lastCallback, detail: m.noCallback, fix: m.noCallbackFix });
+    checks.push(await lastReconcileCheck(db, m));
     return checks;
   } finally {
     await db.close();
+  }
+}
+
+/** What the last reconciliation pass (of any instance) did, re-checks of older messages included. */
+async function lastReconcileCheck(db: Database, m: Doctor): Promise<Check> {
+  const saved = await checkpointRepository.get(db, LAST_PASS_CHECKPOINT);
+  if (!saved) return { status: 'info', name: m.name.lastReconcile, detail: m.noReconcile };
+  try {
+    const pass = JSON.parse(saved.value) as LastReconcilePass;
+    return { status: 'ok', name: m.name.lastReconcile, detail: m.lastReconcile(pass.at, pass.seen, pass.recheck) };
+  } catch {
+    return { status: 'info', name: m.name.lastReconcile, detail: m.noReconcile };
   }
 }
 

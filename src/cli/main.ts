@@ -108,7 +108,7 @@ export async function runCli(
         const { values } = parseArgs({ args: rest, options: { since: { type: 'string' }, until: { type: 'string' }, restart: { type: 'boolean', default: false } } });
         const since = parseDay(values.since, 'since', m);
         if (!since) throw new CliUsageError(m.backfill.sinceRequired);
-        const until = parseDay(values.until, 'until', m) ?? new Date();
+        const until = parseDay(values.until, 'until', m);
         const rt = await openRuntime({ needTwilio: true, env });
         try {
           let shown = 0;
@@ -123,6 +123,7 @@ export async function runCli(
           });
           if (process.stderr.isTTY) process.stderr.write('\n');
           if (result.resumedFrom) out(m.backfill.resumed(result.resumedFrom.toISOString()));
+          if (result.caughtUpFrom) out(m.backfill.caughtUp(result.caughtUpFrom.toISOString()));
           out(m.backfill.done(result.seen, result.new, result.updated, result.ignored));
           return 0;
         } finally {

@@ -27,12 +27,14 @@ Sets the status callback (BASE_URL/api/whatsapp/status) and the inbound URL
 WhatsApp sender, through Twilio's API. Prints each value before and after. Idempotent.`,
     doctor: `wa-inbox doctor
 Checks variables, database, Twilio credentials, that BASE_URL is https and answers 405 to GET
-/api/whatsapp/status, that Twilio's callbacks point at us, and when the last callback came.
+/api/whatsapp/status, that Twilio's callbacks point at us, when the last callback came, and what
+the last reconciliation did (older messages re-checked at Twilio included).
 In demo mode (no Twilio credentials) what only concerns the real Twilio is information, not a
 failure. While the server holds a PGlite folder, doctor asks the server instead of opening it.`,
     backfill: `wa-inbox backfill --since YYYY-MM-DD [--until YYYY-MM-DD] [--restart]
 Imports every message of the account in the range from Twilio's message list, both directions,
-never duplicating and fixing missed statuses. Resumes an interrupted run unless --restart.`,
+never duplicating and fixing missed statuses. Resumes an interrupted run unless --restart.
+Without --until the range ends now: run again later, it imports only what arrived since.`,
     users: `wa-inbox users <subcommand> [options]
 
 Subcommands:
@@ -90,6 +92,7 @@ Sets a new password (at least 8 characters) and ends the user's open sessions.`,
     badDate: (name: string) => `--${name} must be a date like 2026-11-01`,
     progress: (seen: number, added: number, updated: number) => `seen ${seen}  new ${added}  updated ${updated}`,
     resumed: (at: string) => `Resumed an interrupted run from ${at}.`,
+    caughtUp: (at: string) => `This range was imported before: imported what arrived since ${at}.`,
     done: (seen: number, added: number, updated: number, ignored: number) => `seen ${seen}, new ${added}, updated ${updated}, not WhatsApp ${ignored}`,
   },
   export: {
@@ -136,6 +139,7 @@ Sets a new password (at least 8 characters) and ends the user's open sessions.`,
       database: 'database',
       server: 'running server',
       lastCallback: 'last callback',
+      lastReconcile: 'last reconciliation',
       https: 'BASE_URL https',
       publicUrl: 'public URL',
       twilioCredentials: 'twilio credentials',
@@ -157,6 +161,9 @@ Sets a new password (at least 8 characters) and ends the user's open sessions.`,
     noCallback: 'no status callback received yet',
     noCallbackFix: 'send a message and check that Twilio reaches BASE_URL (see the checks above)',
     noCallbackDemo: 'none yet: in demo mode the local Twilio calls back once a message is sent from the panel',
+    lastReconcile: (at: string, listed: number, r: { checked: number; advanced: number; gone: number; failed: number }) =>
+      `${at}: ${listed} listed; ${r.checked} older re-checked at Twilio, ${r.advanced} advanced, ${r.gone} deleted at Twilio, ${r.failed} errors`,
+    noReconcile: 'none yet (it runs every RECONCILE_INTERVAL seconds while the server runs)',
     inUse: (pid: number) => `in use by the running server (pid ${pid}): not opened, so as not to disturb it`,
     healthOk: (url: string) => `${url}/api/health answers: the server reaches its database`,
     healthFailed: (url: string, status: number) => `${url}/api/health answered ${status}: the server cannot reach its database`,
@@ -219,13 +226,14 @@ Configura el status callback (BASE_URL/api/whatsapp/status) y la URL de entrada
 remitente de WhatsApp, por la API de Twilio. Muestra cada valor antes y después. Repetirlo no cambia nada.`,
     doctor: `wa-inbox doctor
 Revisa las variables, la base de datos, las credenciales de Twilio, que BASE_URL sea https y
-responda 405 a GET /api/whatsapp/status, que los callbacks de Twilio apunten aquí y cuándo llegó
-el último. En modo demo (sin credenciales de Twilio) lo que solo concierne al Twilio real es
+responda 405 a GET /api/whatsapp/status, que los callbacks de Twilio apunten aquí, cuándo llegó
+el último y qué hizo la última reconciliación (incluidos los mensajes anteriores revisados en Twilio). En modo demo (sin credenciales de Twilio) lo que solo concierne al Twilio real es
 información, no una falla. Mientras el servidor tiene abierta una carpeta PGlite, doctor le
 pregunta al servidor en lugar de abrirla.`,
     backfill: `wa-inbox backfill --since AAAA-MM-DD [--until AAAA-MM-DD] [--restart]
 Importa cada mensaje de la cuenta en el rango desde la lista de mensajes de Twilio, en ambas
-direcciones, sin duplicar y corrigiendo estados perdidos. Retoma una ejecución interrumpida salvo con --restart.`,
+direcciones, sin duplicar y corrigiendo estados perdidos. Retoma una ejecución interrumpida salvo con --restart.
+Sin --until el rango termina ahora: si se ejecuta de nuevo más tarde, importa solo lo llegado desde entonces.`,
     users: `wa-inbox users <subcomando> [opciones]
 
 Subcomandos:
@@ -283,6 +291,7 @@ Asigna una contraseña nueva (al menos 8 caracteres) y cierra las sesiones abier
     badDate: (name) => `--${name} debe ser una fecha como 2026-11-01`,
     progress: (seen, added, updated) => `vistos ${seen}  nuevos ${added}  actualizados ${updated}`,
     resumed: (at) => `Se retomó una ejecución interrumpida desde ${at}.`,
+    caughtUp: (at) => `Este rango ya se había importado: se importó lo llegado desde ${at}.`,
     done: (seen, added, updated, ignored) => `vistos ${seen}, nuevos ${added}, actualizados ${updated}, no WhatsApp ${ignored}`,
   },
   export: {
@@ -329,6 +338,7 @@ Asigna una contraseña nueva (al menos 8 caracteres) y cierra las sesiones abier
       database: 'base de datos',
       server: 'servidor en marcha',
       lastCallback: 'último callback',
+      lastReconcile: 'última reconciliación',
       https: 'BASE_URL https',
       publicUrl: 'URL pública',
       twilioCredentials: 'credenciales de twilio',
@@ -350,6 +360,9 @@ Asigna una contraseña nueva (al menos 8 caracteres) y cierra las sesiones abier
     noCallback: 'aún no se ha recibido ningún status callback',
     noCallbackFix: 'envíe un mensaje y compruebe que Twilio llega a BASE_URL (vea las revisiones de arriba)',
     noCallbackDemo: 'ninguno aún: en modo demo el Twilio local llama en cuanto se envía un mensaje desde el panel',
+    lastReconcile: (at, listed, r) =>
+      `${at}: ${listed} listados; ${r.checked} anteriores revisados de nuevo en Twilio, ${r.advanced} avanzaron, ${r.gone} borrados en Twilio, ${r.failed} errores`,
+    noReconcile: 'ninguna aún (se hace cada RECONCILE_INTERVAL segundos mientras el servidor funciona)',
     inUse: (pid) => `en uso por el servidor en marcha (pid ${pid}): no se abre, para no interferir`,
     healthOk: (url) => `${url}/api/health responde: el servidor llega a su base de datos`,
     healthFailed: (url, status) => `${url}/api/health respondió ${status}: el servidor no llega a su base de datos`,

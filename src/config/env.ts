@@ -22,6 +22,8 @@ const envSchema = z.object({
   SESSION_SECRET: optional(z.string().min(16, 'must have at least 16 characters')),
   LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])),
   RECONCILE_INTERVAL: optional(z.coerce.number().int().min(0)),
+  RECONCILE_RECHECK_PER_PASS: optional(z.coerce.number().int().min(0).max(10_000)),
+  RECONCILE_RECHECK_DAYS: optional(z.coerce.number().int().min(1).max(3650)),
   TWILIO_REQUEST_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(120_000)),
   UNCONFIRMED_SEND_TIMEOUT: optional(z.coerce.number().int().min(1)),
   TRUST_PROXY: optional(z.string().transform(parseTrustProxy)),
@@ -102,6 +104,11 @@ export interface Config {
   /** Seconds between reconciliations with Twilio's message list; 0 turns it off. */
   reconcileIntervalSeconds: number;
   /**
+   * Each reconciliation also fetches again up to `perPass` outbound messages older than its list
+   * whose status can still advance (a lost `read`), none older than `maxAgeDays`; 0 turns it off.
+   */
+  reconcileRecheck: { perPass: number; maxAgeDays: number };
+  /**
    * Seconds after which a panel send that Twilio never confirmed (its answer timed out and no
    * callback came) is marked failed.
    */
@@ -163,6 +170,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret: e.SESSION_SECRET ?? null,
     logLevel: e.LOG_LEVEL ?? 'info',
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL ?? 300,
+    reconcileRecheck: { perPass: e.RECONCILE_RECHECK_PER_PASS ?? 100, maxAgeDays: e.RECONCILE_RECHECK_DAYS ?? 30 },
     unconfirmedSendSeconds,
     trustProxy: e.TRUST_PROXY ?? false,
   };

@@ -422,6 +422,33 @@ export const messageRepository = {
   },
 
   /**
+   * Claims up to `limit` outbound messages whose status can still advance, created between
+   * `createdAfter` and `createdBefore`, the longest unchecked first, and marks them checked now.
+   * One statement with SKIP LOCKED, and a message checked in the last `gapSeconds` is not taken
+   * again: two instances claiming at once never get the same message (the re-read of a row another
+   * claim just updated sees its new check time and drops it).
+   */
+  async claimStatusRechecks(
+    q: Queryable,
+    o: { limit: number; createdAfter: Date; createdBefore: Date; gapSeconds: number },
+  ): Promise<{ id: string; sid: string }[]> {
+    const { rows } = await q.query<{ id: string; sid: string }>(
+      `UPDATE messages SET status_checked_at = now()
+       WHERE id IN (
+         SELECT id FROM messages
+         WHERE direction = 'outbound' AND sid IS NOT NULL
+           AND status IN ('accepted', 'scheduled', 'queued', 'sending', 'sent', 'delivered')
+           AND created_at > $2 AND created_at < $3
+           AND (status_checked_at IS NULL OR status_checked_at < now() - make_interval(secs => $4))
+         ORDER BY status_checked_at NULLS FIRST, created_at
+         LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING id, sid`,
+      [o.limit, o.createdAfter, o.createdBefore, o.gapSeconds],
+    );
+    return rows;
+  },
+
+  /**
    * Panel sends still without a SID `olderThanSeconds` after they were written: Twilio never
    * answered and no callback came, so they are marked failed with `reason`. Sends that got a
    * refusal are failed already; a send in progress is younger than any allowed age.

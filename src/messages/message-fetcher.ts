@@ -11,8 +11,8 @@ const MAX_ATTEMPTS = 12;
 const LEASE_SECONDS = 60;
 const STOP_WAIT_MS = 5_000;
 const BATCH = 32;
-// Requests to Twilio in flight at once: its API limits concurrency per account.
-const TWILIO_PARALLEL = 8;
+/** Requests to Twilio in flight at once: its API limits concurrency per account. */
+export const TWILIO_PARALLEL = 8;
 
 /** Seconds before attempt n+1: 2, 4, 8 ... capped at 10 minutes. */
 export const backoffSeconds = (attempts: number) => Math.min(2 ** attempts, 600);

@@ -3,7 +3,7 @@ import type { TwilioMessage } from '../twilio/gateway.ts';
 import { phoneFromAddress } from './addresses.ts';
 import type { InboxContext } from './context.ts';
 import { recordInboundMessage } from './record-inbound.ts';
-import { recordStatus } from './record-status.ts';
+import { recordStatus, type StatusReport } from './record-status.ts';
 
 export interface ReconcileCounts {
   seen: number;
@@ -30,21 +30,32 @@ export async function recordListedMessage(ctx: InboxContext, m: TwilioMessage, v
     }, via);
     return outcome === 'recorded' ? 'new' : 'unchanged';
   }
-  if (!phoneFromAddress(m.to)) return 'ignored';
-  const outcome = await recordStatus(ctx, {
-    messageSid: m.sid, status: m.status, from: m.from, to: m.to, errorCode: m.errorCode, errorMessage: m.errorMessage,
-    messagingServiceSid: m.messagingServiceSid, messageId: null, at: m.dateSent ?? m.dateCreated ?? new Date(),
-    body: m.body, createdAt: m.dateCreated,
-  }, via);
+  const report = statusReportOf(m);
+  if (!report) return 'ignored';
+  const outcome = await recordStatus(ctx, report, via);
   return outcome === 'recorded' ? 'new' : outcome === 'advanced' ? 'updated' : 'unchanged';
+}
+
+/**
+ * An outbound message as Twilio's API shows it, as the status report a callback would have made
+ * (null: its To is no customer's WhatsApp address). Past `sent`, its last update is about when its
+ * current status was reached: a `read` dated by its send time would look read before it was.
+ */
+export function statusReportOf(m: TwilioMessage): StatusReport | null {
+  if (!phoneFromAddress(m.to)) return null;
+  return {
+    messageSid: m.sid, status: m.status, from: m.from, to: m.to, errorCode: m.errorCode, errorMessage: m.errorMessage,
+    messagingServiceSid: m.messagingServiceSid, messageId: null, at: (m.status === 'sent' ? m.dateSent : m.dateUpdated) ?? m.dateSent ?? m.dateCreated ?? new Date(),
+    body: m.body, createdAt: m.dateCreated,
+  };
 }
 
 /** Walks Twilio's message list for a date range and records what we lack. */
 export async function reconcileRange(
   ctx: InboxContext,
-  range: { since: Date; until?: Date },
+  range: { since: Date; until?: Date; pageSize?: number },
   via: CapturedVia,
-  onProgress?: (c: ReconcileCounts, m: TwilioMessage) => void,
+  onProgress?: (c: ReconcileCounts, m: TwilioMessage) => void | Promise<void>,
 ): Promise<ReconcileCounts> {
   const counts: ReconcileCounts = { seen: 0, new: 0, updated: 0, ignored: 0 };
   for await (const m of ctx.twilio.listMessages(range)) {
@@ -53,7 +64,7 @@ export async function reconcileRange(
     if (outcome === 'new') counts.new++;
     else if (outcome === 'updated') counts.updated++;
     else if (outcome === 'ignored') counts.ignored++;
-    onProgress?.(counts, m);
+    await onProgress?.(counts, m);
   }
   return counts;
 }

@@ -15,6 +15,8 @@ export interface TwilioMessage {
   numMedia: number;
   dateCreated: Date | null;
   dateSent: Date | null;
+  /** When Twilio last changed it: about when its current status was reached. */
+  dateUpdated: Date | null;
   errorCode: number | null;
   errorMessage: string | null;
   messagingServiceSid: string | null;
@@ -99,7 +101,7 @@ function toRequestError(err: unknown): TwilioRequestError {
   return new TwilioOutcomeUnknownError(`No answer from Twilio: ${reason}`);
 }
 
-type MessageInstance = { sid: string; status: string; direction: string; from: string | null; to: string; body: string; numMedia: string; dateCreated: Date | null; dateSent: Date | null; errorCode: number | null; errorMessage: string | null; messagingServiceSid: string | null };
+type MessageInstance = { sid: string; status: string; direction: string; from: string | null; to: string; body: string; numMedia: string; dateCreated: Date | null; dateSent: Date | null; dateUpdated: Date | null; errorCode: number | null; errorMessage: string | null; messagingServiceSid: string | null };
 
 function toTwilioMessage(m: MessageInstance): TwilioMessage {
   return {
@@ -113,6 +115,7 @@ function toTwilioMessage(m: MessageInstance): TwilioMessage {
     numMedia: Number(m.numMedia ?? 0),
     dateCreated: m.dateCreated ?? null,
     dateSent: m.dateSent ?? null,
+    dateUpdated: m.dateUpdated ?? null,
     errorCode: m.errorCode ?? null,
     errorMessage: m.errorMessage ?? null,
     messagingServiceSid: m.messagingServiceSid ?? null,

@@ -75,8 +75,15 @@ export interface LocalTwilio {
   /** Every webhook posted (status callbacks and inbound), oldest first, with our server's answer. */
   callbacks(): CallbackLog[];
   addTemplate(t: Omit<LocalTemplate, 'sid'>): LocalTemplate;
-  /** Every REST request received (not the control API), oldest first: what our server asked Twilio. */
-  requests(): { method: string; path: string }[];
+  /** Every REST request received (not the control API), oldest first: what our server asked Twilio (`query` with its `?`, or ''). */
+  requests(): { method: string; path: string; query: string }[];
+  /**
+   * Changes a stored message as Twilio's side would (a status reached, dates) without sending any
+   * callback: a callback lost on the way. Its date_updated becomes now unless given.
+   */
+  updateMessage(sid: string, patch: Partial<Pick<LocalMessage, 'status' | 'dateCreated' | 'dateSent' | 'dateUpdated' | 'errorCode' | 'errorMessage'>>): LocalMessage;
+  /** Deletes a message, as Twilio's DELETE does: fetching it answers 404 from then on. */
+  deleteMessage(sid: string): void;
   /** Make the REST API misbehave on the next `count` requests (omitted: until cleared with null). */
   injectFault(f: Fault | null): void;
   /** Requests the last injected fault matched, and how many it is holding right now (delayMs). */
@@ -105,7 +112,7 @@ export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwil
     enforceWindow: o.enforceWindow ?? true,
   });
   const rest = restRoutes(account, store);
-  const requestLog: { method: string; path: string }[] = [];
+  const requestLog: { method: string; path: string; query: string }[] = [];
   const control = controlRoutes(account, store, faults);
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -116,7 +123,7 @@ export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwil
     }
     const isControl = url.pathname.startsWith('/_local/');
     const routes: Route[] = isControl ? control : rest;
-    if (!isControl && requestLog.push({ method: req.method ?? 'GET', path: url.pathname }) > REQUEST_LOG_SIZE) requestLog.shift();
+    if (!isControl && requestLog.push({ method: req.method ?? 'GET', path: url.pathname, query: url.search }) > REQUEST_LOG_SIZE) requestLog.shift();
     try {
       // The body is read before any fault holds the request, so a held request is still handled
       // when its client has given up by then, as Twilio would.
@@ -178,6 +185,15 @@ export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwil
     simulateInbound: (m) => account.receive(m),
     simulateExternalSend: async (m) => ({ sid: account.externalSend(m).sid }),
     requests: () => requestLog.slice(),
+    updateMessage: (sid, patch) => {
+      const m = store.messages.get(sid);
+      if (!m) throw new Error(`no message ${sid} at the local Twilio`);
+      Object.assign(m, { dateUpdated: new Date() }, patch);
+      return { ...m };
+    },
+    deleteMessage: (sid) => {
+      if (!store.removeMessage(sid)) throw new Error(`no message ${sid} at the local Twilio`);
+    },
     messages: () => store.order.map((m) => ({ ...m, media: m.media.map((x) => ({ ...x })) })),
     callbacks: () => webhooks.deliveries(),
     addTemplate: (t) => store.addTemplate(t),

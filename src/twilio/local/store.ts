@@ -94,4 +94,13 @@ export class LocalStore {
     this.order.push(m);
     return m;
   }
+
+  /** As Twilio's DELETE of a message: GET answers 404 from then on and lists skip it. */
+  removeMessage(sid: string): boolean {
+    const m = this.messages.get(sid);
+    if (!m) return false;
+    this.messages.delete(sid);
+    this.order.splice(this.order.indexOf(m), 1);
+    return true;
+  }
 }
