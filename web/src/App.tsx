@@ -36,6 +36,7 @@ export function App() {
       key={state.user.id}
       user={state.user}
       demoMode={state.demoMode}
+      defaultCountry={state.defaultCountry}
       settings={state.settings}
       onLogout={() => void session.logout()}
       onUnauthenticated={session.recheck}
@@ -44,9 +45,10 @@ export function App() {
   );
 }
 
-function Workspace({ user, demoMode, settings, onLogout, onUnauthenticated, onSettings }: {
+function Workspace({ user, demoMode, defaultCountry, settings, onLogout, onUnauthenticated, onSettings }: {
   user: UserDto;
   demoMode: boolean;
+  defaultCountry: string;
   settings: Settings;
   onLogout(): void;
   onUnauthenticated(): void;
@@ -71,7 +73,7 @@ function Workspace({ user, demoMode, settings, onLogout, onUnauthenticated, onSe
           <AuditPage me={user} />
         ) : (
           <div className={`inbox${openId ? ' has-chat' : ''}`}>
-            <ConversationList selectedId={openId} />
+            <ConversationList selectedId={openId} defaultCountry={defaultCountry} />
             <main className="chat-pane" id="chat">
               {openId ? (
                 <Chat key={openId} conversationId={openId} me={user} />
