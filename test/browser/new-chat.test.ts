@@ -107,6 +107,9 @@ describe('starting a new chat in Chromium', { skip, timeout: 240_000 }, () => {
 
     const send = dialog.getByTestId('template-send');
     await send.scrollIntoViewIfNeeded();
+    // The body scrolls, not the dialog: its title and close button are still on screen.
+    const close = (await dialog.getByTestId('new-chat-close').boundingBox())!;
+    assert.ok(close.y >= 0 && close.y + close.height <= 844, `the close button stays in view (${JSON.stringify(close)})`);
     await send.click();
     await dialog.waitFor({ state: 'detached' });
     await phone.getByTestId('message-bubble').filter({ hasText: 'Hola Jorge, bienvenido' }).waitFor();
