@@ -71,6 +71,12 @@ describe('starting a new chat in Chromium', { skip, timeout: 240_000 }, () => {
     assert.deepEqual(rows.map((r) => [r.phone, r.name]), [['+573153369631', 'Marta Gil']]);
     assert.equal(inbox.local.messages().filter((m) => m.to === 'whatsapp:+573153369631').length, 1, 'Twilio got one template');
     await second.close();
+
+    // The audit page names the new conversation, linked to its chat.
+    await page.getByTestId('nav-audit').click();
+    const created = page.getByTestId('audit-row').filter({ has: page.getByTestId('audit-action').filter({ hasText: 'Conversación iniciada' }) });
+    await created.waitFor();
+    assert.equal(await created.getByTestId('audit-conversation-link').innerText(), 'Marta Gil');
   });
 
   test('an invalid number: the hint warns, the server\'s Spanish error shows in the dialog, and nothing is sent', async () => {
