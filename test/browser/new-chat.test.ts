@@ -122,4 +122,18 @@ describe('starting a new chat in Chromium', { skip, timeout: 240_000 }, () => {
     assert.ok(await phone.getByTestId('message-bubble').filter({ hasText: 'Hola Jorge' }).isVisible(), 'the chat shows on the phone');
     await phone.close();
   });
+
+  test('when the dialog\'s code cannot load, the dialog says so and the inbox keeps working', async () => {
+    const cut = await browser.newPage({ locale: 'es-CO', viewport: { width: 1280, height: 800 } });
+    await cut.route(/\/assets\/NewChatDialog-[^/]+\.js$/, (route) => route.abort());
+    await logIn(cut, inbox.baseUrl, ADMIN.email, ADMIN.password);
+    await cut.getByTestId('new-chat-open').click();
+    const dialog = cut.getByTestId('new-chat');
+    await dialog.getByText('No se pudo abrir Nuevo chat').waitFor();
+    await dialog.getByTestId('new-chat-close').click();
+    await dialog.waitFor({ state: 'detached' });
+    await conversationItem(cut, 'Marta Gil').click();
+    await cut.getByTestId('message-bubble').filter({ hasText: 'Hola Marta' }).waitFor();
+    await cut.close();
+  });
 });

@@ -159,6 +159,7 @@ const es = {
   'newChat.invalid': 'Este número no parece válido en {country}.',
   'newChat.name': 'Nombre (opcional)',
   'newChat.onlyTemplates': 'WhatsApp solo permite abrir una conversación con una plantilla aprobada.',
+  'newChat.loadFailed': 'No se pudo abrir Nuevo chat. Recargue la página e intente de nuevo.',
 
   'users.title': 'Usuarios',
   'users.adminOnly': 'Solo los administradores pueden ver esta página.',
@@ -410,6 +411,7 @@ const en: Record<MessageKey, string> = {
   'newChat.invalid': 'This number does not look valid in {country}.',
   'newChat.name': 'Name (optional)',
   'newChat.onlyTemplates': 'WhatsApp only lets a business open a conversation with an approved template.',
+  'newChat.loadFailed': 'New chat could not be opened. Reload the page and try again.',
 
   'users.title': 'Users',
   'users.adminOnly': 'Only admins can see this page.',

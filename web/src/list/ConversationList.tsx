@@ -5,7 +5,7 @@ import { describeApiError } from '../i18n/format.ts';
 import { useConversationList, useInboxStore } from '../inbox/useInbox.ts';
 import { conversationPath, navigate } from '../router.ts';
 import { ConversationItem, ROW_HEIGHT } from './ConversationItem.tsx';
-import { NewChatButton } from '../newchat/NewChatDialog.tsx';
+import { NewChatButton } from '../newchat/NewChatButton.tsx';
 import { ListFilters } from './ListFilters.tsx';
 import { SearchBox } from './SearchBox.tsx';
 

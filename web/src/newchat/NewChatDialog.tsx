@@ -48,17 +48,3 @@ export function NewChatDialog({ defaultCountry, onClose }: { defaultCountry: str
     />
   );
 }
-
-/** The list header's "Nuevo chat" button and its dialog. */
-export function NewChatButton({ defaultCountry }: { defaultCountry: string }) {
-  const { t } = useI18n();
-  const [open, setOpen] = useState(false);
-  return (
-    <>
-      <button type="button" className="primary new-chat-button" onClick={() => setOpen(true)} data-testid="new-chat-open">
-        <span aria-hidden="true">＋</span> {t('newChat.open')}
-      </button>
-      {open && <NewChatDialog defaultCountry={defaultCountry} onClose={() => setOpen(false)} />}
-    </>
-  );
-}
