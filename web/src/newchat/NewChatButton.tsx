@@ -25,7 +25,7 @@ export function NewChatButton({ defaultCountry }: { defaultCountry: string }) {
   return (
     <>
       <button type="button" className="primary new-chat-button" onClick={() => setOpen(true)} data-testid="new-chat-open">
-        <span aria-hidden="true">＋</span> {t('newChat.open')}
+        <span aria-hidden="true">+</span> {t('newChat.open')}
       </button>
       {open && (
         <Suspense fallback={null}>
