@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import { io as connectClient } from 'socket.io-client';
 import type { ApiError, NewConversationResultDto, SessionDto, TemplateDto, UserDto } from '../src/contract/api.ts';
 import { loadConfig } from '../src/config/env.ts';
+import { conversationRepository } from '../src/db/conversation-repository.ts';
 import { parseCustomerPhone } from '../src/messages/phone-numbers.ts';
 import { databaseKinds } from './support/databases.ts';
 import { startSecondInstance, startTestInbox, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
@@ -123,6 +124,31 @@ for (const kind of databaseKinds()) {
       ]);
       assert.deepEqual(audit.rows[0]!.details, { phone: '+573153369631' });
     });
+
+    test('two agents starting a chat with the same new number at once share one conversation; one 201, one audit row', async () => {
+      const body = { contentSid: template.sid, contentVariables: { 1: 'x' } };
+      const answers = await Promise.all([start(admin, { ...body, phone: '3004445566' }), start(agent, { ...body, phone: '+57 300 444 5566' })]);
+      assert.deepEqual(answers.map((r) => r.status).sort(), [200, 201]);
+      assert.equal(answers[0]!.json.conversation.id, answers[1]!.json.conversation.id);
+      assert.equal(await count(`SELECT count(*) AS n FROM audit_log WHERE action = 'conversation.create' AND target = $1`, [answers[0]!.json.conversation.id]), 1);
+    });
+
+    // PGlite has one connection, so two writers never overlap there.
+    if (kind === 'postgres') {
+      test('of two writers racing for a new number, only the one whose insert won says created', async () => {
+        const phone = '+573007778899';
+        let second: Promise<{ created: boolean }> | null = null;
+        const first = await inbox.db.transaction(async (tx) => {
+          const mine = await conversationRepository.ensureForNewChat(tx, phone);
+          // The other writer starts while this insert is uncommitted: it waits on the unique index.
+          second = conversationRepository.ensureForNewChat(inbox.db, phone);
+          await new Promise((r) => setTimeout(r, 200));
+          return mine;
+        });
+        const other = await second!;
+        assert.deepEqual([first.created, other.created], [true, false]);
+      });
+    }
 
     test('a chosen name is not overwritten by an empty one; a new name replaces it', async () => {
       const body = { contentSid: template.sid, contentVariables: { 1: 'x' } };

@@ -94,13 +94,14 @@ export const conversationRepository = {
 
   /**
    * The conversation with this customer and its contact, created when new (the same upserts as
-   * ensureForPhones). `created`: the number had no conversation when this statement began.
+   * ensureForPhones). `created`: this statement made the conversation (of two writers racing for
+   * the same new number, only one).
    */
   async ensureForNewChat(q: Queryable, phone: string): Promise<{ conversationId: string; contactId: string; created: boolean }> {
     const { rows } = await q.query<{ id: string; contact_id: string; created: boolean }>(
       `WITH wanted AS (SELECT $1::text AS phone),
        ${ENSURE_CONVERSATIONS}
-       SELECT e.id, COALESCE(n.contact_id, old.contact_id) AS contact_id, n.id IS NOT NULL AS created
+       SELECT e.id, COALESCE(n.contact_id, old.contact_id) AS contact_id, COALESCE(n.inserted, false) AS created
        FROM ensured e LEFT JOIN conversation n ON n.id = e.id LEFT JOIN conversations old ON old.id = e.id`,
       [phone],
     );
