@@ -171,10 +171,11 @@ export async function buildApp(c: AppComponents): Promise<App> {
   // 3. Routes.
   await app.register(twilioWebhookRoutes, { ctx, statuses, authToken: c.twilioConfig.authToken, baseUrl: c.config.baseUrl });
   const loginLimits = createLoginLimits(c.db, { ...DEFAULT_LOGIN_LIMITS, ...c.loginLimits }, app.log);
-  await app.register(authRoutes, { db: c.db, secureCookies: httpsOnly, cookieSecret, demoMode, settings, events, limits: loginLimits });
+  await app.register(authRoutes, { db: c.db, secureCookies: httpsOnly, cookieSecret, demoMode, settings, events, limits: loginLimits, defaultCountry: c.config.defaultCountry });
   await app.register(conversationRoutes, {
     ctx, templates,
     sender: { whatsappFrom: c.twilioConfig.whatsappFrom, messagingServiceSid: c.twilioConfig.messagingServiceSid },
+    defaultCountry: c.config.defaultCountry,
   });
   await app.register(contactAndNoteRoutes, { ctx });
   await app.register(quickReplyRoutes, { ctx });

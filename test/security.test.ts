@@ -57,6 +57,7 @@ for (const kind of databaseKinds()) {
       return {
         outbound: await count("SELECT count(*) AS n FROM messages WHERE direction = 'outbound'"),
         users: await count('SELECT count(*) AS n FROM users'),
+        contacts: await count('SELECT count(*) AS n FROM contacts'),
         audit: await count('SELECT count(*) AS n FROM audit_log'),
         unread: (await inbox.db.query<{ unread_count: number }>('SELECT unread_count FROM conversations WHERE id = $1', [conversation.id])).rows[0]!.unread_count,
         adminName: (await inbox.db.query<{ name: string }>('SELECT name FROM users WHERE email = $1', [ADMIN.email])).rows[0]!.name,
@@ -64,13 +65,15 @@ for (const kind of databaseKinds()) {
       };
     };
     const adminId = async () => (await inbox.db.query<{ id: string }>('SELECT id FROM users WHERE email = $1', [ADMIN.email])).rows[0]!.id;
-    /** One write of each kind the panel makes: send, mark read, create and change a user, save a setting. */
+    const templateSid = async () => ((await (await fetch(`${inbox.baseUrl}/api/templates`, { headers: admin.headers })).json()) as { items: { sid: string }[] }).items[0]!.sid;
+    /** One write of each kind the panel makes: send, mark read, create and change a user, save a setting, start a chat. */
     const writes = async (): Promise<[string, string, unknown][]> => [
       ['POST', `/api/conversations/${conversation.id}/messages`, { body: 'Mensaje falsificado' }],
       ['POST', `/api/conversations/${conversation.id}/read`, {}],
       ['POST', '/api/users', { email: `intruso-${hex(3)}@clinica.test`, name: 'Intruso', password: 'intruso-12345', role: 'admin' }],
       ['PATCH', `/api/users/${await adminId()}`, { name: 'Renombrado' }],
       ['PUT', '/api/settings', { externalRaisesConversation: false }],
+      ['POST', '/api/conversations', { phone: '300 555 0199', contentSid: await templateSid(), contentVariables: { 1: 'a', 2: 'b', 3: 'c' } }],
     ];
 
     test('login and /api/auth/me hand the panel its CSRF token; each session has its own', async () => {
@@ -110,9 +113,10 @@ for (const kind of databaseKinds()) {
       // The same writes with the session's own token go through.
       const answers = [];
       for (const [method, path, body] of await writes()) answers.push((await call(method, path, admin.headers, body)).status);
-      assert.deepEqual(answers, [201, 200, 201, 200, 200]);
+      assert.deepEqual(answers, [201, 200, 201, 200, 200, 201]);
       const afterwards = await snapshot();
-      assert.equal(afterwards.outbound, before.outbound + 1);
+      assert.equal(afterwards.outbound, before.outbound + 2);
+      assert.equal(afterwards.contacts, before.contacts + 1);
       assert.equal(afterwards.users, before.users + 1);
       assert.equal(afterwards.unread, 0);
       assert.equal(afterwards.adminName, 'Renombrado');

@@ -1,4 +1,5 @@
 import { isIP, isIPv4 } from 'node:net';
+import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
 
 // One schema for the whole environment, validated once at start; tests reuse it through loadConfig().
@@ -27,6 +28,7 @@ const envSchema = z.object({
   TWILIO_REQUEST_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(120_000)),
   UNCONFIRMED_SEND_TIMEOUT: optional(z.coerce.number().int().min(1)),
   TRUST_PROXY: optional(z.string().transform(parseTrustProxy)),
+  DEFAULT_COUNTRY: optional(z.string().trim().toUpperCase().refine(isSupportedCountry, 'must be a country code such as CO, MX or US (ISO 3166 alpha-2)')),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -118,6 +120,8 @@ export interface Config {
    * default: the client address (the login limit's key) is the connection's own.
    */
   trustProxy: boolean | string;
+  /** ISO 3166 alpha-2 country a phone number typed without `+` is read in (a new chat's number). Default CO. */
+  defaultCountry: string;
 }
 
 export class ConfigError extends Error {
@@ -173,5 +177,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconcileRecheck: { perPass: e.RECONCILE_RECHECK_PER_PASS ?? 100, maxAgeDays: e.RECONCILE_RECHECK_DAYS ?? 30 },
     unconfirmedSendSeconds,
     trustProxy: e.TRUST_PROXY ?? false,
+    defaultCountry: e.DEFAULT_COUNTRY ?? 'CO',
   };
 }

@@ -194,6 +194,8 @@ export interface SessionDto {
   settings: SettingsDto;
   /** Sent back in the X-CSRF-Token header on every POST, PUT, PATCH and DELETE (also in the login answer). */
   csrfToken: string;
+  /** DEFAULT_COUNTRY (ISO 3166 alpha-2, `CO` unless set): the country a new chat's number is read in. */
+  defaultCountry: string;
 }
 
 /**
@@ -252,6 +254,28 @@ export interface ChangesDto {
 /** `POST /api/conversations/:id/messages`. */
 export type OutgoingDto = { body: string } | { contentSid: string; contentVariables: Record<string, string> };
 
+/**
+ * `POST /api/conversations`: an agent writes first to a number, with an approved template (all
+ * WhatsApp allows to open a conversation). `phone` as typed (`315 336 9631`, `+57 315 336 9631`,
+ * `573153369631`): without `+` it is read in `country` (ISO 3166 alpha-2, default the session's
+ * `defaultCountry`). `name`, when given, becomes the contact's chosen name (as `PATCH
+ * /api/contacts/:id`). Answer: NewConversationResultDto, 201 when the conversation is new, 200 when
+ * the number already had one (the template is sent in it); a number that is not valid is 400
+ * `validation` with `messageEs`. Audited as `conversation.create` (when new) and `message.send`.
+ */
+export interface NewConversationDto {
+  phone: string;
+  country?: string;
+  name?: string;
+  contentSid: string;
+  contentVariables?: Record<string, string>;
+}
+
+export interface NewConversationResultDto {
+  conversation: ConversationDto;
+  message: MessageDto;
+}
+
 export interface ApiError {
   error: {
     /** Stable machine code: `window_closed`, `twilio_error`, `not_found`, `validation`, ... */
@@ -299,7 +323,7 @@ export interface AuditEntryDto {
   actor: { id: string; name: string; email: string } | null;
   /**
    * `message.send`, `user.create`, `user.update`, `settings.update`, `contact.update`, `note.create`,
-   * `conversation.assign`, `conversation.status`, `conversation.unread`,
+   * `conversation.create` (a new chat started from the panel), `conversation.assign`, `conversation.status`, `conversation.unread`,
    * `quickReply.create`, `quickReply.update`, `quickReply.delete` (target: the quick reply's id;
    * details: its `shortcut`, and on update the `from` shortcut when it changed).
    */

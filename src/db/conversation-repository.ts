@@ -111,6 +111,23 @@ export const conversationRepository = {
   },
 
   /**
+   * The conversation with this customer and its contact, created when new (the same upserts as
+   * ensureForPhones). `created`: this statement made the conversation (of two writers racing for
+   * the same new number, only one).
+   */
+  async ensureForNewChat(q: Queryable, phone: string): Promise<{ conversationId: string; contactId: string; created: boolean }> {
+    const { rows } = await q.query<{ id: string; contact_id: string; created: boolean }>(
+      `WITH wanted AS (SELECT $1::text AS phone),
+       ${ENSURE_CONVERSATIONS}
+       SELECT e.id, COALESCE(n.contact_id, old.contact_id) AS contact_id, COALESCE(n.inserted, false) AS created
+       FROM ensured e LEFT JOIN conversation n ON n.id = e.id LEFT JOIN conversations old ON old.id = e.id`,
+      [phone],
+    );
+    const r = rows[0]!;
+    return { conversationId: r.id, contactId: r.contact_id, created: r.created };
+  },
+
+  /**
    * WhatsApp's ProfileName is kept as the contact's profile name, and names the contact unless a
    * person renamed it (then their name stays, whatever the profile later says).
    */

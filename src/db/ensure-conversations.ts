@@ -17,7 +17,9 @@ export const ENSURE_CONVERSATIONS = `
   ),
   conversation AS (
     INSERT INTO conversations (contact_id) SELECT id FROM contact
-    ON CONFLICT (contact_id) DO UPDATE SET contact_id = EXCLUDED.contact_id RETURNING id, contact_id
+    ON CONFLICT (contact_id) DO UPDATE SET contact_id = EXCLUDED.contact_id
+    -- xmax is 0 only on a row this statement inserted, not on one another writer committed first.
+    RETURNING id, contact_id, xmax = 0 AS inserted
   ),
   ensured AS (
     SELECT phone, id FROM found

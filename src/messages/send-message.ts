@@ -3,7 +3,7 @@ import { auditRepository } from '../db/audit-repository.ts';
 import { messageRepository } from '../db/message-repository.ts';
 import type { MessageDto, OutgoingDto } from '../contract/api.ts';
 import { describeTwilioErrorInBoth, SEND_NOTES } from '../contract/twilio-error-texts.ts';
-import { renderTemplate, TwilioOutcomeUnknownError, TwilioRequestError } from '../twilio/gateway.ts';
+import { renderTemplate, TwilioOutcomeUnknownError, TwilioRequestError, type TwilioTemplate } from '../twilio/gateway.ts';
 import { whatsappAddress } from './addresses.ts';
 import type { InboxContext } from './context.ts';
 import { DomainError, NotFoundError, TwilioSendError, TwilioTimeoutError, WindowClosedError } from './errors.ts';
@@ -15,6 +15,14 @@ import type { TemplateCatalog } from './template-catalog.ts';
 export type Outgoing = OutgoingDto;
 
 export const statusCallbackUrl = (baseUrl: string, messageId: string) => `${baseUrl}/api/whatsapp/status?mid=${messageId}`;
+
+/** The catalog's template for a send, refused when unknown (400) or not approved yet (409). */
+export async function approvedTemplate(templates: TemplateCatalog, contentSid: string): Promise<TwilioTemplate> {
+  const template = await templates.find(contentSid).catch(() => null);
+  if (!template) throw new DomainError('unknown_template', `Unknown template ${contentSid}`, `Plantilla desconocida ${contentSid}`, 21655);
+  if (!template.approved) throw new DomainError('template_not_approved', 'This template is not approved by WhatsApp yet', 'WhatsApp aún no aprobó esta plantilla');
+  return template;
+}
 
 /**
  * An agent's send. The row is written before Twilio is called and its id travels in the callback
@@ -36,9 +44,7 @@ export async function sendFromPanel(
     if (!open) throw new WindowClosedError();
     body = out.body;
   } else {
-    const template = await ctx.templates.find(out.contentSid).catch(() => null);
-    if (!template) throw new DomainError('unknown_template', `Unknown template ${out.contentSid}`, `Plantilla desconocida ${out.contentSid}`, 21655);
-    if (!template.approved) throw new DomainError('template_not_approved', 'This template is not approved by WhatsApp yet', 'WhatsApp aún no aprobó esta plantilla');
+    const template = await approvedTemplate(ctx.templates, out.contentSid);
     body = renderTemplate(template.body, out.contentVariables);
   }
 

@@ -37,6 +37,7 @@ export function App() {
       key={state.user.id}
       user={state.user}
       demoMode={state.demoMode}
+      defaultCountry={state.defaultCountry}
       settings={state.settings}
       onLogout={() => void session.logout()}
       onUnauthenticated={session.recheck}
@@ -45,9 +46,10 @@ export function App() {
   );
 }
 
-function Workspace({ user, demoMode, settings, onLogout, onUnauthenticated, onSettings }: {
+function Workspace({ user, demoMode, defaultCountry, settings, onLogout, onUnauthenticated, onSettings }: {
   user: UserDto;
   demoMode: boolean;
+  defaultCountry: string;
   settings: Settings;
   onLogout(): void;
   onUnauthenticated(): void;
@@ -74,7 +76,7 @@ function Workspace({ user, demoMode, settings, onLogout, onUnauthenticated, onSe
           <QuickRepliesPage me={user} />
         ) : (
           <div className={`inbox${openId ? ' has-chat' : ''}`}>
-            <ConversationList selectedId={openId} />
+            <ConversationList selectedId={openId} defaultCountry={defaultCountry} />
             <main className="chat-pane" id="chat">
               {openId ? (
                 <Chat key={openId} conversationId={openId} me={user} />

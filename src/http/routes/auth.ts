@@ -20,7 +20,7 @@ function waitText(seconds: number): { en: string; es: string } {
 }
 
 export async function authRoutes(app: FastifyInstance, opts: {
-  db: Database; secureCookies: boolean; cookieSecret: string; demoMode: boolean; settings: SettingsStore; events: InboxEvents; limits: LoginLimits;
+  db: Database; secureCookies: boolean; cookieSecret: string; demoMode: boolean; settings: SettingsStore; events: InboxEvents; limits: LoginLimits; defaultCountry: string;
 }) {
   // Secure when BASE_URL is https, even when the proxy in front speaks plain http to us.
   const cookieOptions = { path: '/', httpOnly: true, sameSite: 'lax', secure: opts.secureCookies } as const;
@@ -58,5 +58,6 @@ export async function authRoutes(app: FastifyInstance, opts: {
     demoMode: opts.demoMode,
     settings: await opts.settings.get(),
     csrfToken: request.csrfToken!,
+    defaultCountry: opts.defaultCountry,
   }));
 }

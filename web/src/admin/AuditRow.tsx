@@ -69,6 +69,7 @@ function actionKey(e: AuditEntryDto): MessageKey | null {
     case 'settings.update': return 'audit.action.settingsUpdate';
     case 'contact.update': return 'audit.action.contactUpdate';
     case 'note.create': return 'audit.action.noteCreate';
+    case 'conversation.create': return 'audit.action.conversationCreate';
     case 'conversation.assign': return 'audit.action.conversationAssign';
     case 'conversation.status': return e.details.to === 'resolved' ? 'audit.action.conversationResolve' : 'audit.action.conversationReopen';
     case 'conversation.unread': return 'audit.action.conversationUnread';
@@ -115,6 +116,7 @@ function describeDetails(e: AuditEntryDto, t: Translate): string {
       parts.push(e.assignedTo ? t('audit.details.assignedTo', { name: e.assignedTo.name }) : t('audit.details.unassigned'));
       if (d.reason === 'reply') parts.push(t('audit.details.byReply'));
       break;
+    case 'conversation.create':
     case 'conversation.status':
     case 'conversation.unread':
       break;

@@ -1,6 +1,6 @@
 import type {
-  ApiError, AssigneeDto, AuditEntryDto, ContactDto, ContactPatchDto, ConversationCountsDto, ConversationDto, ConversationPatchDto, MessageDto, MessageSearchHitDto, NoteDto,
-  QuickReplyDto, QuickReplyInputDto, TimelineItemDto, UserDto,
+  ApiError, AssigneeDto, AuditEntryDto, ContactDto, ContactPatchDto, ConversationCountsDto, ConversationDto, ConversationPatchDto, MessageDto, MessageSearchHitDto,
+  NewConversationDto, NewConversationResultDto, NoteDto, QuickReplyDto, QuickReplyInputDto, TimelineItemDto, UserDto,
 } from './contract.ts';
 
 export type {
@@ -102,6 +102,7 @@ export const api = {
   conversations: (o: { q?: string; cursor?: string | null; limit?: number; filter?: Record<string, string> }) =>
     request<Page<ConversationDto>>('GET', '/api/conversations' + qs({ q: o.q, cursor: o.cursor, limit: o.limit ?? PAGE_SIZE, ...o.filter })),
   conversationCounts: (filter: Record<string, string>) => request<ConversationCountsDto>('GET', '/api/conversations/counts' + qs(filter)),
+  startConversation: (c: NewConversationDto) => request<NewConversationResultDto>('POST', '/api/conversations', c),
   updateConversation: (id: string, patch: ConversationPatchDto) => request<ConversationDto>('PATCH', `/api/conversations/${enc(id)}`, patch),
   assignees: () => request<{ items: AssigneeDto[] }>('GET', '/api/assignees'),
   conversation: (id: string) => request<ConversationDto>('GET', `/api/conversations/${enc(id)}`),

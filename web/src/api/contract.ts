@@ -28,6 +28,8 @@ export type {
   MessageDto,
   MessageSource,
   MessageStatus,
+  NewConversationDto,
+  NewConversationResultDto,
   ServerToClientEvents,
   UserDto,
 } from '../../../src/contract/api.ts';

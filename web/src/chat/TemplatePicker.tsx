@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import type { Template } from '../api/client.ts';
 import { Dialog } from '../components/Dialog.tsx';
 import { useI18n } from '../i18n/I18nProvider.tsx';
@@ -6,10 +6,17 @@ import { describeApiError } from '../i18n/format.ts';
 import { allFilled, filledValues, TemplateFields } from './TemplateFields.tsx';
 import { useTemplates } from './useTemplates.ts';
 
-/** Choose an approved template, fill its variables, see the final text, send. */
-export function TemplatePicker({ onSend, onClose }: {
+/**
+ * Choose an approved template, fill its variables, see the final text, send. A new chat adds its
+ * own fields (`lead`, above the templates) and holds the send until they are ready (`canSend`).
+ */
+export function TemplatePicker({ onSend, onClose, title, testId = 'template-picker', lead, canSend = true }: {
   onSend(template: Template, variables: Record<string, string>): Promise<void>;
   onClose(): void;
+  title?: string;
+  testId?: string;
+  lead?: ReactNode;
+  canSend?: boolean;
 }) {
   const { t, tn, lang } = useI18n();
   const { templates, error: loadError, reload } = useTemplates();
@@ -25,7 +32,7 @@ export function TemplatePicker({ onSend, onClose }: {
   const needle = filter.trim().toLowerCase();
   const shown = needle ? approved.filter((tpl) => `${tpl.name} ${tpl.body}`.toLowerCase().includes(needle)) : approved;
   const selected = approved.find((tpl) => tpl.sid === selectedSid) ?? null;
-  const ready = selected !== null && allFilled(selected, values) && !sending;
+  const ready = selected !== null && allFilled(selected, values) && canSend && !sending;
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -42,7 +49,7 @@ export function TemplatePicker({ onSend, onClose }: {
   }
 
   return (
-    <Dialog title={t('templates.title')} onClose={onClose} testId="template-picker" wide>
+    <Dialog title={title ?? t('templates.title')} onClose={onClose} testId={testId} wide>
       {loadError !== null && (
         <p className="form-error" role="alert">
           {describeApiError(loadError, lang, t)}{' '}
@@ -53,6 +60,7 @@ export function TemplatePicker({ onSend, onClose }: {
       {templates !== null && approved.length === 0 && <p data-testid="template-none">{t('templates.none')}</p>}
       {approved.length > 0 && (
         <form className="template-picker" onSubmit={submit}>
+          {lead && <div className="template-picker-lead">{lead}</div>}
           <div className="template-choices">
             {approved.length > 6 && (
               <div className="field">

@@ -5,6 +5,7 @@ import { describeApiError } from '../i18n/format.ts';
 import { useConversationList, useInboxStore } from '../inbox/useInbox.ts';
 import { conversationPath, navigate } from '../router.ts';
 import { ConversationItem, ROW_HEIGHT } from './ConversationItem.tsx';
+import { NewChatButton } from '../newchat/NewChatButton.tsx';
 import { ListFilters } from './ListFilters.tsx';
 import { MessageHits } from './MessageHits.tsx';
 import { SearchBox } from './SearchBox.tsx';
@@ -18,7 +19,7 @@ const PREFETCH_ROWS = 20;
  * 10,000 conversations costs the same as through 50. Keyboard: a listbox (arrows, Home/End,
  * Page Up/Down, Enter opens).
  */
-export function ConversationList({ selectedId }: { selectedId: string | null }) {
+export function ConversationList({ selectedId, defaultCountry }: { selectedId: string | null; defaultCountry: string }) {
   const store = useInboxStore();
   const list = useConversationList();
   const { t, lang } = useI18n();
@@ -99,13 +100,16 @@ export function ConversationList({ selectedId }: { selectedId: string | null }) 
 
   return (
     <section className="sidebar" aria-label={t('list.label')}>
-      <SearchBox
-        onSearch={(q) => store.setQuery(q)}
-        onArrowDown={() => {
-          viewport.current?.focus();
-          moveTo(0);
-        }}
-      />
+      <div className="list-header">
+        <SearchBox
+          onSearch={(q) => store.setQuery(q)}
+          onArrowDown={() => {
+            viewport.current?.focus();
+            moveTo(0);
+          }}
+        />
+        <NewChatButton defaultCountry={defaultCountry} />
+      </div>
       {list.query !== '' && (
         <div className="search-view" role="group" aria-label={t('search.view')}>
           {(['chats', 'messages'] as const).map((v) => (
