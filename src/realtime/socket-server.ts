@@ -161,6 +161,7 @@ export function attachRealtime(
     deps.events.on('message:updated', (m) => raise(['message:updated', m])),
     deps.events.on('note:new', (n) => raise(['note:new', n])),
     deps.events.on('list:updated', (update) => io.to(INBOX_ROOM).emit('list:updated', update)),
+    deps.events.on('alerts:changed', ({ userId, alerts }) => io.to(userRoom(userId)).emit('alerts:updated', alerts)),
   ];
   // A socket outlives the request that opened it: a user disabled or logged out must stop
   // receiving messages. The server's own changes close sockets at once (above); changes made
