@@ -160,7 +160,32 @@ describe('alerts for new customer messages in Chromium', { skip, timeout: 240_00
     assert.deepEqual((await shown()).slice(before).map((n) => [n.title, n.body]), [['Ana Torres', 'Gracias']]);
   });
 
+  test('with the tab hidden, the open chat alerts too and stays unread until the tab shows again', async () => {
+    // As when the user switches to another tab (text: the test's compiler would add helpers to a function).
+    const setHidden = (hidden: boolean) => page.evaluate(`
+      ${hidden ? "Object.defineProperty(document, 'visibilityState', { configurable: true, value: 'hidden' })" : 'delete document.visibilityState'};
+      document.dispatchEvent(new Event('visibilitychange'));
+    `);
+    assert.ok(page.url().endsWith(`/c/${ids.beto}`), 'Beto\'s chat is open');
+    await titleIs('(2) wa-inbox', 'Ana and Carla unread');
+    const before = (await shown()).length;
+    await setHidden(true);
+    await writes(BETO, 'Le escribo mientras no mira', 'Beto Díaz');
+    await listed('Beto Díaz', 'Le escribo mientras no mira');
+    assert.deepEqual((await shown()).slice(before).map((n) => [n.title, n.body]), [['Beto Díaz', 'Le escribo mientras no mira']]);
+    await titleIs('(3) wa-inbox', 'Beto unread while the tab is hidden');
+    await setHidden(false);
+    await titleIs('(2) wa-inbox', 'Beto read once the tab shows');
+  });
+
   test('desktop notifications turned off in Alertas stay off after a reload (kept on the server); the tone too', async () => {
+    // The same user's other tab, its Alertas open, follows the change live.
+    const otherTab = await context.newPage();
+    await otherTab.goto(inbox.baseUrl + '/');
+    await otherTab.getByTestId('alerts-button').click();
+    await otherTab.getByTestId('alerts-dialog').waitFor();
+    assert.ok(await otherTab.getByTestId('alerts-desktop').isChecked());
+
     await page.getByTestId('alerts-button').click();
     await page.getByTestId('alerts-desktop').click();
     await page.waitForFunction(() => {
@@ -172,6 +197,11 @@ describe('alerts for new customer messages in Chromium', { skip, timeout: 240_00
       const box = document.querySelector<HTMLInputElement>('[data-testid="alerts-sound"]');
       return box !== null && !box.checked && !box.disabled;
     });
+    await otherTab.waitForFunction(() =>
+      document.querySelector<HTMLInputElement>('[data-testid="alerts-desktop"]')?.checked === false
+      && document.querySelector<HTMLInputElement>('[data-testid="alerts-sound"]')?.checked === false, undefined, { timeout: 30_000 });
+    await otherTab.close();
+
     await page.reload();
     await page.getByTestId('conversation-list').waitFor();
     await page.getByTestId('alerts-button').click();

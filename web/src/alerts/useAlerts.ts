@@ -6,9 +6,10 @@ import type { Arrival, InboxStore } from '../inbox/inboxStore.ts';
 import { conversationPath, navigate } from '../router.ts';
 import { armAlertTone, playAlertTone } from './alertTone.ts';
 import { showDesktopNotification } from './desktopNotifications.ts';
+import { NotificationBudget } from './notificationBudget.ts';
 
-/** More new messages than this at once (a catch-up after an outage, a burst) make one summary instead. */
-const MAX_SEPARATE_NOTIFICATIONS = 2;
+/** One tone for a burst, however many updates bring it. */
+const TONE_GAP_MS = 1_500;
 /** A notification's text: the start of the message. */
 const BODY_LENGTH = 120;
 /** The summary's tag: a later summary replaces the earlier one rather than piling up. */
@@ -33,28 +34,33 @@ export function useAlerts(store: InboxStore, me: UserDto, preferences: AlertPref
 
   useEffect(() => armAlertTone(), []);
 
-  useEffect(
-    () =>
-      store.onArrivals((arrivals) => {
-        const due = arrivals.filter((a) => alerts(a, me, store.getWatched()));
-        if (!due.length) return;
-        const { preferences: p, t, tn } = current.current;
-        if (p.sound) playAlertTone();
-        if (!p.desktop) return;
-        if (due.length > MAX_SEPARATE_NOTIFICATIONS) {
-          showDesktopNotification({ title: t('appName'), body: tn('alerts.summary', due.length), tag: SUMMARY_TAG, onClick: () => navigate('/') });
-          return;
-        }
-        for (const { conversation, message } of due) {
-          const text = previewText(message, t);
-          showDesktopNotification({
-            title: contactLabel(conversation.contact),
-            body: text.length > BODY_LENGTH ? text.slice(0, BODY_LENGTH - 1) + '…' : text,
-            tag: message.id,
-            onClick: () => navigate(conversationPath(conversation.id)),
-          });
-        }
-      }),
-    [store, me],
-  );
+  useEffect(() => {
+    const budget = new NotificationBudget();
+    let lastToneAt = -Infinity;
+    return store.onArrivals((arrivals) => {
+      const due = arrivals.filter((a) => alerts(a, me, store.getWatched()));
+      if (!due.length) return;
+      const { preferences: p, t, tn } = current.current;
+      const now = Date.now();
+      if (p.sound && now - lastToneAt >= TONE_GAP_MS) {
+        lastToneAt = now;
+        playAlertTone();
+      }
+      if (!p.desktop) return;
+      const plan = budget.take(due.length, now);
+      if (!plan.separate) {
+        showDesktopNotification({ title: t('appName'), body: tn('alerts.summary', plan.total), tag: SUMMARY_TAG, onClick: () => navigate('/') });
+        return;
+      }
+      for (const { conversation, message } of due) {
+        const text = previewText(message, t);
+        showDesktopNotification({
+          title: contactLabel(conversation.contact),
+          body: text.length > BODY_LENGTH ? text.slice(0, BODY_LENGTH - 1) + '…' : text,
+          tag: message.id,
+          onClick: () => navigate(conversationPath(conversation.id)),
+        });
+      }
+    });
+  }, [store, me]);
 }
