@@ -31,7 +31,7 @@ export function AlertsDialog({ alerts, onSaved, onClose }: { alerts: AlertPrefer
 
   return (
     <Dialog title={t('alerts.title')} onClose={onClose} testId="alerts-dialog">
-      <p className="hint">{t('alerts.intro')}</p>
+      <p className="hint alerts-intro">{t('alerts.intro')}</p>
       <div className="checkbox-field">
         <input
           id={`${id}-desktop`} type="checkbox" checked={alerts.desktop} disabled={busy}
