@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-core';
 import type { ConversationDto, PageDto } from '../../src/contract/api.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { ADMIN, startTestInbox, waitFor, type TestInbox, type TestSession } from '../support/inbox.ts';
@@ -178,6 +178,34 @@ describe('alerts for new customer messages in Chromium', { skip, timeout: 240_00
     await titleIs('(2) wa-inbox', 'Beto read once the tab shows');
   });
 
+  test('what a reconnect catches up on in bulk makes one summary, not one notification each', async () => {
+    // The panel's connection to the server, held here so that it can be cut and refused.
+    let down = false;
+    const open = new Set<WebSocketRoute>();
+    await page.route(/\/socket\.io\//, (route) => (down ? route.abort() : route.continue()));
+    await page.routeWebSocket(/\/socket\.io\//, (ws) => {
+      if (down) return void ws.close();
+      ws.connectToServer();
+      open.add(ws);
+    });
+    await page.reload();
+    await page.getByTestId('conversation-list').waitFor();
+    await waitFor(() => open.size > 0, 'the panel connected through the route', 60_000);
+
+    down = true;
+    for (const ws of open) await ws.close();
+    await waitFor(async () => (await page.getByTestId('connection-banner').count()) > 0, 'the panel knows it is offline', 30_000);
+    const customers = [['+573101000001', 'Diana'], ['+573101000002', 'Elena'], ['+573101000003', 'Fabio'], ['+573101000004', 'Gloria']];
+    for (const [phone, name] of customers) await writes(phone!, `Hola, soy ${name}`, name!);
+    down = false;
+    await waitFor(async () => (await shown()).some((n) => n.body === '4 mensajes nuevos de clientes'), 'the summary after the catch-up', 120_000)
+      .catch(async (err) => {
+        throw new Error(`${(err as Error).message} (shown: ${JSON.stringify(await shown())})`);
+      });
+    assert.deepEqual(await shown(), [{ title: 'wa-inbox', body: '4 mensajes nuevos de clientes', tag: 'wa-inbox-new-messages' }], 'one summary, nothing else');
+    await page.unrouteAll({ behavior: 'ignoreErrors' });
+  });
+
   test('desktop notifications turned off in Alertas stay off after a reload (kept on the server); the tone too', async () => {
     // The same user's other tab, its Alertas open, follows the change live.
     const otherTab = await context.newPage();
@@ -214,6 +242,6 @@ describe('alerts for new customer messages in Chromium', { skip, timeout: 240_00
     await listed('Ana Torres', 'Otra pregunta');
     assert.deepEqual(await shown(), [], 'no notification (the page was reloaded: its record starts empty)');
     assert.equal(await tones(), 0, 'no tone');
-    await titleIs('(2) wa-inbox', 'the title still counts Ana and Carla');
+    await titleIs('(6) wa-inbox', 'the title still counts Ana, Carla and the four who wrote during the outage');
   });
 });
