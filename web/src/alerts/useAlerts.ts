@@ -19,7 +19,7 @@ const SUMMARY_TAG = 'wa-inbox-new-messages';
  * Whether a customer's new message alerts this user: in a conversation that is theirs or nobody's,
  * and not the chat they are looking at (another chat is open, or the tab is hidden).
  */
-export function alerts(arrival: Arrival, me: UserDto, watchedId: string | null): boolean {
+export function shouldAlert(arrival: Arrival, me: UserDto, watchedId: string | null): boolean {
   const { assignee, id } = arrival.conversation;
   if (assignee !== null && assignee.id !== me.id) return false;
   return document.visibilityState === 'hidden' || watchedId !== id;
@@ -38,7 +38,7 @@ export function useAlerts(store: InboxStore, me: UserDto, preferences: AlertPref
     const budget = new NotificationBudget();
     let lastToneAt = -Infinity;
     return store.onArrivals((arrivals) => {
-      const due = arrivals.filter((a) => alerts(a, me, store.getWatched()));
+      const due = arrivals.filter((a) => shouldAlert(a, me, store.getWatched()));
       if (!due.length) return;
       const { preferences: p, t, tn } = current.current;
       const now = Date.now();
