@@ -187,11 +187,25 @@ export interface SettingsDto {
   replyTakesConversation: boolean;
 }
 
+/**
+ * The signed-in user's own alerts for a new customer message in a conversation that is theirs or
+ * nobody's, shown while the tab is hidden or another chat is open: a desktop notification (once
+ * the browser's permission is granted) and a short sound. Both on by default.
+ * `PATCH /api/auth/me/alerts` with at least one of them → 200 the updated AlertPreferencesDto; the
+ * user's other open panels learn it through `alerts:updated`.
+ */
+export interface AlertPreferencesDto {
+  desktop: boolean;
+  sound: boolean;
+}
+
 /** `GET /api/auth/me`. */
 export interface SessionDto {
   user: UserDto;
   demoMode: boolean;
   settings: SettingsDto;
+  /** This user's alerts (AlertPreferencesDto). */
+  alerts: AlertPreferencesDto;
   /** Sent back in the X-CSRF-Token header on every POST, PUT, PATCH and DELETE (also in the login answer). */
   csrfToken: string;
   /** DEFAULT_COUNTRY (ISO 3166 alpha-2, `CO` unless set): the country a new chat's number is read in. */
@@ -362,6 +376,8 @@ export interface ServerToClientEvents {
    * was missed from `/api/changes?after=<last seq>`, as after a reconnect.
    */
   'sync:resync': () => void;
+  /** The signed-in user changed their alerts (in this panel or another): to that user's panels only. */
+  'alerts:updated': (alerts: AlertPreferencesDto) => void;
 }
 
 export interface ClientToServerEvents {

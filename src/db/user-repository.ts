@@ -1,4 +1,4 @@
-import type { UserDto } from '../contract/api.ts';
+import type { AlertPreferencesDto, UserDto } from '../contract/api.ts';
 import type { Queryable } from './database.ts';
 
 interface UserRow { id: string; email: string; name: string; role: UserDto['role']; disabled: boolean; password_hash: string }
@@ -42,6 +42,28 @@ export const userRepository = {
       [id, p.name ?? null, p.role ?? null, p.disabled ?? null, p.passwordHash ?? null],
     );
     return rows[0] ? toUserDto(rows[0]) : null;
+  },
+};
+
+interface AlertRow { alert_desktop: boolean; alert_sound: boolean }
+const toAlerts = (r: AlertRow): AlertPreferencesDto => ({ desktop: r.alert_desktop, sound: r.alert_sound });
+
+/** Each user's own alerts (columns of users). */
+export const alertPreferencesRepository = {
+  /** Null for an unknown user. */
+  async find(q: Queryable, userId: string): Promise<AlertPreferencesDto | null> {
+    const { rows } = await q.query<AlertRow>('SELECT alert_desktop, alert_sound FROM users WHERE id = $1', [userId]);
+    return rows[0] ? toAlerts(rows[0]) : null;
+  },
+
+  /** Changes what is given, keeps the rest; null for an unknown user. */
+  async update(q: Queryable, userId: string, p: Partial<AlertPreferencesDto>): Promise<AlertPreferencesDto | null> {
+    const { rows } = await q.query<AlertRow>(
+      `UPDATE users SET alert_desktop = COALESCE($2, alert_desktop), alert_sound = COALESCE($3, alert_sound)
+       WHERE id = $1 RETURNING alert_desktop, alert_sound`,
+      [userId, p.desktop ?? null, p.sound ?? null],
+    );
+    return rows[0] ? toAlerts(rows[0]) : null;
   },
 };
 

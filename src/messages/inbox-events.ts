@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { ServerToClientEvents } from '../contract/api.ts';
+import type { AlertPreferencesDto, ServerToClientEvents } from '../contract/api.ts';
 
 /** Whose sessions ended or changed: all of a user's, or one session's (by its token's hash, never the token). */
 export type EndedSessions = { userId: string } | { sessionTokenHash: string };
@@ -11,6 +11,8 @@ export interface SessionEvents {
    * one session logged out: the realtime module closes their open sockets on every instance.
    */
   'sessions:ended': (ended: EndedSessions) => void;
+  /** A user changed their own alerts: the realtime module tells that user's panels (`alerts:updated`). */
+  'alerts:changed': (change: { userId: string; alerts: AlertPreferencesDto }) => void;
 }
 
 type DomainEvents = ServerToClientEvents & SessionEvents;

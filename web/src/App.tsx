@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'react';
 import type { Settings } from './api/client.ts';
-import type { UserDto } from './api/contract.ts';
+import type { AlertPreferencesDto, UserDto } from './api/contract.ts';
+import { useAlerts } from './alerts/useAlerts.ts';
 import { AuditPage } from './admin/AuditPage.tsx';
 import { QuickRepliesPage } from './admin/QuickRepliesPage.tsx';
 import { UsersPage } from './admin/UsersPage.tsx';
@@ -39,6 +40,8 @@ export function App() {
       demoMode={state.demoMode}
       defaultCountry={state.defaultCountry}
       settings={state.settings}
+      alerts={state.alerts}
+      onAlerts={session.setAlerts}
       onLogout={() => void session.logout()}
       onUnauthenticated={session.recheck}
       onSettings={session.setSettings}
@@ -46,18 +49,21 @@ export function App() {
   );
 }
 
-function Workspace({ user, demoMode, defaultCountry, settings, onLogout, onUnauthenticated, onSettings }: {
+function Workspace({ user, demoMode, defaultCountry, settings, alerts, onAlerts, onLogout, onUnauthenticated, onSettings }: {
   user: UserDto;
   demoMode: boolean;
   defaultCountry: string;
   settings: Settings;
+  alerts: AlertPreferencesDto;
+  onAlerts(a: AlertPreferencesDto): void;
   onLogout(): void;
   onUnauthenticated(): void;
   onSettings(s: Settings): void;
 }) {
   // One store per signed-in user: signing out drops everything the previous user saw.
   const [store] = useState(() => new InboxStore(user));
-  const connection = useRealtime(store, onUnauthenticated);
+  const connection = useRealtime(store, onUnauthenticated, onAlerts);
+  useAlerts(store, user, alerts);
   const route = useRoute();
   const openId = route.page === 'inbox' ? route.conversationId : null;
 
@@ -65,7 +71,7 @@ function Workspace({ user, demoMode, defaultCountry, settings, onLogout, onUnaut
     <InboxContext.Provider value={store}>
       <TabTitle />
       <div className="app">
-        <HeaderWithPhone user={user} route={route} demoMode={demoMode} onLogout={onLogout} openId={openId} />
+        <HeaderWithPhone user={user} route={route} demoMode={demoMode} onLogout={onLogout} openId={openId} alerts={alerts} onAlerts={onAlerts} />
         {demoMode && <DemoBanner />}
         <ConnectionBanner state={connection} />
         {route.page === 'users' ? (
@@ -101,7 +107,9 @@ function ChatPlaceholder() {
 }
 
 /** The header, told the open conversation's phone (the Simular menu's default). */
-function HeaderWithPhone({ openId, ...rest }: { user: UserDto; route: Route; demoMode: boolean; onLogout(): void; openId: string | null }) {
+function HeaderWithPhone({ openId, ...rest }: {
+  user: UserDto; route: Route; demoMode: boolean; onLogout(): void; openId: string | null; alerts: AlertPreferencesDto; onAlerts(a: AlertPreferencesDto): void;
+}) {
   const conversation = useConversation(openId);
   return <Header {...rest} openPhone={conversation?.contact.phone ?? null} />;
 }

@@ -6,9 +6,13 @@ import { login, logout, SESSION_COOKIE, SESSION_DAYS } from '../../auth/sessions
 import type { Database } from '../../db/database.ts';
 import type { InboxEvents } from '../../messages/inbox-events.ts';
 import type { SettingsStore } from '../../messages/settings-store.ts';
-import type { SessionDto } from '../../contract/api.ts';
+import { alertPreferencesRepository } from '../../db/user-repository.ts';
+import type { AlertPreferencesDto, SessionDto } from '../../contract/api.ts';
 import { sendError } from '../error-handler.ts';
 import { sessionToken } from '../session-plugin.ts';
+
+const alertsPatch = z.strictObject({ desktop: z.boolean().optional(), sound: z.boolean().optional() })
+  .refine((p) => p.desktop !== undefined || p.sound !== undefined, { message: 'give desktop, sound or both' });
 
 const credentials = z.object({ email: z.string().trim().min(1).max(320), password: z.string().min(1).max(1024) });
 
@@ -57,7 +61,17 @@ export async function authRoutes(app: FastifyInstance, opts: {
     user: request.user!,
     demoMode: opts.demoMode,
     settings: await opts.settings.get(),
+    alerts: (await alertPreferencesRepository.find(opts.db, request.user!.id))!,
     csrfToken: request.csrfToken!,
     defaultCountry: opts.defaultCountry,
   }));
+
+  // Every user (agents too) sets their own alerts; the user's other panels follow live.
+  app.patch('/api/auth/me/alerts', async (request): Promise<AlertPreferencesDto> => {
+    const patch = alertsPatch.parse(request.body);
+    const userId = request.user!.id;
+    const alerts = (await alertPreferencesRepository.update(opts.db, userId, patch))!;
+    opts.events.emit('alerts:changed', { userId, alerts });
+    return alerts;
+  });
 }

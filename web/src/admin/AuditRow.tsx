@@ -9,10 +9,10 @@ export function AuditRow({ entry }: { entry: AuditEntryDto }) {
   const action = actionKey(entry);
   return (
     <tr data-testid="audit-row" data-action={entry.action}>
-      <td className="audit-when">
+      <td className="audit-when" data-label={t('audit.when')}>
         <time dateTime={entry.at} title={formatFullDate(entry.at, locale)}>{formatDateTime(entry.at, locale)}</time>
       </td>
-      <td data-testid="audit-actor">
+      <td data-testid="audit-actor" data-label={t('audit.who')}>
         {entry.actor ? (
           <>
             {entry.actor.name}
@@ -22,9 +22,9 @@ export function AuditRow({ entry }: { entry: AuditEntryDto }) {
           <span className="muted">{t('audit.system')}</span>
         )}
       </td>
-      <td data-testid="audit-action">{action ? t(action) : entry.action}</td>
-      <td data-testid="audit-target"><AuditTarget entry={entry} /></td>
-      <td className="audit-details" data-testid="audit-details">{describeDetails(entry, t)}</td>
+      <td data-testid="audit-action" data-label={t('audit.action')}>{action ? t(action) : entry.action}</td>
+      <td data-testid="audit-target" data-label={t('audit.target')}><AuditTarget entry={entry} /></td>
+      <td className="audit-details" data-testid="audit-details" data-label={t('audit.details')}>{describeDetails(entry, t)}</td>
     </tr>
   );
 }

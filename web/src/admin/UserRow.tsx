@@ -38,7 +38,7 @@ export function UserRow({ user, isMe, onDone }: { user: UserDto; isMe: boolean; 
 
   return (
     <tr data-testid="user-row" data-user-id={user.id} data-email={user.email} data-role={user.role} data-disabled={user.disabled ? 'true' : 'false'}>
-      <td>{user.name} {isMe && <span className="muted">{t('users.you')}</span>}</td>
+      <td className="user-name-cell"><span data-testid="user-name">{user.name}</span> {isMe && <span className="muted">{t('users.you')}</span>}</td>
       <td>{user.email}</td>
       <td>
         <label htmlFor={roleId} className="visually-hidden">{t('users.role')}</label>

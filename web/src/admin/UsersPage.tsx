@@ -48,7 +48,7 @@ export function UsersPage({ me, settings, onSettings }: { me: UserDto; settings:
       {users === null && error === null && <p>{t('loading')}</p>}
       {users !== null && (
         <div className="table-wrap">
-          <table className="users-table">
+          <table className="users-table" data-testid="users-table">
             <thead>
               <tr>
                 <th scope="col">{t('users.name')}</th>

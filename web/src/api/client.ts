@@ -1,6 +1,6 @@
 import type {
-  ApiError, AssigneeDto, AuditEntryDto, ContactDto, ContactPatchDto, ConversationCountsDto, ConversationDto, ConversationPatchDto, MessageDto, MessageSearchHitDto,
-  NewConversationDto, NewConversationResultDto, NoteDto, QuickReplyDto, QuickReplyInputDto, TimelineItemDto, UserDto,
+  AlertPreferencesDto, ApiError, AssigneeDto, AuditEntryDto, ContactDto, ContactPatchDto, ConversationCountsDto, ConversationDto, ConversationPatchDto, MessageDto,
+  MessageSearchHitDto, NewConversationDto, NewConversationResultDto, NoteDto, QuickReplyDto, QuickReplyInputDto, TimelineItemDto, UserDto,
 } from './contract.ts';
 
 export type {
@@ -126,6 +126,8 @@ export const api = {
   updateUser: (id: string, p: { name?: string; role?: UserDto['role']; disabled?: boolean; password?: string }) =>
     request<UserDto>('PATCH', `/api/users/${enc(id)}`, p),
   saveSettings: (s: Partial<Settings>) => request<Settings>('PUT', '/api/settings', s),
+  /** The signed-in user's own alerts (every user, agents too). */
+  saveAlerts: (a: Partial<AlertPreferencesDto>) => request<AlertPreferencesDto>('PATCH', '/api/auth/me/alerts', a),
   audit: (o: { cursor?: string | null; limit?: number }) => request<Page<AuditEntryDto>>('GET', '/api/audit' + qs({ cursor: o.cursor, limit: o.limit ?? PAGE_SIZE })),
 
   demoInbound: (m: { from: string; body: string; profileName?: string }) => request<unknown>('POST', '/api/demo/inbound', m),

@@ -1,6 +1,7 @@
 // The panel's one door to the server's contract: the types live in src/contract/api.ts and are
 // shared, never copied.
 export type {
+  AlertPreferencesDto,
   ApiError,
   AssigneeDto,
   ConversationCountsDto,

@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
-import type { UserDto } from '../api/contract.ts';
+import type { AlertPreferencesDto, UserDto } from '../api/contract.ts';
+import { AlertsDialog } from '../alerts/AlertsDialog.tsx';
 import { DemoMenu } from '../demo/DemoMenu.tsx';
 import { useI18n } from '../i18n/I18nProvider.tsx';
 import { navigate, type Route } from '../router.ts';
@@ -10,16 +11,20 @@ import { LanguageSelect } from './LanguageSelect.tsx';
  * On a phone it keeps one row (brand, Simular, a menu button) and the rest opens from the button:
  * the same elements, laid out by CSS, so nothing is rendered twice.
  */
-export function Header({ user, route, demoMode, onLogout, openPhone }: {
+export function Header({ user, route, demoMode, onLogout, openPhone, alerts, onAlerts }: {
   user: UserDto;
   route: Route;
   demoMode: boolean;
   onLogout(): void;
   /** The open conversation's phone, offered as the default in the Simular menu. */
   openPhone: string | null;
+  /** This user's alerts: the "Alertas" dialog, for every user. */
+  alerts: AlertPreferencesDto;
+  onAlerts(a: AlertPreferencesDto): void;
 }) {
   const { t } = useI18n();
   const [menuOpen, setMenuOpen] = useState(false);
+  const [alertsOpen, setAlertsOpen] = useState(false);
   const menu = useRef<HTMLDivElement>(null);
   const toggle = useRef<HTMLButtonElement>(null);
   useEffect(() => {
@@ -79,11 +84,22 @@ export function Header({ user, route, demoMode, onLogout, openPhone }: {
           {user.role === 'admin' && link('/quick-replies', 'quickReplies', t('nav.quickReplies'), 'nav-quick-replies')}
         </nav>
         <LanguageSelect />
+        <button
+          type="button" className="header-button" aria-haspopup="dialog" data-testid="alerts-button"
+          onClick={() => {
+            setMenuOpen(false);
+            setAlertsOpen(true);
+          }}
+        >
+          {t('header.alerts')}
+        </button>
         <span className="user-name" data-testid="current-user" title={t('header.signedInAs', { name: user.name })}>{user.name}</span>
         <button type="button" className="header-button" onClick={onLogout} data-testid="logout-button">
           {t('header.logout')}
         </button>
       </div>
+      {/* Outside the menu, which a phone hides once closed. */}
+      {alertsOpen && <AlertsDialog alerts={alerts} onSaved={onAlerts} onClose={() => setAlertsOpen(false)} />}
     </header>
   );
 }

@@ -102,6 +102,16 @@ export function describeApiError(err: unknown, lang: Lang, t: Translate): string
  * through a Messaging Service comes back from Twilio without its text; the bubble and the list's
  * preview say so in the same words.
  */
+/** What a message says in one line (the list's preview, a notification's text): its text, or its media in words. */
+export function previewText(message: MessageDto, t: Translate): string {
+  if (message.body) return message.body;
+  if (message.bodyPending) return t('msg.bodyPending');
+  if (message.media.some((m) => m.contentType?.startsWith('image/'))) return `📷 ${t('preview.image')}`;
+  if (message.media.length > 0) return `📎 ${t('preview.file')}`;
+  if (message.location) return `📍 ${t('preview.location')}`;
+  return t(missingTextKey(message));
+}
+
 export function missingTextKey(m: Pick<MessageDto, 'direction' | 'source'>): MessageKey {
   return m.direction === 'outbound' && m.source === 'external' ? 'msg.templateNoText' : 'msg.noText';
 }

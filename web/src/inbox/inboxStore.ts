@@ -68,6 +68,29 @@ function chatOrder(a: { createdAt: string; id: string }, b: { createdAt: string;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
+/**
+ * A customer's new message, as the list learnt it: the conversation's entry now ends with an inbound
+ * message it did not end with before. `live`: from a list update; `catch-up`: fetched in bulk after
+ * a reconnect or a resync.
+ */
+export interface Arrival {
+  conversation: ConversationDto;
+  message: MessageDto;
+}
+export type ArrivalListener = (arrivals: Arrival[], how: 'live' | 'catch-up') => void;
+
+/**
+ * The arrival in a conversation's new entry, if any. A conversation the panel did not hold (beyond
+ * the loaded pages) counts only with a message newer than anything the panel had seen, so an old
+ * message does not alert because its conversation was assigned or read elsewhere.
+ */
+function arrivalIn(prev: ConversationDto | undefined, next: ConversationDto, seenUpTo: number): Arrival | null {
+  const message = next.lastMessage;
+  if (!message || message.direction !== 'inbound') return null;
+  if (prev ? prev.lastMessage?.id === message.id : message.seq <= seenUpTo) return null;
+  return { conversation: next, message };
+}
+
 let localCounter = 0;
 /** How far back a search hit's chat is loaded to reach its message: 5,000 messages (the server's biggest page is 200). */
 const REVEAL_PAGE_SIZE = 200;
@@ -109,6 +132,7 @@ export class InboxStore {
   private tellServerWatching: (conversationId: string | null) => Promise<void> = async () => {};
   /** The team's canned answers: the composer's `/` list and the admin page. */
   readonly quickReplies = new QuickReplyStore();
+  private arrivalListeners = new Set<ArrivalListener>();
 
   constructor(private readonly me: UserDto) {}
 
@@ -130,6 +154,24 @@ export class InboxStore {
   /** The filter chips' numbers (null until the first answer). */
   getCounts = (): ConversationCountsDto | null => this.counts;
   getLastSeq = (): number => this.lastSeq;
+
+  /** Customers' new messages (see Arrival): what the alerts listen to. */
+  onArrivals(listener: ArrivalListener): () => void {
+    this.arrivalListeners.add(listener);
+    return () => this.arrivalListeners.delete(listener);
+  }
+  private tellArrivals(arrivals: Arrival[], how: 'live' | 'catch-up'): void {
+    if (arrivals.length) for (const l of this.arrivalListeners) l(arrivals, how);
+  }
+
+  /** putConversation, noting in `arrivals` a customer's new message it brings. */
+  private putConversationNoting(next: ConversationDto, arrivals: Arrival[], seenUpTo: number): boolean {
+    const prev = this.conversations.get(next.id);
+    if (!this.putConversation(next)) return false;
+    const arrival = arrivalIn(prev, next, seenUpTo);
+    if (arrival) arrivals.push(arrival);
+    return true;
+  }
 
   private seen(seq: number): void {
     if (seq > this.lastSeq) this.lastSeq = seq;
@@ -191,13 +233,16 @@ export class InboxStore {
   /** A coalesced batch of list changes from the server: one render for all of it. */
   applyListUpdate(update: ListUpdateDto): void {
     let changed = false;
-    for (const c of update.conversations) changed = this.putConversation(c) || changed;
+    const arrivals: Arrival[] = [];
+    const seenUpTo = this.lastSeq;
+    for (const c of update.conversations) changed = this.putConversationNoting(c, arrivals, seenUpTo) || changed;
     // A status or text change: the preview's ticks and text when it is the last message, and the
     // bubble when its chat is loaded. A chat opened later loads the message as it is by then.
     for (const change of update.messages) changed = this.applyMessageChange(change) || changed;
     if (changed) this.emit();
     // Only conversations' entries move counts (assignee, status, unread); ticks do not.
     if (update.conversations.length) this.refreshCounts();
+    this.tellArrivals(arrivals, 'live');
   }
 
   /** A chip chosen: the list starts again from the server under it, and the choice is kept. */
@@ -600,10 +645,21 @@ export class InboxStore {
     // Seqs are taken when a write starts, so one can commit just after a higher one this panel
     // already saw; asking again from a little before covers it (what the panel has is kept by seq).
     let after = Math.max(0, this.lastSeq - CATCH_UP_OVERLAP);
+    // Told once, at the end: the alerts sum up a burst rather than ring for each page.
+    const arrivals: Arrival[] = [];
+    const seenUpTo = this.lastSeq;
+    try {
+      await this.catchUpPages(after, arrivals, seenUpTo);
+    } finally {
+      this.tellArrivals(arrivals, 'catch-up');
+    }
+  }
+
+  private async catchUpPages(after: number, arrivals: Arrival[], seenUpTo: number): Promise<void> {
     for (let page = 0; page < MAX_CATCH_UP_PAGES; page++) {
       const changes = await api.changes(after);
       after = changes.seq;
-      for (const c of changes.conversations) this.putConversation(c);
+      for (const c of changes.conversations) this.putConversationNoting(c, arrivals, seenUpTo);
       for (const m of changes.messages) this.putMessage(m);
       for (const n of changes.notes ?? []) this.putNote(n);
       this.seen(changes.seq);

@@ -1,6 +1,6 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { io, type Socket } from 'socket.io-client';
-import type { ClientToServerEvents, ServerToClientEvents } from '../api/contract.ts';
+import type { AlertPreferencesDto, ClientToServerEvents, ServerToClientEvents } from '../api/contract.ts';
 import type { InboxStore } from './inboxStore.ts';
 
 export type ConnectionState = 'connecting' | 'online' | 'offline';
@@ -13,8 +13,11 @@ const WATCH_ACK_TIMEOUT_MS = 5_000;
  * /api/changes for what was written while the socket was down, so nothing is missed; so does a
  * `sync:resync` from the server (its link to the other instances was down meanwhile).
  */
-export function useRealtime(store: InboxStore, onUnauthenticated: () => void): ConnectionState {
+export function useRealtime(store: InboxStore, onUnauthenticated: () => void, onAlerts: (alerts: AlertPreferencesDto) => void): ConnectionState {
   const [state, setState] = useState<ConnectionState>('connecting');
+  // Read when the event comes: a new callback must not reconnect the socket.
+  const alertsHandler = useRef(onAlerts);
+  alertsHandler.current = onAlerts;
 
   useEffect(() => {
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ path: '/socket.io', withCredentials: true });
@@ -52,6 +55,8 @@ export function useRealtime(store: InboxStore, onUnauthenticated: () => void): C
     socket.on('note:new', (n) => store.upsertNote(n));
     socket.on('list:updated', (update) => store.applyListUpdate(update));
     socket.on('quickReplies:changed', () => void store.quickReplies.refresh());
+    // This user changed their alerts in another tab.
+    socket.on('alerts:updated', (alerts) => alertsHandler.current(alerts));
     // Events between the server's instances were lost for a while (Redis was down): catch up.
     socket.on('sync:resync', catchUp);
     socket.on('connect', () => {

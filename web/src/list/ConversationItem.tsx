@@ -3,7 +3,7 @@ import type { MessageDto } from '../api/contract.ts';
 import { Avatar } from '../components/Avatar.tsx';
 import { Ticks } from '../chat/Ticks.tsx';
 import { useI18n } from '../i18n/I18nProvider.tsx';
-import { contactLabel, formatListTime, missingTextKey } from '../i18n/format.ts';
+import { contactLabel, formatListTime, previewText } from '../i18n/format.ts';
 import { useConversation } from '../inbox/useInbox.ts';
 
 export const ROW_HEIGHT = 72;
@@ -11,13 +11,7 @@ export const ROW_HEIGHT = 72;
 function Preview({ message }: { message: MessageDto | null }) {
   const { t } = useI18n();
   if (!message) return <span className="preview-text">{t('list.noMessages')}</span>;
-  let text: string;
-  if (message.body) text = message.body;
-  else if (message.bodyPending) text = t('msg.bodyPending');
-  else if (message.media.some((m) => m.contentType?.startsWith('image/'))) text = `📷 ${t('preview.image')}`;
-  else if (message.media.length > 0) text = `📎 ${t('preview.file')}`;
-  else if (message.location) text = `📍 ${t('preview.location')}`;
-  else text = t(missingTextKey(message));
+  const text = previewText(message, t);
   return (
     <>
       {message.direction === 'outbound' && <Ticks status={message.status} />}

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { api, ApiRequestError, setUnauthenticatedHandler, type Session, type Settings } from '../api/client.ts';
+import type { AlertPreferencesDto } from '../api/contract.ts';
 
 export type SessionState =
   | { status: 'loading' }
@@ -14,6 +15,8 @@ export interface SessionApi {
   /** Asks the server again (a 401 somewhere may mean the session ended). */
   recheck(): void;
   setSettings(settings: Settings): void;
+  /** This user's alerts, as saved here or told by the server (another tab changed them). */
+  setAlerts(alerts: AlertPreferencesDto): void;
 }
 
 /** The cookie session: read from /api/auth/me on load, so it survives a reload. */
@@ -49,5 +52,9 @@ export function useSession(): SessionApi {
     setState((s) => (s.status === 'authenticated' ? { ...s, settings } : s));
   }, []);
 
-  return { state, login, logout, recheck, setSettings };
+  const setAlerts = useCallback((alerts: AlertPreferencesDto) => {
+    setState((s) => (s.status === 'authenticated' ? { ...s, alerts } : s));
+  }, []);
+
+  return { state, login, logout, recheck, setSettings, setAlerts };
 }
