@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { AlertPreferencesDto, SessionDto, UserDto } from '../src/contract/api.ts';
 import { databaseKinds } from './support/databases.ts';
-import { io as connectClient } from 'socket.io-client';
-import { newSid, startSecondInstance, startTestInbox, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
+import { connectPanelSocket, newSid, skipTwoInstances, startTestInbox, twoInstances, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
 
 for (const kind of databaseKinds()) {
   describe(`each user's alerts (${kind})`, () => {
@@ -89,27 +88,15 @@ for (const kind of databaseKinds()) {
   });
 }
 
-const REDIS_URL = process.env.WA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const skipInstances = process.env.WA_SKIP_REDIS ? 'Redis not available' : !databaseKinds().includes('postgres') ? 'PostgreSQL not in this run' : false;
 
 // Behind a load balancer the user's other tab may be connected to another instance.
-describe('alerts changed on one instance, across two', { skip: skipInstances }, () => {
-  let a: TestInbox;
-  let b: Awaited<ReturnType<typeof startSecondInstance>>;
-  const key = `alerts-${newSid()}`;
-  before(async () => {
-    a = await startTestInbox({ kind: 'postgres', startWorkers: false, redisUrl: REDIS_URL, redisKey: key });
-    b = await startSecondInstance(a, REDIS_URL, { redisKey: key });
-  });
-  after(async () => {
-    await b.close();
-    await a.close();
-  });
+describe('alerts changed on one instance, across two', { skip: skipTwoInstances }, () => {
+  const instances = twoInstances('alerts');
 
   test('changed on A: the same user\'s panel on B is told', async () => {
+    const [a, b] = [instances.a(), instances.b()];
     const s = await a.login();
-    const socket = connectClient(b.url, { transports: ['websocket'], extraHeaders: { cookie: s.cookie }, reconnection: false, forceNew: true });
-    await new Promise<void>((resolve, reject) => { socket.once('connect', () => resolve()); socket.once('connect_error', reject); });
+    const socket = await connectPanelSocket(b.url, s.cookie);
     const seen: AlertPreferencesDto[] = [];
     socket.on('alerts:updated', (alerts) => seen.push(alerts));
     const res = await fetch(`${a.baseUrl}/api/auth/me/alerts`, {

@@ -2,8 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ApiError, AuditEntryDto, ConversationCountsDto, ConversationDto, PageDto, UserDto } from '../src/contract/api.ts';
 import { databaseKinds } from './support/databases.ts';
-import { io as connectClient } from 'socket.io-client';
-import { newSid, OUR_NUMBER, startSecondInstance, startTestInbox, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
+import { connectPanelSocket, newSid, OUR_NUMBER, skipTwoInstances, startTestInbox, twoInstances, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
 import { record } from './support/realtime.ts';
 
 for (const kind of databaseKinds()) {
@@ -244,26 +243,14 @@ for (const kind of databaseKinds()) {
   });
 }
 
-const REDIS_URL = process.env.WA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const skipInstances = process.env.WA_SKIP_REDIS ? 'Redis not available' : !databaseKinds().includes('postgres') ? 'PostgreSQL not in this run' : false;
 
 // Behind a load balancer: an assignment made on instance A reaches a panel connected to B, and
 // B's counts (the same database) follow it.
-describe('assignment across two instances', { skip: skipInstances }, () => {
-  let a: TestInbox;
-  let b: Awaited<ReturnType<typeof startSecondInstance>>;
-  // A channel of this test's own on the shared Redis.
-  const key = `assign-${newSid()}`;
-  before(async () => {
-    a = await startTestInbox({ kind: 'postgres', startWorkers: false, redisUrl: REDIS_URL, redisKey: key });
-    b = await startSecondInstance(a, REDIS_URL, { redisKey: key });
-  });
-  after(async () => {
-    await b.close();
-    await a.close();
-  });
+describe('assignment across two instances', { skip: skipTwoInstances }, () => {
+  const instances = twoInstances('assign');
 
   test('assigned and resolved on A: a panel on B sees both live, and its counts move', async () => {
+    const [a, b] = [instances.a(), instances.b()];
     const s = await a.login();
     await a.postSigned('/api/whatsapp/incoming', {
       MessageSid: newSid(), AccountSid: 'AC' + '0'.repeat(32), From: 'whatsapp:+573185550000', To: OUR_NUMBER, Body: 'hola', NumMedia: '0', ProfileName: 'Rosa',
@@ -273,8 +260,7 @@ describe('assignment across two instances', { skip: skipInstances }, () => {
     const countsOnB = async () => (await fetch(`${b.url}/api/conversations/counts?status=open`, { headers: s.headers })).json() as Promise<ConversationCountsDto>;
     assert.deepEqual(await countsOnB(), { mine: 0, unassigned: 1, all: 1, open: 1, resolved: 0, unread: 1 });
 
-    const socket = connectClient(b.url, { transports: ['websocket'], extraHeaders: { cookie: s.cookie }, reconnection: false, forceNew: true });
-    await new Promise<void>((resolve, reject) => { socket.once('connect', () => resolve()); socket.once('connect_error', reject); });
+    const socket = await connectPanelSocket(b.url, s.cookie);
     const panel = record(socket);
     const res = await fetch(`${a.baseUrl}/api/conversations/${c.id}`, {
       method: 'PATCH', headers: { ...s.headers, 'content-type': 'application/json' }, body: JSON.stringify({ assigneeId: me.id, status: 'resolved' }),

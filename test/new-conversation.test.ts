@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { io as connectClient } from 'socket.io-client';
 import type { ApiError, NewConversationResultDto, SessionDto, TemplateDto, UserDto } from '../src/contract/api.ts';
 import { loadConfig } from '../src/config/env.ts';
 import { conversationRepository } from '../src/db/conversation-repository.ts';
 import { parseCustomerPhone } from '../src/messages/phone-numbers.ts';
 import { databaseKinds } from './support/databases.ts';
-import { startSecondInstance, startTestInbox, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
+import { connectPanelSocket, skipTwoInstances, startTestInbox, twoInstances, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
 import { record } from './support/realtime.ts';
 
 describe('reading a typed phone number', () => {
@@ -206,26 +205,15 @@ for (const kind of databaseKinds()) {
   });
 }
 
-const REDIS_URL = process.env.WA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const twoInstancesSkip = process.env.WA_SKIP_REDIS ? 'Redis not available' : !databaseKinds().includes('postgres') ? 'PostgreSQL not in this run' : false;
 
 // Behind a load balancer the agent's request and another agent's panel may be on different instances.
-describe('a chat started on one instance shows in a panel connected to another', { skip: twoInstancesSkip }, () => {
-  let a: TestInbox;
-  let b: Awaited<ReturnType<typeof startSecondInstance>>;
-  before(async () => {
-    a = await startTestInbox({ kind: 'postgres', startWorkers: false, redisUrl: REDIS_URL, redisKey: `new-chat-${process.pid}` });
-    b = await startSecondInstance(a, REDIS_URL, { redisKey: `new-chat-${process.pid}` });
-  });
-  after(async () => {
-    await b.close();
-    await a.close();
-  });
+describe('a chat started on one instance shows in a panel connected to another', { skip: skipTwoInstances }, () => {
+  const instances = twoInstances('new-chat');
 
   test('POST /api/conversations on A: the list entry reaches B\'s socket', async () => {
+    const [a, b] = [instances.a(), instances.b()];
     const session = await a.login();
-    const socket = connectClient(b.url, { transports: ['websocket'], extraHeaders: { cookie: session.cookie }, reconnection: false, forceNew: true });
-    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+    const socket = await connectPanelSocket(b.url, session.cookie);
     const onB = record(socket);
     const templates = (await (await fetch(`${a.baseUrl}/api/templates`, { headers: session.headers })).json()) as { items: TemplateDto[] };
     const template = templates.items.find((t) => t.approved)!;

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { io as connectClient } from 'socket.io-client';
 import type { ApiError, AuditEntryDto, PageDto, QuickReplyDto, UserDto } from '../src/contract/api.ts';
 import { fillQuickReply, matchQuickReplies, slashQueryAt } from '../web/src/chat/quickReplyText.ts';
 import { databaseKinds } from './support/databases.ts';
-import { newSid, startSecondInstance, startTestInbox, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
+import { connectPanelSocket, newSid, skipTwoInstances, startTestInbox, twoInstances, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
 
 const HORARIO = 'Hola {{nombre}}, atendemos de 7 a 5';
 
@@ -225,27 +224,15 @@ describe('filling and finding quick replies in the composer', () => {
   });
 });
 
-const REDIS_URL = process.env.WA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const skipInstances = process.env.WA_SKIP_REDIS ? 'Redis not available' : !databaseKinds().includes('postgres') ? 'PostgreSQL not in this run' : false;
 
 // Behind a load balancer: a reply an admin adds on instance A reaches a panel connected to B.
-describe('quick replies across two instances', { skip: skipInstances }, () => {
-  let a: TestInbox;
-  let b: Awaited<ReturnType<typeof startSecondInstance>>;
-  const key = `quick-${newSid()}`;
-  before(async () => {
-    a = await startTestInbox({ kind: 'postgres', startWorkers: false, redisUrl: REDIS_URL, redisKey: key });
-    b = await startSecondInstance(a, REDIS_URL, { redisKey: key });
-  });
-  after(async () => {
-    await b.close();
-    await a.close();
-  });
+describe('quick replies across two instances', { skip: skipTwoInstances }, () => {
+  const instances = twoInstances('quick');
 
   test('created on A: a panel on B is told, and B lists it', async () => {
+    const [a, b] = [instances.a(), instances.b()];
     const s = await a.login();
-    const socket = connectClient(b.url, { transports: ['websocket'], extraHeaders: { cookie: s.cookie }, reconnection: false, forceNew: true });
-    await new Promise<void>((resolve, reject) => { socket.once('connect', () => resolve()); socket.once('connect_error', reject); });
+    const socket = await connectPanelSocket(b.url, s.cookie);
     const changes: { action: string; id: string }[] = [];
     socket.on('quickReplies:changed', (c) => changes.push(c));
     const res = await fetch(`${a.baseUrl}/api/quick-replies`, {

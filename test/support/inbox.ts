@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
 import { createServer } from 'node:net';
 import { io as connectClient, type Socket } from 'socket.io-client';
 import twilio from 'twilio';
@@ -10,7 +11,7 @@ import type { ClientToServerEvents, ServerToClientEvents } from '../../src/contr
 import { connectRedisAdapter } from '../../src/realtime/redis-adapter.ts';
 import { createTwilioGateway } from '../../src/twilio/gateway.ts';
 import { startLocalTwilio, type LifecycleOptions, type LocalTwilio } from '../../src/twilio/local/server.ts';
-import { openTestDatabase, type DatabaseKind } from './databases.ts';
+import { databaseKinds, openTestDatabase, type DatabaseKind } from './databases.ts';
 
 export const ADMIN = { email: 'admin@clinica.test', password: 'correct-horse-battery' };
 export const OUR_NUMBER = 'whatsapp:+14155238886';
@@ -142,12 +143,8 @@ export async function startTestInbox(o: {
     },
 
     async connectSocket(cookie) {
-      const socket = connectClient(baseUrl, { transports: ['websocket'], extraHeaders: cookie ? { cookie } : {}, reconnection: false, forceNew: true });
+      const socket = await connectPanelSocket(baseUrl, cookie);
       sockets.push(socket);
-      await new Promise<void>((resolve, reject) => {
-        socket.once('connect', () => resolve());
-        socket.once('connect_error', (err) => reject(err));
-      });
       return socket;
     },
 
@@ -202,6 +199,18 @@ export function statusParams(sid: string, status: string, o: { to?: string; from
   };
 }
 
+/** A panel's socket, connected (its handshake answered), with this session cookie. */
+export async function connectPanelSocket(url: string, cookie?: string): Promise<Socket<ServerToClientEvents, ClientToServerEvents>> {
+  const socket: Socket<ServerToClientEvents, ClientToServerEvents> = connectClient(url, {
+    transports: ['websocket'], extraHeaders: cookie ? { cookie } : {}, reconnection: false, forceNew: true,
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (err) => reject(err));
+  });
+  return socket;
+}
+
 /**
  * A second server on instance A's database and local Twilio, sharing Socket.IO events through
  * `redisUrl`: two instances behind a load balancer.
@@ -229,4 +238,28 @@ export async function startSecondInstance(a: TestInbox, redisUrl: string, o: { s
       await db.close();
     },
   };
+}
+
+export const TEST_REDIS_URL = process.env.WA_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+/** Why two instances cannot run here (false: they can): they share a PostgreSQL database and Redis. */
+export const skipTwoInstances = process.env.WA_SKIP_REDIS ? 'Redis not available' : !databaseKinds().includes('postgres') ? 'PostgreSQL not in this run' : false;
+export type SecondInstance = Awaited<ReturnType<typeof startSecondInstance>>;
+
+/**
+ * For a describe(): instances A and B behind a (pretend) load balancer, on one PostgreSQL database
+ * and a Redis channel of the suite's own, started before its tests and closed after them.
+ */
+export function twoInstances(name: string): { a(): TestInbox; b(): SecondInstance } {
+  let a: TestInbox | undefined;
+  let b: SecondInstance | undefined;
+  const key = `${name}-${newSid()}`;
+  before(async () => {
+    a = await startTestInbox({ kind: 'postgres', startWorkers: false, redisUrl: TEST_REDIS_URL, redisKey: key });
+    b = await startSecondInstance(a, TEST_REDIS_URL, { redisKey: key });
+  });
+  after(async () => {
+    await b?.close();
+    await a?.close();
+  });
+  return { a: () => a!, b: () => b! };
 }
