@@ -3,10 +3,21 @@ import type { MessageDto } from '../api/contract.ts';
 import { Avatar } from '../components/Avatar.tsx';
 import { Ticks } from '../chat/Ticks.tsx';
 import { useI18n } from '../i18n/I18nProvider.tsx';
+import type { MessageKey } from '../i18n/strings.ts';
 import { contactLabel, formatListTime, missingTextKey } from '../i18n/format.ts';
 import { useConversation } from '../inbox/useInbox.ts';
 
 export const ROW_HEIGHT = 72;
+
+/** A message without text that carries media is previewed by the kind of its first item, as WhatsApp does. */
+function mediaPreview(contentType: string | null, t: (key: MessageKey) => string): string {
+  const type = contentType ?? '';
+  if (type.startsWith('image/')) return `📷 ${t('preview.image')}`;
+  if (type.startsWith('video/')) return `🎥 ${t('preview.video')}`;
+  if (type.startsWith('audio/')) return `🎤 ${t('preview.audio')}`;
+  if (type === 'application/pdf' || type === 'text/plain' || /^application\/(msword|vnd\.ms-|vnd\.openxmlformats-officedocument\.)/.test(type)) return `📄 ${t('preview.document')}`;
+  return `📎 ${t('preview.file')}`;
+}
 
 function Preview({ message }: { message: MessageDto | null }) {
   const { t } = useI18n();
@@ -14,8 +25,7 @@ function Preview({ message }: { message: MessageDto | null }) {
   let text: string;
   if (message.body) text = message.body;
   else if (message.bodyPending) text = t('msg.bodyPending');
-  else if (message.media.some((m) => m.contentType?.startsWith('image/'))) text = `📷 ${t('preview.image')}`;
-  else if (message.media.length > 0) text = `📎 ${t('preview.file')}`;
+  else if (message.media.length > 0) text = mediaPreview(message.media[0]!.contentType, t);
   else if (message.location) text = `📍 ${t('preview.location')}`;
   else text = t(missingTextKey(message));
   return (
