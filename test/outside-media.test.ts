@@ -61,9 +61,12 @@ for (const kind of databaseKinds()) {
       }, 'the customer\'s conversation');
       assert.equal(await watch(socket, conversationId), true);
 
+      // Twilio takes its time listing the media: the list has announced the new message before they
+      // come, so they reach the list as a change of that message.
+      inbox.local.injectFault({ delayMs: 1_000, pathContains: '/Media.json' });
       const sent = await wix.messages.create({ from: OUR_NUMBER, to: customer, mediaUrl: [`${site.url}/fotos/examen.png`] });
       assert.equal(sent.numMedia, '1');
-      const row = await fetched(inbox, sent.sid, 'the photo listed from Twilio');
+      const row = await fetched(inbox, sent.sid, 'the photo listed from Twilio').finally(() => inbox.local.injectFault(null));
       assert.equal(row.conversation_id, conversationId);
       assert.equal(row.captured_via, 'callback');
       assert.equal(row.body, '', 'a media-only message has no text (and no template label to stand in for one)');

@@ -38,9 +38,16 @@ describe('a photo sent from outside, in Chromium', { skip, timeout: 240_000 }, (
     await logIn(page, inbox.baseUrl, ADMIN.email, ADMIN.password);
     const item = conversationItem(page, 'Laura Foto');
     await item.waitFor({ timeout: 120_000 });
+    // Twilio takes its time listing the media: the list has shown the new message (still loading)
+    // before they come, so they reach the preview as a change of that message.
+    inbox.local.injectFault({ delayMs: 1_500, pathContains: '/Media.json' });
     await sendPhoto('whatsapp:+573202220001');
     const preview = item.getByTestId('conversation-preview');
-    await waitFor(async () => (await preview.innerText()).includes('📷 Foto'), 'the photo label in the preview', 30_000);
+    try {
+      await waitFor(async () => (await preview.innerText()).includes('📷 Foto'), 'the photo label in the preview', 30_000);
+    } finally {
+      inbox.local.injectFault(null);
+    }
     assert.doesNotMatch(await preview.innerText(), /Plantilla/);
   });
 
@@ -49,7 +56,7 @@ describe('a photo sent from outside, in Chromium', { skip, timeout: 240_000 }, (
     const item = conversationItem(page, 'Pedro Foto');
     await item.waitFor({ timeout: 120_000 });
     await item.click();
-    await page.getByText('¿Me manda la foto del examen?').waitFor({ timeout: 120_000 });
+    await page.getByTestId('message-body').filter({ hasText: '¿Me manda la foto del examen?' }).waitFor({ timeout: 120_000 });
     await sendPhoto('whatsapp:+573202220002');
     const image = page.locator('[data-testid="message-bubble"][data-source="external"] [data-testid="message-media"][data-kind="image"] img');
     await image.waitFor({ timeout: 30_000 });
