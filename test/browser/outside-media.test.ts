@@ -19,7 +19,10 @@ describe('a photo sent from outside, in Chromium', { skip, timeout: 240_000 }, (
 
   before(async () => {
     inbox = await startTestInbox({ kind: databaseKinds()[0]!, lifecycle: { delayMs: 10 } });
-    site = await startImageServer({ '/fotos/examen.png': { bytes: solidPng(40, 30, [20, 120, 200]), contentType: 'image/png' } });
+    site = await startImageServer({
+      '/fotos/examen.png': { bytes: solidPng(40, 30, [20, 120, 200]), contentType: 'image/png' },
+      '/docs/certificado.pdf': { bytes: Buffer.from('%PDF-1.1\n%%EOF\n'), contentType: 'application/pdf' },
+    });
     // The Wix site sends straight to (the local) Twilio with the account's credentials.
     wix = twilio(inbox.accountSid, inbox.authToken, { httpClient: createTwilioHttpClient({ apiUrl: inbox.local.url, timeoutMs: 10_000 }) });
     browser = await launchChromium();
@@ -49,6 +52,15 @@ describe('a photo sent from outside, in Chromium', { skip, timeout: 240_000 }, (
       inbox.local.injectFault(null);
     }
     assert.doesNotMatch(await preview.innerText(), /Plantilla/);
+  });
+
+  test('a document sent with no text is previewed as a document', async () => {
+    await inbox.local.simulateInbound({ from: 'whatsapp:+573202220003', body: 'Necesito el certificado de aptitud laboral', profileName: 'Sofía Documento' });
+    const item = conversationItem(page, 'Sofía Documento');
+    await item.waitFor({ timeout: 120_000 });
+    await wix.messages.create({ from: OUR_NUMBER, to: 'whatsapp:+573202220003', mediaUrl: [`${site.url}/docs/certificado.pdf`] });
+    const preview = item.getByTestId('conversation-preview');
+    await waitFor(async () => (await preview.innerText()).includes('📄 Documento'), 'the document label in the preview', 30_000);
   });
 
   test('in the open chat, the photo arrives live and is drawn (its pixels came through the proxy)', async () => {
