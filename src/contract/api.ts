@@ -36,7 +36,13 @@ export interface MessageDto {
   status: MessageStatus;
   /** Null while the text of a captured message is still being fetched from Twilio. */
   body: string | null;
+  /** The text (and, for a captured message with media, the media) is still being fetched from Twilio. */
   bodyPending: boolean;
+  /**
+   * A customer's media (from the inbound webhook), or the media of a message sent from outside
+   * (listed from Twilio with its text, so it may arrive in a later update). With a body, the body
+   * is the caption.
+   */
   media: MediaDto[];
   contentSid: string | null;
   contentVariables: Record<string, string> | null;
@@ -304,15 +310,19 @@ export interface ApiError {
 
 /**
  * What can change on a message once it is written: its status (with its time and error) and, for
- * a message captured from a callback, its text. The list carries only this: a campaign changes the
- * status of thousands of messages a second, and each whole message is three times the size.
+ * a message captured from a callback, its text and media. The list carries only this: a campaign
+ * changes the status of thousands of messages a second, and each whole message is three times the
+ * size. `media` is present only when the message has some (a message's media never go away), so
+ * a status change of a text message carries none.
  */
 export type MessageChangeDto = Pick<MessageDto,
-  'id' | 'conversationId' | 'sid' | 'status' | 'errorCode' | 'errorMessage' | 'body' | 'bodyPending' | 'sentAt' | 'deliveredAt' | 'readAt' | 'failedAt' | 'seq'>;
+  'id' | 'conversationId' | 'sid' | 'status' | 'errorCode' | 'errorMessage' | 'body' | 'bodyPending' | 'sentAt' | 'deliveredAt' | 'readAt' | 'failedAt' | 'seq'>
+  & Partial<Pick<MessageDto, 'media'>>;
 
 export const messageChangeOf = (m: MessageDto): MessageChangeDto => ({
   id: m.id, conversationId: m.conversationId, sid: m.sid, status: m.status, errorCode: m.errorCode, errorMessage: m.errorMessage,
   body: m.body, bodyPending: m.bodyPending, sentAt: m.sentAt, deliveredAt: m.deliveredAt, readAt: m.readAt, failedAt: m.failedAt, seq: m.seq,
+  ...(m.media.length ? { media: m.media } : {}),
 });
 
 /** A coalesced batch of list changes. */

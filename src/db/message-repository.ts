@@ -346,29 +346,30 @@ export const messageRepository = {
   },
 
   /**
-   * Fills in what Twilio's REST API says of captured messages (their text is not in callbacks)
-   * and completes the jobs that asked for it, in one statement.
+   * Fills in what Twilio's REST API says of captured messages (their text and media are not in
+   * callbacks) and completes the jobs that asked for it, in one statement. `media` null: unchanged.
    */
   async applyFetchedContent(
     q: Queryable,
     // created_at stays as captured: Twilio's dates have whole seconds only, and the first callback
     // comes within moments of the send, so ours orders the chat better.
-    items: { id: string; jobId: string; body: string | null; u: StatusUpdate | null }[],
+    items: { id: string; jobId: string; body: string | null; media?: { url: string | null; contentType: string | null }[] | null; u: StatusUpdate | null }[],
   ): Promise<MessageDto[]> {
     // Without a status (Twilio never answered) the rank-0 'accepted' leaves the status alone.
     const u = (i: (typeof items)[number]) => i.u ?? { status: 'accepted' as MessageStatus, errorCode: null, errorMessage: null, at: new Date() };
     const { rows } = await q.query<MessageRow>(
       `WITH v AS (
-         SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], ${advanceUnnestArgs(4)})
-           AS i(id, job_id, body, ${ADVANCE_COLUMN_NAMES})
+         SELECT * FROM unnest($1::uuid[], $2::bigint[], $3::text[], $4::jsonb[], ${advanceUnnestArgs(5)})
+           AS i(id, job_id, body, media, ${ADVANCE_COLUMN_NAMES})
        ),
        locked AS (${LOCK_IN_ID_ORDER('m.id IN (SELECT id FROM v)')}),
        done AS (DELETE FROM jobs WHERE id IN (SELECT job_id FROM v))
-       UPDATE messages AS m SET body = COALESCE(v.body, m.body), body_pending = false,
+       UPDATE messages AS m SET body = COALESCE(v.body, m.body), body_pending = false, media = COALESCE(v.media, m.media),
          ${advanceSet(fromRow('v'))}
        FROM v JOIN locked l ON l.id = v.id WHERE m.id = l.id RETURNING ${MESSAGE_COLUMNS}`,
       [
-        items.map((i) => i.id), items.map((i) => i.jobId), items.map((i) => i.body), ...advanceColumns(items.map(u)),
+        items.map((i) => i.id), items.map((i) => i.jobId), items.map((i) => i.body),
+        items.map((i) => (i.media ? JSON.stringify(i.media) : null)), ...advanceColumns(items.map(u)),
       ],
       { prepare: true },
     );

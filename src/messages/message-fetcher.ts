@@ -1,8 +1,10 @@
 import { withDeadlockRetry } from '../db/database.ts';
 import { jobRepository, type Job } from '../db/job-repository.ts';
 import { messageRepository, type StatusUpdate } from '../db/message-repository.ts';
-import { renderTemplate, TwilioRequestError } from '../twilio/gateway.ts';
+import { renderTemplate, TwilioRequestError, type TwilioMessage } from '../twilio/gateway.ts';
 import type { InboxContext } from './context.ts';
+import { listedMedia } from './listed-media.ts';
+import type { StoredMediaItem } from './media-items.ts';
 import { publishMessages } from './publish.ts';
 import { FETCH_MESSAGE_JOB } from './record-status.ts';
 import type { TemplateCatalog } from './template-catalog.ts';
@@ -25,7 +27,7 @@ export interface MessageFetcher {
 }
 
 /**
- * Fetches the text of messages captured from callbacks (the callback does not carry it). Jobs live
+ * Fetches the text and media of messages captured from callbacks (the callback carries neither). Jobs live
  * in the database, so a fetch interrupted by a crash or restart is picked up again.
  */
 export function startMessageFetcher(
@@ -44,31 +46,46 @@ export function startMessageFetcher(
   let again = false;
   let stopped = false;
 
-  type Fetched = { id: string; jobId: string; body: string | null; u: StatusUpdate | null };
+  type Fetched = { id: string; jobId: string; body: string | null; media: StoredMediaItem[] | null; u: StatusUpdate | null };
 
-  /** Fetches one message; null when it must be retried later. */
+  /** Fetches one message (and its media, when it has some); null when it must be retried later. */
   async function fetchOne(job: Job): Promise<Fetched | null> {
     const base = { id: job.message_id, jobId: job.id };
+    const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
+    let m: TwilioMessage;
     try {
-      const m = await ctx.twilio.fetchMessage(job.sid!);
-      let body: string | null = m.body;
-      if (!body && m.numMedia === 0) {
-        // A Content API template sent through a Messaging Service can come back with an empty
-        // body (twilio-node #1081): show the template's own text when we know which one it was.
-        const template = job.content_sid ? await ctx.templates.find(job.content_sid).catch(() => null) : null;
-        body = template ? renderTemplate(template.body, job.content_variables) : null;
-      }
-      return { ...base, body, u: { status: m.status, errorCode: m.errorCode, errorMessage: m.errorMessage, at: m.dateSent ?? new Date() } };
+      m = await ctx.twilio.fetchMessage(job.sid!);
     } catch (err) {
-      const reason = err instanceof Error ? err.message : String(err);
       const permanent = err instanceof TwilioRequestError && err.status === 404;
       if (job.attempts >= MAX_ATTEMPTS || (permanent && job.attempts >= 3)) {
-        ctx.log.warn({ sid: job.sid, attempts: job.attempts, reason }, 'giving up fetching message text');
-        return { ...base, body: null, u: null };
+        ctx.log.warn({ sid: job.sid, attempts: job.attempts, reason: reasonOf(err) }, 'giving up fetching message text');
+        return { ...base, body: null, media: null, u: null };
       }
-      await jobRepository.retryLater(ctx.db, job.id, backoffSeconds(job.attempts), reason);
+      await jobRepository.retryLater(ctx.db, job.id, backoffSeconds(job.attempts), reasonOf(err));
       return null;
     }
+    let body: string | null = m.body;
+    if (!body && m.numMedia === 0) {
+      // A Content API template sent through a Messaging Service can come back with an empty
+      // body (twilio-node #1081): show the template's own text when we know which one it was.
+      const template = job.content_sid ? await ctx.templates.find(job.content_sid).catch(() => null) : null;
+      body = template ? renderTemplate(template.body, job.content_variables) : null;
+    }
+    // The media come in the same write as the text, so the message shows complete at once.
+    let media: StoredMediaItem[] | null = null;
+    if (m.numMedia > 0) {
+      try {
+        media = await listedMedia(ctx.twilio, m.sid);
+      } catch (err) {
+        if (job.attempts < MAX_ATTEMPTS) {
+          await jobRepository.retryLater(ctx.db, job.id, backoffSeconds(job.attempts), reasonOf(err));
+          return null;
+        }
+        // Out of attempts: the text is kept, the media never came.
+        ctx.log.warn({ sid: job.sid, attempts: job.attempts, reason: reasonOf(err) }, 'giving up listing message media');
+      }
+    }
+    return { ...base, body, media, u: { status: m.status, errorCode: m.errorCode, errorMessage: m.errorMessage, at: m.dateSent ?? new Date() } };
   }
 
   /** Fetches a batch (a few requests to Twilio at a time), then applies all results in one statement. */

@@ -15,7 +15,10 @@ export interface ReconcileCounts {
 
 /**
  * Records one message from Twilio's list as a callback or the inbound webhook would have: new ones
- * are added (with their text, which the list carries), known ones advance. Idempotent by SID.
+ * are added (with their text, which the list carries), known ones advance. Idempotent by SID. The
+ * list counts media but does not carry them: a new message with media gets them from the message
+ * fetcher, which lists them (and retries when Twilio fails), so a pass over messages already
+ * stored asks Twilio nothing more.
  */
 export async function recordListedMessage(ctx: InboxContext, m: TwilioMessage, via: CapturedVia): Promise<'new' | 'updated' | 'unchanged' | 'ignored'> {
   const isWhatsApp = (m.direction === 'inbound' ? m.from : m.to)?.startsWith('whatsapp:');
@@ -26,7 +29,7 @@ export async function recordListedMessage(ctx: InboxContext, m: TwilioMessage, v
     const outcome = await recordInboundMessage(ctx, {
       messageSid: m.sid, customerPhone, to: m.to, body: m.body, media: [], profileName: null, waId: null,
       messagingServiceSid: m.messagingServiceSid, replyToSid: null, buttonPayload: null, location: null,
-      at: m.dateCreated ?? m.dateSent ?? new Date(),
+      at: m.dateCreated ?? m.dateSent ?? new Date(), mediaPending: m.numMedia > 0,
     }, via);
     return outcome === 'recorded' ? 'new' : 'unchanged';
   }
@@ -46,7 +49,7 @@ export function statusReportOf(m: TwilioMessage): StatusReport | null {
   return {
     messageSid: m.sid, status: m.status, from: m.from, to: m.to, errorCode: m.errorCode, errorMessage: m.errorMessage,
     messagingServiceSid: m.messagingServiceSid, messageId: null, at: (m.status === 'sent' ? m.dateSent : m.dateUpdated) ?? m.dateSent ?? m.dateCreated ?? new Date(),
-    body: m.body, createdAt: m.dateCreated,
+    body: m.body, mediaPending: m.numMedia > 0, createdAt: m.dateCreated,
   };
 }
 

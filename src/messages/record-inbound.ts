@@ -4,6 +4,7 @@ import type { CapturedVia, MessageDto } from '../contract/api.ts';
 import type { InboxContext } from './context.ts';
 import { storedMediaItems } from './media-items.ts';
 import { publishMessage } from './publish.ts';
+import { FETCH_MESSAGE_JOB } from './record-status.ts';
 
 export interface InboundMessage {
   messageSid: string;
@@ -21,6 +22,8 @@ export interface InboundMessage {
   buttonPayload: string | null;
   location: MessageDto['location'];
   at: Date;
+  /** Media Twilio's list counted but did not carry (reconcile, backfill): fetched in the background. */
+  mediaPending?: boolean;
 }
 
 /**
@@ -38,7 +41,7 @@ export async function recordInboundMessage(ctx: InboxContext, m: InboundMessage,
       source: 'inbound',
       capturedVia: via,
       body: m.body,
-      bodyPending: false,
+      bodyPending: !!m.mediaPending && !m.body,
       media: storedMediaItems(m.media, (url) => ctx.twilio.isTwilioMediaUrl(url)),
       businessAddress: m.to,
       messagingServiceSid: m.messagingServiceSid,
@@ -47,10 +50,11 @@ export async function recordInboundMessage(ctx: InboxContext, m: InboundMessage,
       buttonPayload: m.buttonPayload,
       location: m.location,
       u: { status: 'received', errorCode: null, errorMessage: null, at: m.at },
-      activity: { unread: true, inbound: true, raise: true, fetchJob: null },
+      activity: { unread: true, inbound: true, raise: true, fetchJob: m.mediaPending ? FETCH_MESSAGE_JOB : null },
     },
   ]);
   if (!row?.inserted) return 'duplicate';
   publishMessage(ctx, row.message, 'new');
+  if (m.mediaPending) ctx.wakeWorker();
   return 'recorded';
 }

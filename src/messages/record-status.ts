@@ -23,6 +23,8 @@ export interface StatusReport {
   at: Date;
   /** The text when already known (Twilio's message list has it); undefined: fetch it in the background. */
   body?: string | null;
+  /** The message has media (Twilio's list gives their count, not them): fetch them in the background. */
+  mediaPending?: boolean;
   /** When the message was created at Twilio, when known. */
   createdAt?: Date | null;
 }
@@ -51,7 +53,7 @@ export async function recordStatuses(ctx: InboxContext, reports: StatusReport[],
   const { externalRaisesConversation } = await ctx.settings.get();
   const written = await withDeadlockRetry(() => writeStatuses(ctx.db, reports, via, externalRaisesConversation));
   publishMessages(ctx, written.created, written.updated);
-  if (written.created.some((m) => m.bodyPending)) ctx.wakeWorker();
+  if (written.created.length && reports.some((r) => r.body === undefined || r.mediaPending)) ctx.wakeWorker();
   return written.outcomes;
 }
 
@@ -114,6 +116,7 @@ async function writeStatuses(q: Queryable, reports: StatusReport[], via: Capture
   if (missing.length) {
     const saved = await messageRepository.insertOrAdvanceMany(q, missing.map(({ r, u }) => {
       const fetchText = r.body === undefined;
+      const fetchJob = fetchText || r.mediaPending ? FETCH_MESSAGE_JOB : null;
       return {
         sid: r.messageSid,
         conversationId: conversationsOfNew.get(phoneFromAddress(r.to)!)!,
@@ -121,13 +124,14 @@ async function writeStatuses(q: Queryable, reports: StatusReport[], via: Capture
         source: 'external' as const,
         capturedVia: via,
         body: r.body || null,
-        bodyPending: fetchText,
+        // Media still to come with no text: the panel shows it is loading, not an empty message.
+        bodyPending: fetchText || (!!r.mediaPending && !r.body),
         media: [],
         businessAddress: r.from,
         messagingServiceSid: r.messagingServiceSid,
         createdAt: r.createdAt ?? r.at,
         u,
-        activity: { unread: raise, inbound: false, raise, fetchJob: fetchText ? FETCH_MESSAGE_JOB : null },
+        activity: { unread: raise, inbound: false, raise, fetchJob },
       };
     }));
     for (const s of saved) {

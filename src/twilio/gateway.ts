@@ -59,6 +59,11 @@ export interface TwilioGateway {
   /** Every message of the account in the date range, newest first, page by page. */
   listMessages(o: { since: Date; until?: Date; pageSize?: number }): AsyncIterable<TwilioMessage>;
   listTemplates(): Promise<TwilioTemplate[]>;
+  /**
+   * The media items of a message (its Media subresource): each item's URL is where Twilio serves
+   * its bytes, the form an inbound webhook's MediaUrlN has. A 404 (no such message) is thrown.
+   */
+  listMedia(messageSid: string): Promise<{ url: string; contentType: string | null }[]>;
   /** Downloads a Twilio-hosted media file with the account's credentials. */
   fetchMedia(url: string): Promise<{ status: number; contentType: string | null; body: Buffer }>;
   /** Whether a URL is Twilio's own (only those ever get our credentials). */
@@ -137,6 +142,8 @@ export function createTwilioGateway(cfg: TwilioConfig): TwilioGateway {
     httpClient: createTwilioHttpClient({ apiUrl: cfg.apiUrl, timeoutMs: cfg.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS }),
   });
   const twilioOrigins = cfg.apiUrl ? [new URL(cfg.apiUrl).origin] : [];
+  // Where media files are downloaded from: the local Twilio when one stands in for api.twilio.com.
+  const mediaOrigin = cfg.apiUrl ? new URL(cfg.apiUrl).origin : 'https://api.twilio.com';
 
   const guarded = async <T>(work: () => Promise<T>): Promise<T> => {
     try {
@@ -240,6 +247,17 @@ export function createTwilioGateway(cfg: TwilioConfig): TwilioGateway {
             approved: approval === 'approved',
           };
         });
+      } catch (err) {
+        throw toRequestError(err);
+      }
+    },
+
+    async listMedia(messageSid) {
+      try {
+        // WhatsApp carries one item per message; Twilio allows ten on MMS, so one page holds any.
+        const items = await client.messages(messageSid).media.list({ pageSize: 100 });
+        // `uri` is the item's JSON resource, relative to the API's origin; without `.json` it is the file.
+        return items.map((m) => ({ url: new URL(m.uri.replace(/\.json$/, ''), mediaOrigin).href, contentType: m.contentType ?? null }));
       } catch (err) {
         throw toRequestError(err);
       }

@@ -1,9 +1,10 @@
 import type { WebhookSender } from './callbacks.ts';
 import { playLifecycle, withLifecycleDefaults, type LifecycleOptions } from './lifecycle.ts';
 import { parseOutboundRequest, renderTemplate } from './outbound-request.ts';
-import { bytesFromUrl, contentTypeOfUrl, sampleBytes } from './sample-media.ts';
+import { downloadMedia, MEDIA_DOWNLOAD_FAILED } from './media-download.ts';
+import { bytesFromUrl, contentTypeOfUrl } from './sample-media.ts';
 import type { Scheduler } from './scheduler.ts';
-import { newSid, type LocalMessage, type LocalSender, type LocalService, type LocalStore } from './store.ts';
+import { newSid, type LocalMedia, type LocalMessage, type LocalSender, type LocalService, type LocalStore } from './store.ts';
 import { badRequest } from './twilio-errors.ts';
 import { inboundParams, statusCallbackParams, type InboundExtras } from './webhook-payloads.ts';
 
@@ -101,10 +102,8 @@ export class LocalAccount {
     const r = parseOutboundRequest(form, this.store, this.whatsappFrom);
     const now = new Date();
     const viaService = r.messagingServiceSid !== null;
-    const media = r.mediaUrls.map((url) => {
-      const contentType = contentTypeOfUrl(url);
-      return { sid: newSid('ME'), contentType, bytes: sampleBytes(contentType) };
-    });
+    // The bytes arrive once downloaded (below); until then the type is judged by the extension.
+    const media = r.mediaUrls.map((url) => ({ sid: newSid('ME'), contentType: contentTypeOfUrl(url), bytes: Buffer.alloc(0) }));
     const m = this.store.addMessage({
       sid: newSid(media.length ? 'MM' : 'SM'),
       accountSid: this.accountSid,
@@ -133,14 +132,31 @@ export class LocalAccount {
     const isTemplate = r.template?.approval === 'approved';
     const lastWrote = this.store.lastInbound.get(r.to)?.getTime() ?? 0;
     const outsideWindow = this.enforceWindow && !isTemplate && lastWrote < now.getTime() - WINDOW_MS;
-    playLifecycle(m, this.lifecycle, outsideWindow ? 63016 : this.lifecycle.failWith, {
-      scheduler: this.scheduler,
-      whatsappFrom: this.whatsappFrom,
-      statusCallbackUrl: (x) => this.statusCallbackUrl(x),
-      callbackParams: (x, status) => statusCallbackParams(x, status, { accountSid: this.accountSid, senderSid: this.sender.sid, whatsappFrom: this.whatsappFrom }),
-      post: (url, params, token) => this.webhooks.post(url, params, token),
-    });
+    const lifecycle = this.lifecycle;
+    const failWith = outsideWindow ? 63016 : lifecycle.failWith;
+    const play = (code: number | null) =>
+      playLifecycle(m, lifecycle, code, {
+        scheduler: this.scheduler,
+        whatsappFrom: this.whatsappFrom,
+        statusCallbackUrl: (x) => this.statusCallbackUrl(x),
+        callbackParams: (x, status) => statusCallbackParams(x, status, { accountSid: this.accountSid, senderSid: this.sender.sid, whatsappFrom: this.whatsappFrom }),
+        post: (url, params, token) => this.webhooks.post(url, params, token),
+      });
+    if (!media.length) play(failWith);
+    // Twilio answers 201 at once, downloads the files, and only then does the message move on.
+    else void this.scheduler.track(this.downloadAll(media, r.mediaUrls).then((ok) => play(ok ? failWith : MEDIA_DOWNLOAD_FAILED)));
     return m;
+  }
+
+  /** Fills each item with the file at its URL and the type its server declared; false if one could not be had. */
+  private async downloadAll(media: LocalMedia[], urls: string[]): Promise<boolean> {
+    const files = await Promise.all(urls.map(downloadMedia));
+    files.forEach((file, i) => {
+      if (!file) return;
+      media[i]!.bytes = file.bytes;
+      if (file.contentType) media[i]!.contentType = file.contentType;
+    });
+    return files.every((f) => f !== null);
   }
 
   /** An outside system (the Wix site, a script) sending through the API with the same credentials. */

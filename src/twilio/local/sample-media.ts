@@ -1,5 +1,5 @@
-// The bytes the local Twilio serves for media: a file a customer "sent" or one we sent by URL.
-// Nothing is downloaded (no internet here); a small valid file of the right kind stands in.
+// The bytes the local Twilio serves for media a customer "sent": a small valid file of the right
+// kind stands in, unless a data: URL carries the exact bytes. (Media sent by URL is downloaded.)
 
 // A 1×1 PNG.
 const PIXEL_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
@@ -24,7 +24,7 @@ const BY_EXTENSION: Record<string, string> = {
   pdf: 'application/pdf', mp4: 'video/mp4', ogg: 'audio/ogg', mp3: 'audio/mpeg', amr: 'audio/amr',
 };
 
-/** What Twilio would find at a MediaUrl we sent, judged by its extension. */
+/** The type of a MediaUrl judged by its extension, until its file is downloaded. */
 export function contentTypeOfUrl(url: string): string {
   const ext = new URL(url).pathname.split('.').pop()?.toLowerCase() ?? '';
   return BY_EXTENSION[ext] ?? 'application/octet-stream';

@@ -103,11 +103,20 @@ export function describeApiError(err: unknown, lang: Lang, t: Translate): string
  * preview say so in the same words.
  */
 /** What a message says in one line (the list's preview, a notification's text): its text, or its media in words. */
+/** A message without text that carries media is previewed by the kind of its first item, as WhatsApp does. */
+function mediaPreview(contentType: string | null, t: Translate): string {
+  const type = contentType ?? '';
+  if (type.startsWith('image/')) return `📷 ${t('preview.image')}`;
+  if (type.startsWith('video/')) return `🎥 ${t('preview.video')}`;
+  if (type.startsWith('audio/')) return `🎤 ${t('preview.audio')}`;
+  if (type === 'application/pdf' || type === 'text/plain' || /^application\/(msword|vnd\.ms-|vnd\.openxmlformats-officedocument\.)/.test(type)) return `📄 ${t('preview.document')}`;
+  return `📎 ${t('preview.file')}`;
+}
+
 export function previewText(message: MessageDto, t: Translate): string {
   if (message.body) return message.body;
   if (message.bodyPending) return t('msg.bodyPending');
-  if (message.media.some((m) => m.contentType?.startsWith('image/'))) return `📷 ${t('preview.image')}`;
-  if (message.media.length > 0) return `📎 ${t('preview.file')}`;
+  if (message.media.length > 0) return mediaPreview(message.media[0]!.contentType, t);
   if (message.location) return `📍 ${t('preview.location')}`;
   return t(missingTextKey(message));
 }

@@ -129,6 +129,9 @@ const es = {
   'contact.notes': 'Notas',
   'contact.saved': 'Guardado',
   'preview.image': 'Foto',
+  'preview.video': 'Video',
+  'preview.audio': 'Audio',
+  'preview.document': 'Documento',
   'preview.file': 'Archivo',
   'preview.location': 'Ubicación',
 
@@ -428,6 +431,9 @@ const en: Record<MessageKey, string> = {
   'contact.notes': 'Notes',
   'contact.saved': 'Saved',
   'preview.image': 'Photo',
+  'preview.video': 'Video',
+  'preview.audio': 'Audio',
+  'preview.document': 'Document',
   'preview.file': 'File',
   'preview.location': 'Location',
 
