@@ -102,7 +102,6 @@ export function describeApiError(err: unknown, lang: Lang, t: Translate): string
  * through a Messaging Service comes back from Twilio without its text; the bubble and the list's
  * preview say so in the same words.
  */
-/** What a message says in one line (the list's preview, a notification's text): its text, or its media in words. */
 /** A message without text that carries media is previewed by the kind of its first item, as WhatsApp does. */
 function mediaPreview(contentType: string | null, t: Translate): string {
   const type = contentType ?? '';
@@ -113,6 +112,7 @@ function mediaPreview(contentType: string | null, t: Translate): string {
   return `📎 ${t('preview.file')}`;
 }
 
+/** What a message says in one line (the list's preview, a notification's text): its text, or its media in words. */
 export function previewText(message: MessageDto, t: Translate): string {
   if (message.body) return message.body;
   if (message.bodyPending) return t('msg.bodyPending');
