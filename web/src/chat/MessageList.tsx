@@ -5,6 +5,7 @@ import { dayKey, dayLabel, describeApiError } from '../i18n/format.ts';
 import type { NoteDto } from '../api/contract.ts';
 import type { ChatMessage } from '../inbox/inboxStore.ts';
 import { useFocusedMessage, useInboxStore, useThread } from '../inbox/useInbox.ts';
+import { ImageViewerProvider } from './ImageViewer.tsx';
 import { MessageBubble } from './MessageBubble.tsx';
 import { NoteBubble } from './NoteBubble.tsx';
 
@@ -43,6 +44,12 @@ export function MessageList({ conversationId, meId, label }: { conversationId: s
     );
     return firstLocal === -1 ? merged : [...merged, ...thread.messages.slice(firstLocal)];
   }, [thread.messages, thread.notes]);
+
+  // The viewer steps through the chat's loaded images in time order.
+  const images = useMemo(
+    () => messages.flatMap((m) => (m.kind === 'note' ? [] : m.media.filter((x) => x.url !== null && x.contentType?.startsWith('image/')).map((x) => x.url!))),
+    [messages],
+  );
 
   const textBySid = useMemo(() => {
     const m = new Map<string, string>();
@@ -166,30 +173,32 @@ export function MessageList({ conversationId, meId, label }: { conversationId: s
   }
 
   return (
-    <div className="messages-pane">
-      {thread.loadingOlder && (
-        <p className="loading-older" data-testid="loading-older" role="status">{t('chat.loadingOlder')}</p>
-      )}
-      <div className="messages" ref={scroller} onScroll={onScroll} role="log" aria-label={label} tabIndex={0} data-testid="message-list">
-        {!thread.loaded && thread.loading && <p className="chat-note">{t('loading')}</p>}
-        {thread.error !== null && (
-          <p className="chat-note form-error" role="alert">
-            {describeApiError(thread.error, lang, t)}{' '}
-            <button type="button" className="link-button" onClick={() => void (thread.loaded ? store.loadOlder(conversationId) : store.openThread(conversationId))}>
-              {t('retry')}
-            </button>
-          </p>
+    <ImageViewerProvider images={images}>
+      <div className="messages-pane">
+        {thread.loadingOlder && (
+          <p className="loading-older" data-testid="loading-older" role="status">{t('chat.loadingOlder')}</p>
         )}
-        {thread.loaded && thread.olderCursor === null && messages.length > 0 && <p className="chat-note">{t('chat.start')}</p>}
-        {thread.loaded && messages.length === 0 && <p className="chat-note">{t('chat.empty')}</p>}
-        {focused && !focused.found && <p className="chat-note" role="status" data-testid="focus-not-loaded">{t('search.notLoaded')}</p>}
-        {rows}
+        <div className="messages" ref={scroller} onScroll={onScroll} role="log" aria-label={label} tabIndex={0} data-testid="message-list">
+          {!thread.loaded && thread.loading && <p className="chat-note">{t('loading')}</p>}
+          {thread.error !== null && (
+            <p className="chat-note form-error" role="alert">
+              {describeApiError(thread.error, lang, t)}{' '}
+              <button type="button" className="link-button" onClick={() => void (thread.loaded ? store.loadOlder(conversationId) : store.openThread(conversationId))}>
+                {t('retry')}
+              </button>
+            </p>
+          )}
+          {thread.loaded && thread.olderCursor === null && messages.length > 0 && <p className="chat-note">{t('chat.start')}</p>}
+          {thread.loaded && messages.length === 0 && <p className="chat-note">{t('chat.empty')}</p>}
+          {focused && !focused.found && <p className="chat-note" role="status" data-testid="focus-not-loaded">{t('search.notLoaded')}</p>}
+          {rows}
+        </div>
+        {unseen > 0 && (
+          <button type="button" className="jump-to-latest" onClick={jumpToLatest} data-testid="jump-to-latest">
+            {t('chat.jumpToLatest')} ({unseen})
+          </button>
+        )}
       </div>
-      {unseen > 0 && (
-        <button type="button" className="jump-to-latest" onClick={jumpToLatest} data-testid="jump-to-latest">
-          {t('chat.jumpToLatest')} ({unseen})
-        </button>
-      )}
-    </div>
+    </ImageViewerProvider>
   );
 }

@@ -1,12 +1,15 @@
 import type { MediaDto } from '../api/contract.ts';
 import { useI18n } from '../i18n/I18nProvider.tsx';
+import { useOpenImage } from './ImageViewer.tsx';
 
 /**
- * Images inline (in a fixed frame, so loading never moves the chat), audio playable, anything else a
- * link; an item that arrived without a usable URL says it is unavailable.
+ * Images inline (in a fixed frame, so loading never moves the chat; a click opens the chat's
+ * viewer), video and audio playable, anything else a link; an item that arrived without a usable
+ * URL says it is unavailable.
  */
 export function MessageMedia({ media }: { media: readonly MediaDto[] }) {
   const { t } = useI18n();
+  const openImage = useOpenImage();
   if (media.length === 0) return null;
   return (
     <div className="media">
@@ -22,15 +25,30 @@ export function MessageMedia({ media }: { media: readonly MediaDto[] }) {
         }
         if (type.startsWith('image/')) {
           return (
-            <a key={i} href={m.url} target="_blank" rel="noopener noreferrer" className="media-image" data-testid="message-media" data-kind="image" title={t('msg.openImage')}>
+            <a
+              key={i} href={m.url} target="_blank" rel="noopener noreferrer" className="media-image" data-testid="message-media" data-kind="image" title={t('msg.openImage')}
+              onClick={(e) => {
+                // A plain click opens the viewer; Ctrl/⌘-click still opens a tab.
+                if (!openImage || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+                e.preventDefault();
+                openImage(m.url!);
+              }}
+            >
               <img src={m.url} alt={t('msg.image')} loading="lazy" width={280} height={210} />
             </a>
+          );
+        }
+        if (type.startsWith('video/')) {
+          return (
+            <div key={i} className="media-video" data-testid="message-media" data-kind="video">
+              <video controls preload="metadata" src={m.url} aria-label={t('msg.video')} width={280} height={210} />
+            </div>
           );
         }
         if (type.startsWith('audio/')) {
           return (
             <div key={i} className="media-audio" data-testid="message-media" data-kind="audio">
-              <audio controls preload="none" src={m.url} aria-label={t('msg.audio')} />
+              <audio controls preload="metadata" src={m.url} aria-label={t('msg.audio')} />
               <a href={m.url} download>{t('msg.file', { type })}</a>
             </div>
           );
