@@ -476,20 +476,24 @@ describe('Content API, Messaging Service and WhatsApp senders', () => {
     const { local, client } = await startLocal(t);
     const added = local.addTemplate({ friendlyName: 'cita_cancelada', language: 'es', category: 'UTILITY', approval: 'approved', body: 'Hola {{1}}, su cita fue cancelada.', variables: { 1: 'Ana' } });
     const contents = await client.content.v1.contents.list({ pageSize: 2 });
-    assert.equal(contents.length, 6, '5 seeded + 1 added, across 3 pages');
-    assert.equal(new Set(contents.map((c) => c.sid)).size, 6);
+    assert.equal(contents.length, 10, '9 seeded + 1 added, across 5 pages');
+    assert.equal(new Set(contents.map((c) => c.sid)).size, 10);
     assert.ok(contents.every((c) => c.language === 'es' && /^HX[0-9a-f]{32}$/.test(c.sid)), 'Spanish templates with HX SIDs');
     const reminder = contents.find((c) => c.friendlyName === 'recordatorio_examen')!;
     assert.equal((reminder.types as Record<string, { body: string }>)['twilio/text']!.body, 'Hola {{1}}, le recordamos su examen ocupacional el {{2}} a las {{3}}.');
     assert.deepEqual(Object.keys(reminder.variables), ['1', '2', '3']);
 
     const approvals = await client.content.v1.contentAndApprovals.list({ pageSize: 4 });
-    assert.equal(approvals.length, 6);
+    assert.equal(approvals.length, 10);
     const verdicts = Object.fromEntries(approvals.map((c) => [c.friendlyName, (c.approvalRequests as { whatsapp: { status: string; name: string; category: string } }).whatsapp]));
     assert.equal(verdicts.recordatorio_examen!.status, 'approved');
     assert.equal(verdicts.recordatorio_examen!.category, 'UTILITY');
     assert.equal(verdicts.jornada_empresarial!.status, 'pending');
     assert.equal(verdicts.cita_cancelada!.name, 'cita_cancelada');
+    // One of each rich type WhatsApp takes, as Twilio lists them, its WhatsApp verdict naming the type.
+    const card = contents.find((c) => c.friendlyName === 'jornada_salud')!;
+    assert.deepEqual(Object.keys(card.types), ['twilio/card']);
+    assert.equal((verdicts.jornada_salud as unknown as { content_type: string }).content_type, 'twilio/card');
 
     const one = await client.content.v1.contents(added.sid).fetch();
     assert.equal(one.friendlyName, 'cita_cancelada');

@@ -174,14 +174,38 @@ export interface UserDto {
   disabled: boolean;
 }
 
+/** The Content API types WhatsApp takes, as the picker shows and sends them. */
+export const TEMPLATE_KINDS = ['twilio/text', 'twilio/media', 'twilio/quick-reply', 'twilio/call-to-action', 'twilio/card'] as const;
+export type TemplateKind = (typeof TEMPLATE_KINDS)[number];
+
+/** A template's button: a quick reply, or a call to action (a link, a phone number, a code to copy). */
+export interface TemplateActionDto {
+  type: 'QUICK_REPLY' | 'URL' | 'PHONE_NUMBER' | 'COPY_CODE' | 'VOICE_CALL';
+  /** The button's label (may hold {{n}}). */
+  title: string;
+  /** URL buttons: where it leads (may hold {{n}}). */
+  url: string | null;
+  /** PHONE_NUMBER buttons: the number it calls. */
+  phone: string | null;
+}
+
 /** An approved (or pending) WhatsApp template from Twilio's Content API. */
 export interface TemplateDto {
   sid: string;
   name: string;
   language: string;
-  /** Text with {{1}}-style placeholders. */
+  /** Which Content type it is (a text-only one when Twilio's has none of these). */
+  kind: TemplateKind;
+  /** Text with {{1}}-style placeholders (a card's body; may be empty for a card with a title). */
   body: string;
-  /** Sample values for the placeholders. */
+  /** twilio/card: its title and subtitle (may hold {{n}}); null otherwise. */
+  title: string | null;
+  subtitle: string | null;
+  /** The media header's URLs (twilio/media, twilio/card); a URL may hold {{n}}. */
+  media: string[];
+  /** Buttons (twilio/quick-reply, twilio/call-to-action, twilio/card), in order. */
+  actions: TemplateActionDto[];
+  /** Sample values for the placeholders, wherever they are (text, media URL, button). */
   variables: Record<string, string>;
   approved: boolean;
 }

@@ -45,7 +45,8 @@ export async function sendFromPanel(
     body = out.body;
   } else {
     const template = await approvedTemplate(ctx.templates, out.contentSid);
-    body = renderTemplate(template.body, out.contentVariables);
+    // What the chat shows of it: a card's title and subtitle above its text (buttons and media stay with Twilio).
+    body = renderTemplate([template.title, template.subtitle, template.body].filter(Boolean).join('\n'), out.contentVariables);
   }
 
   const contentSid = 'contentSid' in out ? out.contentSid : null;

@@ -1,4 +1,5 @@
 import twilio from 'twilio';
+import { readTemplateContent } from './content-types.ts';
 import type { TwilioConfig } from '../config/env.ts';
 import type { MessageStatus, TemplateDto } from '../contract/api.ts';
 import { createTwilioHttpClient } from './http-client.ts';
@@ -233,8 +234,6 @@ export function createTwilioGateway(cfg: TwilioConfig): TwilioGateway {
       try {
         const items = await client.content.v1.contentAndApprovals.list({ pageSize: 500 });
         return items.map((c) => {
-          const types = c.types as Record<string, { body?: string }>;
-          const text = types['twilio/text']?.body ?? Object.values(types).find((t) => typeof t?.body === 'string')?.body ?? '';
           // ContentAndApprovals nests WhatsApp's verdict under approval_requests.whatsapp.
           const requests = c.approvalRequests as { whatsapp?: { status?: string }; status?: string } | undefined;
           const approval = requests?.whatsapp?.status ?? requests?.status;
@@ -242,7 +241,7 @@ export function createTwilioGateway(cfg: TwilioConfig): TwilioGateway {
             sid: c.sid,
             name: c.friendlyName,
             language: c.language,
-            body: text,
+            ...readTemplateContent((c.types ?? {}) as Record<string, unknown>),
             variables: (c.variables ?? {}) as unknown as Record<string, string>,
             approved: approval === 'approved',
           };

@@ -63,7 +63,7 @@ export function contentResource(t: LocalTemplate, accountSid: string) {
       approval_fetch: `${CONTENT_ORIGIN}/v1/Content/${t.sid}/ApprovalRequests`,
     },
     sid: t.sid,
-    types: { 'twilio/text': { body: t.body } },
+    types: t.types ?? { 'twilio/text': { body: t.body } },
     url: `${CONTENT_ORIGIN}/v1/Content/${t.sid}`,
     variables: t.variables,
   };
@@ -79,7 +79,7 @@ export function contentWithApprovalResource(t: LocalTemplate, accountSid: string
         type: 'whatsapp',
         name: t.friendlyName,
         category: t.category,
-        content_type: 'twilio/text',
+        content_type: Object.keys(t.types ?? { 'twilio/text': null })[0],
         status: t.approval,
         rejection_reason: t.approval === 'rejected' ? 'The template was rejected by WhatsApp' : '',
         allow_category_change: true,

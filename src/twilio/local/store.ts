@@ -37,8 +37,10 @@ export interface LocalTemplate {
   sid: string;
   friendlyName: string;
   language: string;
-  /** twilio/text body with {{1}}-style placeholders. */
+  /** twilio/text body with {{1}}-style placeholders (a rich template's text, as a send renders it). */
   body: string;
+  /** A rich template's Content types (`{ "twilio/card": { ... } }`); unset: twilio/text with `body`. */
+  types?: Record<string, Record<string, unknown>>;
   /** The Content API's default values, used for placeholders a send leaves out. */
   variables: Record<string, string>;
   approval: 'approved' | 'pending' | 'rejected' | 'unsubmitted';

@@ -40,19 +40,49 @@ export function TemplateFields({ template, values, onChange }: {
       )}
       <div className="template-preview-box">
         <h3 className="small-heading">{t('templates.preview')}</h3>
-        <p className="template-preview bubble-like" data-testid="template-preview" aria-live="polite">
-          {templateParts(template.body, values).map((p, i) =>
-            'text' in p ? (
-              <span key={i}>{p.text}</span>
-            ) : (
-              <mark key={i} className={p.value ? 'var-filled' : 'var-empty'}>{p.value || `{{${p.variable}}}`}</mark>
-            ),
+        <div className="template-preview bubble-like" data-testid="template-preview" data-kind={template.kind} aria-live="polite">
+          {template.media.map((url, i) => (
+            <p key={`m${i}`} className="template-media" data-testid="template-preview-media">
+              <span aria-hidden="true">{/\.(jpe?g|png|gif|webp)$/i.test(url) ? '🖼️ ' : '📄 '}</span>
+              <Filled text={mediaName(url)} values={values} />
+            </p>
+          ))}
+          {template.title && <p className="template-title" data-testid="template-preview-title"><Filled text={template.title} values={values} /></p>}
+          {template.subtitle && <p className="template-subtitle"><Filled text={template.subtitle} values={values} /></p>}
+          {template.body && <p className="template-body"><Filled text={template.body} values={values} /></p>}
+          {template.actions.length > 0 && (
+            <ul className="template-actions" aria-label={t('templates.buttons')}>
+              {template.actions.map((a, i) => (
+                <li key={i} className="template-action" data-testid="template-preview-action" data-type={a.type}>
+                  <span aria-hidden="true">{a.type === 'URL' ? '↗ ' : a.type === 'PHONE_NUMBER' || a.type === 'VOICE_CALL' ? '📞 ' : a.type === 'COPY_CODE' ? '⧉ ' : '↩ '}</span>
+                  <Filled text={a.title} values={values} />
+                </li>
+              ))}
+            </ul>
           )}
-        </p>
+        </div>
       </div>
     </div>
   );
 }
+
+/** A template's text with its variables marked: filled in, or still to fill. */
+function Filled({ text, values }: { text: string; values: Record<string, string> }) {
+  return (
+    <>
+      {templateParts(text, values).map((p, i) =>
+        'text' in p ? (
+          <span key={i}>{p.text}</span>
+        ) : (
+          <mark key={i} className={p.value ? 'var-filled' : 'var-empty'}>{p.value || `{{${p.variable}}}`}</mark>
+        ),
+      )}
+    </>
+  );
+}
+
+/** A media header as WhatsApp shows it before it loads: its file's name (the URL's last part). */
+const mediaName = (url: string) => url.replace(/[?#].*$/, '').split('/').filter(Boolean).pop() ?? url;
 
 export function allFilled(template: Template, values: Record<string, string>): boolean {
   return templateVariables(template).every((k) => (values[k] ?? '').trim() !== '');

@@ -43,7 +43,9 @@ export function useTemplates(): { templates: Template[] | null; error: unknown; 
 /** The template's variable names in order ("1", "2", ...): from its samples and its text. */
 export function templateVariables(template: Template): string[] {
   const keys = new Set(Object.keys(template.variables));
-  for (const m of template.body.matchAll(/\{\{\s*(\w+)\s*\}\}/g)) keys.add(m[1]!);
+  // Placeholders may sit anywhere: the text, a card's title, a media URL, a button's label or link.
+  const texts = [template.body, template.title, template.subtitle, ...template.media, ...template.actions.flatMap((a) => [a.title, a.url])];
+  for (const text of texts) for (const m of (text ?? '').matchAll(/\{\{\s*(\w+)\s*\}\}/g)) keys.add(m[1]!);
   return [...keys].sort((a, b) => (Number(a) - Number(b)) || a.localeCompare(b));
 }
 
