@@ -2,11 +2,14 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import twilio from 'twilio';
+import { runCli } from '../src/cli/main.ts';
+import { configureEventStreams } from '../src/cli/configure.ts';
+import { loadConfig } from '../src/config/env.ts';
 import { EVENTS_PATH } from '../src/http/routes/twilio-events.ts';
-import { INBOUND_EVENT_TYPE, LAST_EVENT_CHECKPOINT } from '../src/messages/event-streams.ts';
+import { INBOUND_EVENT_TYPE, LAST_EVENT_CHECKPOINT, MESSAGING_EVENT_TYPES } from '../src/messages/event-streams.ts';
 import { checkpointRepository } from '../src/db/settings-repository.ts';
 import { databaseKinds } from './support/databases.ts';
-import { newSid, OUR_NUMBER, startTestInbox, waitFor, type TestInbox } from './support/inbox.ts';
+import { freePort, newSid, OUR_NUMBER, startTestInbox, waitFor, type TestInbox } from './support/inbox.ts';
 import { record } from './support/realtime.ts';
 
 const ACCOUNT = 'AC' + '0'.repeat(32);
@@ -230,6 +233,78 @@ for (const kind of databaseKinds()) {
       });
       assert.equal(res.status, 200);
       assert.equal(await messageCount(inbox), before + 2);
+    });
+  });
+}
+
+for (const kind of databaseKinds()) {
+  describe(`Event Streams end to end through the local Twilio (${kind})`, () => {
+    let inbox: TestInbox;
+    let env: NodeJS.ProcessEnv;
+    before(async () => {
+      inbox = await startTestInbox({ kind, startWorkers: false });
+      env = {
+        BASE_URL: inbox.baseUrl, TWILIO_ACCOUNT_SID: inbox.accountSid, TWILIO_AUTH_TOKEN: inbox.authToken, TWILIO_WHATSAPP_FROM: OUR_NUMBER,
+        TWILIO_API_URL: inbox.local.url, LOG_LEVEL: 'silent', ...(inbox.databaseUrl ? { DATABASE_URL: inbox.databaseUrl } : {}),
+      };
+    });
+    after(() => inbox.close());
+
+    test('configure --event-streams twice: one sink, one subscription; a message sent from outside with a foreign StatusCallback appears live and reaches read', async () => {
+      // On PostgreSQL through the CLI itself; PGlite's test database is private to this process, so
+      // there the function the CLI runs is called directly.
+      const configure = async () => {
+        if (kind === 'postgres') {
+          const lines: string[] = [];
+          assert.equal(await runCli(['configure', '--event-streams'], (l) => lines.push(l), env), 0);
+          return lines.join('\n');
+        }
+        const changes = await configureEventStreams(loadConfig(env), inbox.ctx.twilio, { dryRun: false });
+        return changes.map((c) => `${c.target} ${c.field} ${c.changed ? '(changed)' : '(already set)'}`).join('\n');
+      };
+      const first = await configure();
+      assert.match(first, /\(changed\)/);
+      const second = await configure();
+      assert.doesNotMatch(second, /\(changed\)/, 'a second run changes nothing');
+      const { sinks, subscriptions } = inbox.local.eventStreams();
+      assert.equal(sinks.length, 1);
+      assert.equal(sinks[0]!.configuration.destination, `${inbox.baseUrl}${EVENTS_PATH}`);
+      assert.equal(subscriptions.length, 1);
+      assert.deepEqual(subscriptions[0]!.types.map((t) => t.type).sort(), [...MESSAGING_EVENT_TYPES].sort());
+
+      const { cookie } = await inbox.login();
+      const received = record(await inbox.connectSocket(cookie));
+      const customer = 'whatsapp:+573001239999';
+      // The customer writes first (the 24-hour window opens); the webhook and the event both carry it.
+      const inbound = await inbox.local.simulateInbound({ from: customer, body: 'Hola, ¿mi examen?' });
+      await inbox.local.idle();
+      assert.equal((await rowsFor(inbox, inbound.sid)).length, 1, 'the inbound message once, from the webhook and the event');
+
+      // An outside system sends with its own StatusCallback, at a port where nothing listens.
+      const foreign = `http://127.0.0.1:${await freePort()}/their/status`;
+      const { sid } = await inbox.local.simulateExternalSend({ to: customer, body: 'Su examen está listo', statusCallback: foreign });
+      const seen = await waitFor(() => {
+        const c = received.conversationOf(sid);
+        return c?.lastMessage?.status === 'read' ? c : undefined;
+      }, 'the outside message reaches read on the panel socket', 20_000);
+      assert.equal(seen.lastMessage?.body, 'Su examen está listo');
+      const rows = await rowsFor(inbox, sid);
+      assert.equal(rows.length, 1);
+      assert.equal(rows[0]!.source, 'external');
+      assert.equal(rows[0]!.captured_via, 'event_stream');
+      assert.equal(rows[0]!.body_pending, false);
+      await inbox.local.idle();
+      const log = inbox.local.callbacks();
+      assert.ok(log.some((c) => c.url === foreign && c.status === null), 'its status callbacks went to the foreign URL, and nobody answered');
+      assert.ok(log.filter((c) => c.url.includes(EVENTS_PATH) && c.params.MessageSid === sid).every((c) => c.status === 200));
+
+      if (kind === 'postgres') {
+        const lines: string[] = [];
+        await runCli(['doctor'], (l) => lines.push(l), env);
+        const text = lines.join('\n');
+        assert.match(text, new RegExp(`event streams sink: ${sinks[0]!.sid} active`));
+        assert.match(text, /last event streams event: com\.twilio\.messaging\.[a-z.-]+ received/);
+      }
     });
   });
 }
