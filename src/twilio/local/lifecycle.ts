@@ -87,11 +87,11 @@ export function playLifecycle(m: LocalMessage, l: Required<LifecycleOptions>, fa
       const said = announced[i]!;
       // With reorder, `failed` may be announced before the store reaches it: it still carries its code.
       const view = said === 'failed' && failWith ? { ...m, errorCode: failWith, errorMessage: failureText(failWith) } : m;
-      const event = deps.emit(view, said);
-      if (!url) return void (await event);
-      const params = deps.callbackParams(view, said);
+      // The callbacks leave first, exactly as without Event Streams; then the sinks' delivery.
+      const params = url ? deps.callbackParams(view, said) : null;
       const token = randomUUID();
-      await Promise.all([event, ...Array.from({ length: l.duplicate ? 2 : 1 }, () => deps.post(url, params, token))]);
+      const callbacks = url && params ? Array.from({ length: l.duplicate ? 2 : 1 }, () => deps.post(url, params, token)) : [];
+      await Promise.all([...callbacks, deps.emit(view, said)]);
     });
   });
 }
