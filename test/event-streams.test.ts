@@ -234,6 +234,23 @@ for (const kind of databaseKinds()) {
       assert.equal(res.status, 200);
       assert.equal(await messageCount(inbox), before + 2);
     });
+
+    test('configure puts the credentials in the sink URL (never printed); the local Twilio delivers with them as basic auth', async () => {
+      const env = {
+        BASE_URL: inbox.baseUrl, TWILIO_ACCOUNT_SID: inbox.accountSid, TWILIO_AUTH_TOKEN: inbox.authToken, TWILIO_WHATSAPP_FROM: OUR_NUMBER,
+        TWILIO_API_URL: inbox.local.url, EVENT_STREAMS_USER: user, EVENT_STREAMS_PASSWORD: password,
+      };
+      const changes = await configureEventStreams(loadConfig(env), inbox.ctx.twilio, { dryRun: false });
+      assert.ok(changes.every((c) => !`${c.before} ${c.after}`.includes(password)), 'the password is not shown');
+      const [sink] = inbox.local.eventStreams().sinks;
+      assert.equal(sink!.configuration.destination, inbox.baseUrl.replace('://', `://${user}:${password}@`) + EVENTS_PATH);
+      const customer = 'whatsapp:+573001238888';
+      await inbox.local.simulateInbound({ from: customer, body: 'hola' });
+      const { sid } = await inbox.local.simulateExternalSend({ to: customer, body: 'Con credenciales', statusCallback: `http://127.0.0.1:${await freePort()}/x` });
+      const row = await waitFor(async () => (await rowsFor(inbox, sid)).find((r) => r.status === 'read'), 'the outside message reaches read through the sink', 20_000);
+      assert.equal(row.captured_via, 'event_stream');
+      assert.equal(row.body, 'Con credenciales');
+    });
   });
 }
 
