@@ -279,6 +279,9 @@ for (const kind of databaseKinds()) {
         const changes = await configureEventStreams(loadConfig(env), inbox.ctx.twilio, { dryRun: false });
         return changes.map((c) => `${c.target} ${c.field} ${c.changed ? '(changed)' : '(already set)'}`).join('\n');
       };
+      const dry = await configureEventStreams(loadConfig(env), inbox.ctx.twilio, { dryRun: true });
+      assert.ok(dry.every((c) => c.changed), 'a dry run says what it would create');
+      assert.equal(inbox.local.eventStreams().sinks.length, 0, 'and creates nothing');
       const first = await configure();
       assert.match(first, /\(changed\)/);
       const second = await configure();
