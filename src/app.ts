@@ -20,6 +20,7 @@ import { healthRoutes } from './http/routes/health.ts';
 import { mediaRoutes } from './http/routes/media.ts';
 import { quickReplyRoutes } from './http/routes/quick-replies.ts';
 import { adminRoutes } from './http/routes/users.ts';
+import { twilioEventRoutes } from './http/routes/twilio-events.ts';
 import { twilioWebhookRoutes } from './http/routes/twilio-webhooks.ts';
 import { sessionPlugin } from './http/session-plugin.ts';
 import type { InboxContext } from './messages/context.ts';
@@ -170,6 +171,10 @@ export async function buildApp(c: AppComponents): Promise<App> {
 
   // 3. Routes.
   await app.register(twilioWebhookRoutes, { ctx, statuses, authToken: c.twilioConfig.authToken, baseUrl: c.config.baseUrl });
+  await app.register(twilioEventRoutes, {
+    ctx, authToken: c.twilioConfig.authToken, baseUrl: c.config.baseUrl, basicAuth: c.config.eventStreamsAuth,
+    senders: { whatsappFrom: c.twilioConfig.whatsappFrom, messagingServiceSid: c.twilioConfig.messagingServiceSid },
+  });
   const loginLimits = createLoginLimits(c.db, { ...DEFAULT_LOGIN_LIMITS, ...c.loginLimits }, app.log);
   await app.register(authRoutes, { db: c.db, secureCookies: httpsOnly, cookieSecret, demoMode, settings, events, limits: loginLimits, defaultCountry: c.config.defaultCountry });
   await app.register(conversationRoutes, {

@@ -7,7 +7,8 @@ import { checkpointRepository } from '../db/settings-repository.ts';
 import { LAST_CALLBACK_CHECKPOINT } from '../messages/callback-heartbeat.ts';
 import { LAST_PASS_CHECKPOINT, type LastReconcilePass } from '../messages/reconciler.ts';
 import { createTwilioGateway, TwilioRequestError } from '../twilio/gateway.ts';
-import { webhookUrls } from './configure.ts';
+import { LAST_EVENT_CHECKPOINT, type LastEvent } from '../messages/event-streams.ts';
+import { eventSinkUrl, shownSinkUrl, webhookUrls } from './configure.ts';
 import { explainPostgresError, twilioFailure } from './doctor-causes.ts';
 import { messagesFor, type Messages } from './messages.ts';
 import { openDatabase } from './runtime.ts';
@@ -111,6 +112,7 @@ async function migrationChecks(db: Database, config: Config, demo: boolean, m: D
     else if (demo) checks.push({ status: 'info', name: m.name.lastCallback, detail: m.noCallbackDemo });
     else checks.push({ status: 'fail', name: m.name.lastCallback, detail: m.noCallback, fix: m.noCallbackFix });
     checks.push(await lastReconcileCheck(db, m));
+    checks.push(await lastEventCheck(db, m));
     return checks;
   } finally {
     await db.close();
@@ -126,6 +128,34 @@ async function lastReconcileCheck(db: Database, m: Doctor): Promise<Check> {
     return { status: 'ok', name: m.name.lastReconcile, detail: m.lastReconcile(pass.at, pass.seen, pass.recheck) };
   } catch {
     return { status: 'info', name: m.name.lastReconcile, detail: m.noReconcile };
+  }
+}
+
+/** When Event Streams last reached us, and with what (information: the sink is optional). */
+async function lastEventCheck(db: Database, m: Doctor): Promise<Check> {
+  const saved = await checkpointRepository.get(db, LAST_EVENT_CHECKPOINT);
+  try {
+    const last = saved ? (JSON.parse(saved.value) as LastEvent) : null;
+    if (last) return { status: 'ok', name: m.name.lastEvent, detail: m.lastEvent(last.at, last.type) };
+  } catch {
+    // shown as none
+  }
+  return { status: 'info', name: m.name.lastEvent, detail: m.noEvent };
+}
+
+/** The Event Streams sink that points at us, if any, and its status. */
+async function eventSinkCheck(config: Config, twilio: ReturnType<typeof createTwilioGateway>, m: Doctor): Promise<Check> {
+  const ours = eventSinkUrl(config);
+  const bare = `${config.baseUrl}${new URL(ours).pathname}`;
+  try {
+    const sink = (await twilio.listEventSinks()).find((s) => s.sinkType === 'webhook' && (s.destination === ours || s.destination === bare));
+    if (!sink) return { status: 'info', name: m.name.eventSink, detail: `${m.noSink}; ${m.noSinkHint}` };
+    const shown = shownSinkUrl(sink.destination)!;
+    if (sink.status === 'active') return { status: 'ok', name: m.name.eventSink, detail: m.sinkOk(sink.sid, sink.status, shown) };
+    // initialized/validating are on their way; failed means Twilio gave up delivering to us.
+    return { status: sink.status === 'failed' ? 'fail' : 'info', name: m.name.eventSink, detail: m.sinkNotActive(sink.sid, sink.status, shown), fix: m.sinkNotActiveFix };
+  } catch (err) {
+    return { status: 'info', name: m.name.eventSink, detail: m.sinksUnknown((err as Error).message) };
   }
 }
 
@@ -184,5 +214,6 @@ async function twilioChecks(config: Config, m: Doctor): Promise<Check[]> {
       ? { status: 'ok', name: m.name.senderCallback, detail: m.callbackPointsAt(sender.senderId, sender.statusCallbackUrl) }
       : { status: 'fail', name: m.name.senderCallback, detail: m.callbackPointsAt(sender.senderId, sender.statusCallbackUrl), fix: m.configureFix });
   }
+  checks.push(await eventSinkCheck(config, twilio, m));
   return checks;
 }

@@ -4,7 +4,7 @@ import { ConfigError } from '../config/env.ts';
 import { DataDirLockedError } from '../db/database.ts';
 import { DomainError } from '../messages/errors.ts';
 import { backfill } from './backfill.ts';
-import { configureTwilio } from './configure.ts';
+import { configureEventStreams, configureTwilio } from './configure.ts';
 import { runDoctor, type CheckStatus } from './doctor.ts';
 import { runExport } from './export-command.ts';
 import { cliLanguage, messagesFor, type Messages } from './messages.ts';
@@ -90,10 +90,11 @@ export async function runCli(
         return checks.some((c) => c.status === 'fail') ? 1 : 0;
       }
       case 'configure': {
-        const { values } = parseArgs({ args: rest, options: { 'dry-run': { type: 'boolean', default: false } } });
+        const { values } = parseArgs({ args: rest, options: { 'dry-run': { type: 'boolean', default: false }, 'event-streams': { type: 'boolean', default: false } } });
         const rt = await openRuntime({ needTwilio: true, env });
         try {
-          const changes = await configureTwilio(rt.config, rt.twilio!, { dryRun: values['dry-run']! });
+          const configure = values['event-streams'] ? configureEventStreams : configureTwilio;
+          const changes = await configure(rt.config, rt.twilio!, { dryRun: values['dry-run']! });
           const t = m.configure;
           if (!changes.length) out(t.nothing);
           for (const c of changes) {

@@ -13,7 +13,7 @@ const en = {
     main: `wa-inbox <command> [options]
 
 Commands:
-  configure   point Twilio's status callback and inbound URL at BASE_URL (--dry-run)
+  configure   point Twilio's status callback and inbound URL at BASE_URL (--dry-run, --event-streams)
   doctor      check the setup, one line per check; exit 1 on any failure
   backfill    import Twilio's message history (--since YYYY-MM-DD [--until YYYY-MM-DD])
   users       add | list | disable | reset-password
@@ -21,10 +21,14 @@ Commands:
 
 Run 'wa-inbox <command> --help' for a command's options. Configuration comes from the
 environment and .env, as for the server. Output follows WA_LANG, then LANG (es: Spanish).`,
-    configure: `wa-inbox configure [--dry-run]
+    configure: `wa-inbox configure [--dry-run] [--event-streams]
 Sets the status callback (BASE_URL/api/whatsapp/status) and the inbound URL
 (BASE_URL/api/whatsapp/incoming) on the Messaging Service (TWILIO_MESSAGING_SERVICE_SID) and on the
-WhatsApp sender, through Twilio's API. Prints each value before and after. Idempotent.`,
+WhatsApp sender, through Twilio's API. Prints each value before and after. Idempotent.
+  --event-streams   instead, create the Event Streams webhook sink (BASE_URL/api/twilio/events,
+                    with EVENT_STREAMS_USER/PASSWORD as basic auth when set) and its subscription
+                    to the messaging events: it also captures messages whose sender sets its own
+                    status callback. Idempotent.`,
     doctor: `wa-inbox doctor
 Checks variables, database, Twilio credentials, that BASE_URL is https and answers 405 to GET
 /api/whatsapp/status, that Twilio's callbacks point at us, when the last callback came, and what
@@ -85,7 +89,7 @@ Sets a new password (at least 8 characters) and ends the user's open sessions.`,
     wouldChange: '(would change)',
     changed: '(changed)',
     alreadySet: '(already set)',
-    field: { 'status callback': 'status callback', 'inbound URL': 'inbound URL' } as Record<string, string>,
+    field: { 'status callback': 'status callback', 'inbound URL': 'inbound URL', sink: 'webhook', 'event types': 'event types' } as Record<string, string>,
   },
   backfill: {
     sinceRequired: '--since is required (e.g. --since 2026-11-01)',
@@ -146,6 +150,8 @@ Sets a new password (at least 8 characters) and ends the user's open sessions.`,
       twilioConnection: 'twilio connection',
       serviceCallback: 'service status callback',
       senderCallback: 'sender status callback',
+      eventSink: 'event streams sink',
+      lastEvent: 'last event streams event',
     },
     variablesOk: 'all present variables are well-formed',
     variablesFix: 'correct the variables named above (see .env.example)',
@@ -202,6 +208,14 @@ Sets a new password (at least 8 characters) and ends the user's open sessions.`,
     serviceMissingFix: 'correct TWILIO_MESSAGING_SERVICE_SID (Console > Messaging > Services)',
     callbackPointsAt: (what: string, url: string | null) => `${what} → ${url ?? '(none)'}`,
     configureFix: 'run `wa-inbox configure`',
+    sinkOk: (sid: string, status: string, url: string) => `${sid} ${status} → ${url}`,
+    sinkNotActive: (sid: string, status: string, url: string) => `${sid} is ${status} (not active) → ${url}`,
+    sinkNotActiveFix: "see Twilio's error log (Console > Monitor > Errors) for the sink's delivery errors",
+    noSink: 'none points at BASE_URL (optional: it captures messages whose sender sets its own status callback)',
+    noSinkHint: 'run `wa-inbox configure --event-streams` to turn it on',
+    sinksUnknown: (reason: string) => `could not list the sinks: ${reason}`,
+    lastEvent: (at: string, type: string) => `${type} received ${at}`,
+    noEvent: 'none received yet',
   },
 };
 
@@ -212,7 +226,7 @@ const es: Messages = {
     main: `wa-inbox <comando> [opciones]
 
 Comandos:
-  configure   apunta el status callback y la URL de entrada de Twilio a BASE_URL (--dry-run)
+  configure   apunta el status callback y la URL de entrada de Twilio a BASE_URL (--dry-run, --event-streams)
   doctor      revisa la instalación, una línea por revisión; sale con 1 si alguna falla
   backfill    importa el historial de mensajes de Twilio (--since AAAA-MM-DD [--until AAAA-MM-DD])
   users       add | list | disable | reset-password
@@ -220,10 +234,14 @@ Comandos:
 
 Use 'wa-inbox <comando> --help' para ver las opciones de un comando. La configuración viene del
 entorno y de .env, como para el servidor. El idioma sigue WA_LANG y luego LANG (en: inglés).`,
-    configure: `wa-inbox configure [--dry-run]
+    configure: `wa-inbox configure [--dry-run] [--event-streams]
 Configura el status callback (BASE_URL/api/whatsapp/status) y la URL de entrada
 (BASE_URL/api/whatsapp/incoming) en el Messaging Service (TWILIO_MESSAGING_SERVICE_SID) y en el
-remitente de WhatsApp, por la API de Twilio. Muestra cada valor antes y después. Repetirlo no cambia nada.`,
+remitente de WhatsApp, por la API de Twilio. Muestra cada valor antes y después. Repetirlo no cambia nada.
+  --event-streams   en su lugar, crea el sink webhook de Event Streams (BASE_URL/api/twilio/events,
+                    con EVENT_STREAMS_USER/PASSWORD como autenticación básica si están definidas) y
+                    su suscripción a los eventos de mensajería: captura también los mensajes cuyo
+                    remitente define su propio status callback. Repetirlo no cambia nada.`,
     doctor: `wa-inbox doctor
 Revisa las variables, la base de datos, las credenciales de Twilio, que BASE_URL sea https y
 responda 405 a GET /api/whatsapp/status, que los callbacks de Twilio apunten aquí, cuándo llegó
@@ -284,7 +302,7 @@ Asigna una contraseña nueva (al menos 8 caracteres) y cierra las sesiones abier
     wouldChange: '(cambiaría)',
     changed: '(cambiado)',
     alreadySet: '(ya estaba)',
-    field: { 'status callback': 'status callback', 'inbound URL': 'URL de entrada' },
+    field: { 'status callback': 'status callback', 'inbound URL': 'URL de entrada', sink: 'webhook', 'event types': 'tipos de evento' },
   },
   backfill: {
     sinceRequired: '--since es obligatorio (p. ej. --since 2026-11-01)',
@@ -345,6 +363,8 @@ Asigna una contraseña nueva (al menos 8 caracteres) y cierra las sesiones abier
       twilioConnection: 'conexión con twilio',
       serviceCallback: 'status callback del servicio',
       senderCallback: 'status callback del remitente',
+      eventSink: 'sink de event streams',
+      lastEvent: 'último evento de event streams',
     },
     variablesOk: 'todas las variables definidas tienen un formato válido',
     variablesFix: 'corrija las variables nombradas arriba (vea .env.example)',
@@ -401,6 +421,14 @@ Asigna una contraseña nueva (al menos 8 caracteres) y cierra las sesiones abier
     serviceMissingFix: 'corrija TWILIO_MESSAGING_SERVICE_SID (Console > Messaging > Services)',
     callbackPointsAt: (what, url) => `${what} → ${url ?? '(ninguno)'}`,
     configureFix: 'ejecute `wa-inbox configure`',
+    sinkOk: (sid, status, url) => `${sid} ${status} → ${url}`,
+    sinkNotActive: (sid, status, url) => `${sid} está ${status} (no activo) → ${url}`,
+    sinkNotActiveFix: 'vea el registro de errores de Twilio (Console > Monitor > Errors) para los errores de entrega del sink',
+    noSink: 'ninguno apunta a BASE_URL (opcional: captura los mensajes cuyo remitente define su propio status callback)',
+    noSinkHint: 'ejecute `wa-inbox configure --event-streams` para activarlo',
+    sinksUnknown: (reason) => `no se pudieron listar los sinks: ${reason}`,
+    lastEvent: (at, type) => `${type} recibido ${at}`,
+    noEvent: 'ninguno recibido todavía',
   },
 };
 

@@ -28,6 +28,8 @@ const envSchema = z.object({
   TWILIO_REQUEST_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(120_000)),
   UNCONFIRMED_SEND_TIMEOUT: optional(z.coerce.number().int().min(1)),
   TRUST_PROXY: optional(z.string().transform(parseTrustProxy)),
+  EVENT_STREAMS_USER: optional(z.string().regex(/^[A-Za-z0-9._~-]{1,64}$/, 'letters, digits and . _ ~ - only (it goes in the sink URL)')),
+  EVENT_STREAMS_PASSWORD: optional(z.string().min(16, 'must have at least 16 characters')),
   DEFAULT_COUNTRY: optional(z.string().trim().toUpperCase().refine(isSupportedCountry, 'must be a country code such as CO, MX or US (ISO 3166 alpha-2)')),
 });
 
@@ -92,6 +94,11 @@ export interface TwilioConfig {
 }
 
 export interface Config {
+  /**
+   * Basic-auth credentials the Event Streams sink URL carries (user:password@host); null: none.
+   * The signature is checked either way.
+   */
+  eventStreamsAuth: { user: string; password: string } | null;
   port: number;
   host: string;
   baseUrl: string;
@@ -151,6 +158,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (unconfirmedSendSeconds * 1000 <= requestTimeoutMs) {
     problems.push(`UNCONFIRMED_SEND_TIMEOUT: must be longer than TWILIO_REQUEST_TIMEOUT_MS (${requestTimeoutMs} ms)`);
   }
+  if (!e.EVENT_STREAMS_USER !== !e.EVENT_STREAMS_PASSWORD) {
+    problems.push('EVENT_STREAMS_USER and EVENT_STREAMS_PASSWORD: set both or neither');
+  }
   if (problems.length) throw new ConfigError(problems);
 
   const port = e.PORT ?? 8080;
@@ -178,5 +188,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     unconfirmedSendSeconds,
     trustProxy: e.TRUST_PROXY ?? false,
     defaultCountry: e.DEFAULT_COUNTRY ?? 'CO',
+    eventStreamsAuth: e.EVENT_STREAMS_USER && e.EVENT_STREAMS_PASSWORD ? { user: e.EVENT_STREAMS_USER, password: e.EVENT_STREAMS_PASSWORD } : null,
   };
 }

@@ -10,10 +10,20 @@ export const MESSAGE_STATUSES = [
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
 export type Direction = 'inbound' | 'outbound';
+/**
+ * The answer to a Twilio Event Streams delivery (POST /api/twilio/events): how many messaging
+ * events were recorded (replays included: they change nothing) and how many were not ours or not
+ * messaging events.
+ */
+export interface EventStreamsAnswer {
+  recorded: number;
+  ignored: number;
+}
+
 /** Who originated the message: an agent in the panel, someone outside (Wix, scripts), or the customer. */
 export type MessageSource = 'panel' | 'external' | 'inbound';
-/** How the message reached our database. */
-export type CapturedVia = 'send' | 'callback' | 'webhook' | 'reconcile' | 'backfill';
+/** How the message reached our database ('event_stream': a Twilio Event Streams delivery). */
+export type CapturedVia = 'send' | 'callback' | 'webhook' | 'reconcile' | 'backfill' | 'event_stream';
 
 export interface MediaDto {
   /**

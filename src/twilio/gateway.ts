@@ -49,8 +49,34 @@ export interface SenderWebhooks {
   statusCallbackUrl: string | null;
 }
 
+/** An Event Streams sink (DG...). */
+export interface EventSink {
+  sid: string;
+  description: string;
+  sinkType: string;
+  /** A webhook sink's URL (credentials included, as configured). */
+  destination: string | null;
+  /** initialized, validating, active or failed. */
+  status: string;
+}
+
+/** An Event Streams subscription (DF...) of a sink to event types. */
+export interface EventSubscription {
+  sid: string;
+  sinkSid: string;
+  description: string;
+}
+
 export interface TwilioGateway {
   readonly accountSid: string;
+  listEventSinks(): Promise<EventSink[]>;
+  createWebhookSink(description: string, destination: string): Promise<EventSink>;
+  listEventSubscriptions(sinkSid: string): Promise<EventSubscription[]>;
+  /** The event types a subscription holds. */
+  listSubscribedEventTypes(subscriptionSid: string): Promise<string[]>;
+  createEventSubscription(sinkSid: string, description: string, types: readonly string[]): Promise<EventSubscription>;
+  /** Adds one event type to a subscription. */
+  addSubscribedEventType(subscriptionSid: string, type: string): Promise<void>;
   fetchService(sid: string): Promise<ServiceWebhooks>;
   updateService(sid: string, w: { statusCallback: string; inboundRequestUrl: string }): Promise<ServiceWebhooks>;
   listWhatsAppSenders(): Promise<SenderWebhooks[]>;
@@ -165,8 +191,33 @@ export function createTwilioGateway(cfg: TwilioConfig): TwilioGateway {
     statusCallbackUrl: s.webhook?.statusCallbackUrl ?? s.webhook?.status_callback_url ?? null,
   });
 
+  type Sink = { sid: string; description: string; sinkType: string; sinkConfiguration: Record<string, unknown> | null; status: string };
+  const toSink = (x: Sink): EventSink => ({
+    sid: x.sid, description: x.description, sinkType: x.sinkType, status: x.status,
+    destination: typeof x.sinkConfiguration?.destination === 'string' ? x.sinkConfiguration.destination : null,
+  });
+  type Subscription = { sid: string; sinkSid: string; description: string };
+  const toSubscription = (x: Subscription): EventSubscription => ({ sid: x.sid, sinkSid: x.sinkSid, description: x.description });
   return {
     accountSid: cfg.accountSid,
+
+    listEventSinks: () => guarded(async () => ((await client.events.v1.sinks.list({ pageSize: 100 })) as unknown as Sink[]).map(toSink)),
+    createWebhookSink: (description, destination) =>
+      guarded(async () => toSink((await client.events.v1.sinks.create({
+        description, sinkType: 'webhook', sinkConfiguration: { destination, method: 'POST', batch_events: true },
+      })) as unknown as Sink)),
+    listEventSubscriptions: (sinkSid) =>
+      guarded(async () => ((await client.events.v1.subscriptions.list({ sinkSid, pageSize: 100 })) as unknown as Subscription[]).map(toSubscription)),
+    listSubscribedEventTypes: (subscriptionSid) =>
+      guarded(async () => (await client.events.v1.subscriptions(subscriptionSid).subscribedEvents.list({ pageSize: 100 })).map((t) => t.type)),
+    createEventSubscription: (sinkSid, description, types) =>
+      guarded(async () => toSubscription((await client.events.v1.subscriptions.create({
+        sinkSid, description, types: types.map((type) => ({ type, schema_version: type.includes('inbound-message') ? 1 : 8 })),
+      })) as unknown as Subscription)),
+    addSubscribedEventType: (subscriptionSid, type) =>
+      guarded(async () => {
+        await client.events.v1.subscriptions(subscriptionSid).subscribedEvents.create({ type, schemaVersion: type.includes('inbound-message') ? 1 : 8 });
+      }),
 
     fetchService: (sid) => guarded(async () => toService((await client.messaging.v1.services(sid).fetch()) as unknown as Service)),
 

@@ -16,3 +16,14 @@ export function verifyTwilioSignature(authToken: string, signature: string | und
   // Otherwise the library's own variants (with or without the port, the escaped URL).
   return twilio.validateRequest(authToken, signature, publicUrl, params);
 }
+
+/**
+ * Checks X-Twilio-Signature on a JSON-bodied request (Event Streams' webhook sink): Twilio puts the
+ * SHA-256 of the raw body in the URL as `bodySHA256` and signs that URL alone (no parameters), so
+ * the signature covers the body through its hash. Both the signature and the hash must match; a
+ * URL without `bodySHA256` is refused (its body would be unsigned).
+ */
+export function verifyTwilioBodySignature(authToken: string, signature: string | undefined, publicUrl: string, rawBody: string): boolean {
+  if (!signature || !new URL(publicUrl).searchParams.get('bodySHA256')) return false;
+  return twilio.validateRequestWithBody(authToken, signature, publicUrl, rawBody);
+}

@@ -73,6 +73,8 @@ export async function startTestInbox(o: {
   logStream?: NodeJS.WritableStream;
   /** How often open sockets' sessions are checked again (default the server's). */
   sessionRecheckMs?: number;
+  /** More environment variables for the server's configuration. */
+  env?: Record<string, string>;
 }): Promise<TestInbox> {
   const database = await openTestDatabase(o.kind);
   const port = await freePort();
@@ -92,6 +94,7 @@ export async function startTestInbox(o: {
     RECONCILE_INTERVAL: String(o.reconcileIntervalSeconds ?? 0),
     ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SESSION_SECRET: 'a-test-secret-of-enough-length',
     ...(o.messagingServiceSid ? { TWILIO_MESSAGING_SERVICE_SID: messagingServiceSid } : {}),
+    ...o.env,
   });
   await ensureFirstAdmin(database.db, config.admin);
 

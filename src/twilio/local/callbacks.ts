@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
 import twilio from 'twilio';
@@ -100,23 +100,43 @@ export class WebhookSender {
     // A fragment (Twilio's #rc=..&rp=.. connection overrides, not honoured here) never reaches
     // the server, so it cannot be part of what the server verifies.
     const signedUrl = url.split('#')[0]!;
-    const target = new URL(signedUrl);
     const headers = {
       'Content-Type': 'application/x-www-form-urlencoded',
       'X-Twilio-Signature': twilio.getExpectedTwilioSignature(this.authToken, signedUrl, params),
       'I-Twilio-Idempotency-Token': idempotencyToken,
-      'User-Agent': 'TwilioProxy/1.1',
-      Accept: '*/*',
-      'Cache-Control': 'max-age=259200',
-      'X-Home-Region': 'us1',
     };
-    const form = new URLSearchParams(params).toString();
+    return this.deliver(url, new URL(signedUrl), new URLSearchParams(params).toString(), headers, params);
+  }
+
+  /**
+   * Posts a JSON body as Event Streams' webhook sink does: the body's SHA-256 (hex) is added to the
+   * URL as `bodySHA256` and that URL alone is signed, so the signature covers the body. Credentials
+   * in the URL (user:password@) are sent as basic auth and are not part of the signed URL.
+   */
+  async postJson(url: string, body: string, logParams: Record<string, string>, idempotencyToken: string = randomUUID()): Promise<number | null> {
+    const target = new URL(url.split('#')[0]!);
+    const credentials = target.username ? `${decodeURIComponent(target.username)}:${decodeURIComponent(target.password)}` : null;
+    target.username = '';
+    target.password = '';
+    target.searchParams.append('bodySHA256', createHash('sha256').update(body, 'utf8').digest('hex'));
+    const headers: Record<string, string> = {
+      'Content-Type': 'application/json',
+      'X-Twilio-Signature': twilio.getExpectedTwilioSignature(this.authToken, target.href, {}),
+      'I-Twilio-Idempotency-Token': idempotencyToken,
+      ...(credentials ? { Authorization: `Basic ${Buffer.from(credentials).toString('base64')}` } : {}),
+    };
+    return this.deliver(url, target, body, headers, logParams);
+  }
+
+  /** One delivery: retried once on a connection failure (Twilio's default), then recorded. */
+  private async deliver(url: string, target: URL, payload: string, own: Record<string, string>, params: Record<string, string>): Promise<number | null> {
+    const headers = { ...own, 'User-Agent': 'TwilioProxy/1.1', Accept: '*/*', 'Cache-Control': 'max-age=259200', 'X-Home-Region': 'us1' };
     let attempts = 0;
     let error: Error | null = null;
     while (attempts < 2 && !this.abort.signal.aborted) {
       attempts++;
       try {
-        const status = await postOnce(target, form, headers, this.agents, this.abort.signal);
+        const status = await postOnce(target, payload, headers, this.agents, this.abort.signal);
         this.remember({ url, params, status, error: null, attempts, at: new Date() });
         return status;
       } catch (err) {

@@ -57,6 +57,8 @@ export interface LifecycleDeps {
   statusCallbackUrl(m: LocalMessage): string | null;
   callbackParams(m: LocalMessage, status: string): Record<string, string>;
   post(url: string, params: Record<string, string>, idempotencyToken: string): Promise<unknown>;
+  /** Announces the step to Event Streams' subscribed sinks, whatever the message's own StatusCallback. */
+  emit(m: LocalMessage, status: string): Promise<unknown>;
 }
 
 /** Applies one step to the stored message. A final status (failed...) never changes again. */
@@ -82,13 +84,14 @@ export function playLifecycle(m: LocalMessage, l: Required<LifecycleOptions>, fa
     deps.scheduler.after(l.delayMs * (i + 1), async () => {
       advance(m, status, failWith, deps.whatsappFrom);
       const url = deps.statusCallbackUrl(m);
-      if (!url) return;
       const said = announced[i]!;
       // With reorder, `failed` may be announced before the store reaches it: it still carries its code.
       const view = said === 'failed' && failWith ? { ...m, errorCode: failWith, errorMessage: failureText(failWith) } : m;
-      const params = deps.callbackParams(view, said);
+      // The callbacks leave first, exactly as without Event Streams; then the sinks' delivery.
+      const params = url ? deps.callbackParams(view, said) : null;
       const token = randomUUID();
-      await Promise.all(Array.from({ length: l.duplicate ? 2 : 1 }, () => deps.post(url, params, token)));
+      const callbacks = url && params ? Array.from({ length: l.duplicate ? 2 : 1 }, () => deps.post(url, params, token)) : [];
+      await Promise.all([...callbacks, deps.emit(view, said)]);
     });
   });
 }

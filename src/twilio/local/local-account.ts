@@ -1,4 +1,5 @@
 import type { WebhookSender } from './callbacks.ts';
+import { messageEvent, type LocalEventStreams } from './event-streams.ts';
 import { playLifecycle, withLifecycleDefaults, type LifecycleOptions } from './lifecycle.ts';
 import { parseOutboundRequest, renderTemplate } from './outbound-request.ts';
 import { downloadMedia, MEDIA_DOWNLOAD_FAILED } from './media-download.ts';
@@ -51,7 +52,10 @@ export class LocalAccount {
   /** Origin media URLs point at; known once the server listens. */
   publicUrl = '';
 
-  constructor(private readonly store: LocalStore, private readonly scheduler: Scheduler, private readonly webhooks: WebhookSender, setup: AccountSetup) {
+  constructor(
+    private readonly store: LocalStore, private readonly scheduler: Scheduler, private readonly webhooks: WebhookSender,
+    private readonly eventStreams: LocalEventStreams, setup: AccountSetup,
+  ) {
     this.accountSid = setup.accountSid;
     this.whatsappFrom = setup.whatsappFrom;
     this.enforceWindow = setup.enforceWindow;
@@ -141,6 +145,7 @@ export class LocalAccount {
         statusCallbackUrl: (x) => this.statusCallbackUrl(x),
         callbackParams: (x, status) => statusCallbackParams(x, status, { accountSid: this.accountSid, senderSid: this.sender.sid, whatsappFrom: this.whatsappFrom }),
         post: (url, params, token) => this.webhooks.post(url, params, token),
+        emit: (x, status) => this.emitEvent(x, status),
       });
     if (!media.length) play(failWith);
     // Twilio answers 201 at once, downloads the files, and only then does the message move on.
@@ -199,12 +204,19 @@ export class LocalAccount {
       dateUpdated: now,
     });
     this.store.lastInbound.set(x.from, now);
+    void this.scheduler.track(this.emitEvent(m, 'received'));
     const url = this.inboundUrl();
     if (!url) return { sid: m.sid, status: 0 };
     const repliedTo = x.repliedToSid ? this.store.messages.get(x.repliedToSid) : undefined;
     const params = inboundParams(m, { ...x, repliedToSender: x.repliedToSender ?? repliedTo?.from ?? undefined }, (i) => this.mediaUrl(m, i));
     const status = await this.scheduler.track(this.webhooks.post(url, params));
     return { sid: m.sid, status: status ?? 0 };
+  }
+
+  /** Announces a message's status (or its arrival) to the Event Streams sinks subscribed to it. */
+  private emitEvent(m: LocalMessage, status: string): Promise<void> {
+    const { type, event } = messageEvent(m, status, this.whatsappFrom);
+    return this.eventStreams.emit(type, event, m.sid);
   }
 
   /** Where media `index` of `m` is served; like Twilio's, it needs the account's credentials. */

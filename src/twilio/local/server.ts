@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { WebhookSender, type CallbackLog } from './callbacks.ts';
 import { controlRoutes } from './control-routes.ts';
+import { LocalEventStreams, type LocalSink, type LocalSubscription } from './event-streams.ts';
 import { FaultInjector, type Fault } from './faults.ts';
 import type { LifecycleOptions } from './lifecycle.ts';
 import { LocalAccount, type ExternalSendInput, type InboundInput } from './local-account.ts';
@@ -14,6 +15,7 @@ export type { CallbackLog } from './callbacks.ts';
 export type { Fault } from './faults.ts';
 export type { LifecycleOptions } from './lifecycle.ts';
 export type { LocalMessage, LocalTemplate } from './store.ts';
+export type { LocalSink, LocalSubscription } from './event-streams.ts';
 
 /**
  * A local Twilio: the part of Twilio's REST API wa-inbox uses, and Twilio's side of the webhooks
@@ -72,7 +74,9 @@ export interface LocalTwilio {
   simulateExternalSend(m: ExternalSendInput): Promise<{ sid: string }>;
   /** Everything stored (copies), oldest first. */
   messages(): LocalMessage[];
-  /** Every webhook posted (status callbacks and inbound), oldest first, with our server's answer. */
+  /** Event Streams' sinks and subscriptions as created through the API (copies). */
+  eventStreams(): { sinks: LocalSink[]; subscriptions: LocalSubscription[] };
+  /** Every webhook posted (status callbacks, inbound, Event Streams deliveries), oldest first, with our server's answer. */
   callbacks(): CallbackLog[];
   addTemplate(t: Omit<LocalTemplate, 'sid'>): LocalTemplate;
   /** Every REST request received (not the control API), oldest first: what our server asked Twilio (`query` with its `?`, or ''). */
@@ -102,7 +106,8 @@ export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwil
   const scheduler = new Scheduler();
   const webhooks = new WebhookSender(o.authToken, o.logger);
   const faults = new FaultInjector();
-  const account = new LocalAccount(store, scheduler, webhooks, {
+  const eventStreams = new LocalEventStreams(o.accountSid, webhooks);
+  const account = new LocalAccount(store, scheduler, webhooks, eventStreams, {
     accountSid: o.accountSid,
     serviceSid: o.messagingServiceSid ?? newSid('MG'),
     whatsappFrom: o.whatsappFrom ?? 'whatsapp:+14155238886',
@@ -111,7 +116,7 @@ export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwil
     lifecycle: o.lifecycle,
     enforceWindow: o.enforceWindow ?? true,
   });
-  const rest = restRoutes(account, store);
+  const rest = [...restRoutes(account, store), ...eventStreams.routes()];
   const requestLog: { method: string; path: string; query: string }[] = [];
   const control = controlRoutes(account, store, faults);
 
@@ -196,6 +201,10 @@ export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwil
     },
     messages: () => store.order.map((m) => ({ ...m, media: m.media.map((x) => ({ ...x })) })),
     callbacks: () => webhooks.deliveries(),
+    eventStreams: () => ({
+      sinks: [...eventStreams.sinks.values()].map((x) => ({ ...x })),
+      subscriptions: [...eventStreams.subscriptions.values()].map((x) => ({ ...x, types: [...x.types] })),
+    }),
     addTemplate: (t) => store.addTemplate(t),
     injectFault: (f) => faults.set(f),
     faultStats: () => faults.stats(),
