@@ -176,6 +176,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
     ctx, templates,
     sender: { whatsappFrom: c.twilioConfig.whatsappFrom, messagingServiceSid: c.twilioConfig.messagingServiceSid },
     defaultCountry: c.config.defaultCountry,
+    mediaLinkTtlHours: c.config.mediaLinkTtlHours,
   });
   await app.register(contactAndNoteRoutes, { ctx });
   await app.register(quickReplyRoutes, { ctx });
@@ -188,7 +189,8 @@ export async function buildApp(c: AppComponents): Promise<App> {
   const hasPanel = existsSync(WEB_DIST + 'index.html');
   if (hasPanel) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false });
   app.setNotFoundHandler((request, reply) => {
-    if (hasPanel && request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/socket.io')) {
+    // /media/ is the public file links' alone: anything else there is a plain 404, not the panel.
+    if (hasPanel && request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/socket.io') && !/^\/media(\/|$|\?)/.test(request.url)) {
       return reply.sendFile('index.html');
     }
     return sendError(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`, `No existe la ruta ${request.method} ${request.url.split('?')[0]}`);

@@ -1,7 +1,7 @@
 import type { WebhookSender } from './callbacks.ts';
 import { playLifecycle, withLifecycleDefaults, type LifecycleOptions } from './lifecycle.ts';
 import { parseOutboundRequest, renderTemplate } from './outbound-request.ts';
-import { bytesFromUrl, contentTypeOfUrl, sampleBytes } from './sample-media.ts';
+import { bytesFromUrl, contentTypeOfUrl, fetchSentMedia, sampleBytes } from './sample-media.ts';
 import type { Scheduler } from './scheduler.ts';
 import { newSid, type LocalMessage, type LocalSender, type LocalService, type LocalStore } from './store.ts';
 import { badRequest } from './twilio-errors.ts';
@@ -103,7 +103,7 @@ export class LocalAccount {
     const viaService = r.messagingServiceSid !== null;
     const media = r.mediaUrls.map((url) => {
       const contentType = contentTypeOfUrl(url);
-      return { sid: newSid('ME'), contentType, bytes: sampleBytes(contentType) };
+      return { sid: newSid('ME'), contentType, bytes: sampleBytes(contentType), sourceUrl: url };
     });
     const m = this.store.addMessage({
       sid: newSid(media.length ? 'MM' : 'SM'),
@@ -133,13 +133,32 @@ export class LocalAccount {
     const isTemplate = r.template?.approval === 'approved';
     const lastWrote = this.store.lastInbound.get(r.to)?.getTime() ?? 0;
     const outsideWindow = this.enforceWindow && !isTemplate && lastWrote < now.getTime() - WINDOW_MS;
-    playLifecycle(m, this.lifecycle, outsideWindow ? 63016 : this.lifecycle.failWith, {
+    const lifecycle = this.lifecycle;
+    const play = (failWith: number | null) => playLifecycle(m, lifecycle, outsideWindow ? 63016 : failWith ?? lifecycle.failWith, {
       scheduler: this.scheduler,
       whatsappFrom: this.whatsappFrom,
       statusCallbackUrl: (x) => this.statusCallbackUrl(x),
       callbackParams: (x, status) => statusCallbackParams(x, status, { accountSid: this.accountSid, senderSid: this.sender.sid, whatsappFrom: this.whatsappFrom }),
       post: (url, params, token) => this.webhooks.post(url, params, token),
     });
+    if (!r.mediaUrls.length) {
+      play(null);
+      return m;
+    }
+    // As Twilio does: 201 now, then each MediaUrl is downloaded (no credentials) and the message
+    // fails with a media error code when one cannot be.
+    void this.scheduler.track((async () => {
+      let failWith: number | null = null;
+      for (const [i, url] of r.mediaUrls.entries()) {
+        const got = await fetchSentMedia(url);
+        if ('errorCode' in got) {
+          failWith = got.errorCode;
+          break;
+        }
+        m.media[i] = { ...m.media[i]!, contentType: got.contentType, bytes: got.bytes };
+      }
+      play(failWith);
+    })());
     return m;
   }
 

@@ -1,5 +1,5 @@
-// The bytes the local Twilio serves for media: a file a customer "sent" or one we sent by URL.
-// Nothing is downloaded (no internet here); a small valid file of the right kind stands in.
+// The bytes the local Twilio serves for media: a file a customer "sent" (a small valid file of the
+// right kind stands in), or one we sent by URL, downloaded as Twilio downloads it.
 
 // A 1×1 PNG.
 const PIXEL_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');
@@ -28,4 +28,30 @@ const BY_EXTENSION: Record<string, string> = {
 export function contentTypeOfUrl(url: string): string {
   const ext = new URL(url).pathname.split('.').pop()?.toLowerCase() ?? '';
   return BY_EXTENSION[ext] ?? 'application/octet-stream';
+}
+
+const FETCH_TIMEOUT_MS = 15_000;
+
+/**
+ * Downloads a MediaUrl of a message we were asked to send, with no credentials, as Twilio does.
+ * A URL that answers an error fails the message with 63019 (media failed to download); one that
+ * cannot be reached at all, with 11200 (HTTP retrieval failure).
+ */
+export async function fetchSentMedia(url: string): Promise<{ bytes: Buffer; contentType: string } | { errorCode: number }> {
+  let res: Response;
+  try {
+    res = await fetch(url, { redirect: 'follow', signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+  } catch {
+    return { errorCode: 11200 };
+  }
+  if (!res.ok) {
+    await res.body?.cancel().catch(() => {});
+    return { errorCode: 63019 };
+  }
+  try {
+    const bytes = Buffer.from(await res.arrayBuffer());
+    return { bytes, contentType: (res.headers.get('content-type') ?? 'application/octet-stream').split(';')[0]!.trim() };
+  } catch {
+    return { errorCode: 11200 };
+  }
 }
