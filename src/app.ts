@@ -102,7 +102,8 @@ export async function buildApp(c: AppComponents): Promise<App> {
   // and stylesheets: React writes its style props through the CSSOM, which CSP does not block, so no
   // 'unsafe-inline'. Images and audio may also come from https: the media route redirects a media
   // URL that is not Twilio's there. Fetches and Socket.IO go to ourselves only ('self' covers our
-  // own ws/wss in CSP 3; BASE_URL's is named for browsers before it). Never framed. HSTS and the
+  // own ws/wss in CSP 3; BASE_URL's is named for browsers before it). The preview of a file about to
+  // be sent is a blob: URL the panel made from the chosen file. Never framed. HSTS and the
   // upgrade of http subresources only when BASE_URL is https: a plain-http install (demo, LAN) would
   // otherwise break, and browsers ignore HSTS over http anyway.
   const httpsOnly = c.config.baseUrl.startsWith('https://');
@@ -113,7 +114,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'https:'],
+        imgSrc: ["'self'", 'https:', 'blob:'],
         mediaSrc: ["'self'", 'https:'],
         fontSrc: ["'self'"],
         connectSrc: ["'self'", publicOrigin.replace(/^http/, 'ws')],

@@ -12,6 +12,14 @@ const TWO_DIGIT_CODES = new Set([
   60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98,
 ]);
 
+/** A file's size for people: `850 KB`, `4,2 MB` (the decimal comma in Spanish). */
+export function formatBytes(bytes: number, lang: Lang): string {
+  const locale = lang === 'es' ? 'es-CO' : 'en-US';
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toLocaleString(locale, { maximumFractionDigits: 1 })} MB`;
+}
+
 /** `+573153369631` → `+57 315 336 9631`; anything that is not E.164 comes back as it was. */
 export function formatPhone(e164: string): string {
   const m = /^\+(\d{7,15})$/.exec(e164);
