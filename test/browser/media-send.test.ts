@@ -73,6 +73,15 @@ describe('sending files from the panel in Chromium', { skip, timeout: 300_000 },
     assert.equal(rows[0]!.n, 1);
   });
 
+  test('a text file without a caption: the chat list shows its name as the last message', async () => {
+    await page.locator('[data-testid="attach-input"]').setInputFiles({ name: 'indicaciones.txt', mimeType: 'text/plain', buffer: Buffer.from('Ayuno de 8 horas antes del examen.\n') });
+    const preview = page.locator('[data-testid="attach-preview"]');
+    await preview.locator('[data-testid="attach-send"]').click({ timeout: 60_000 });
+    await dialogClosed();
+    await page.locator('[data-testid="media-filename"]', { hasText: 'indicaciones.txt' }).waitFor({ timeout: 60_000 });
+    await conversationItem(page, 'Paciente Adjuntos').filter({ hasText: '📎 indicaciones.txt' }).waitFor({ timeout: 60_000 });
+  });
+
   test('a renamed executable is refused with the Spanish reason, and nothing is sent', async () => {
     const before = (await inbox.db.query<{ n: number }>('SELECT count(*)::int AS n FROM outgoing_media')).rows[0]!.n;
     const elf = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0x02, 0x01, 0x01, 0x00]), Buffer.alloc(8), Buffer.from([0x02, 0x00, 0x3e, 0x00]), randomBytes(4_000)]);

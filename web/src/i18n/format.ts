@@ -115,7 +115,8 @@ export function previewText(message: MessageDto, t: Translate): string {
   if (message.body) return message.body;
   if (message.bodyPending) return t('msg.bodyPending');
   if (message.media.some((m) => m.contentType?.startsWith('image/'))) return `📷 ${t('preview.image')}`;
-  if (message.media.length > 0) return `📎 ${t('preview.file')}`;
+  // A file sent from the panel has its name.
+  if (message.media.length > 0) return `📎 ${message.media[0]!.filename ?? t('preview.file')}`;
   if (message.location) return `📍 ${t('preview.location')}`;
   return t(missingTextKey(message));
 }
