@@ -206,6 +206,20 @@ for (const kind of databaseKinds()) {
       assert.equal(twilioCreates(), before);
     });
 
+    test('a multipart body cut short or without a boundary is a 400, not a server error', async () => {
+      const c = await customerWrites();
+      const url = `${inbox.baseUrl}/api/conversations/${c.id}/messages`;
+      const cut = await fetch(url, {
+        method: 'POST', headers: { ...session.headers, 'content-type': 'multipart/form-data; boundary=xyz' },
+        body: '--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4 sin final',
+      });
+      assert.equal(cut.status, 400, await cut.clone().text());
+      assert.equal(((await cut.json()) as ApiError).error.code, 'validation');
+      const noBoundary = await fetch(url, { method: 'POST', headers: { ...session.headers, 'content-type': 'multipart/form-data' }, body: 'x' });
+      assert.ok(noBoundary.status >= 400 && noBoundary.status < 500, `got ${noBoundary.status}`);
+      assert.equal(await messagesIn(c.id), 0);
+    });
+
     test('outside the 24-hour window a file is refused with window_closed and nothing is kept', async () => {
       const id = await conversationRepository.ensureForPhone(inbox.db, '+573179999999');
       const before = twilioCreates();

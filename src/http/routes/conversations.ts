@@ -1,6 +1,6 @@
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
+import { z, ZodError } from 'zod';
 import type { NewConversationResultDto } from '../../contract/api.ts';
 import type { InboxContext } from '../../messages/context.ts';
 import { listAssignees, updateConversation } from '../../messages/conversation-updates.ts';
@@ -69,7 +69,9 @@ async function readMultipartSend(request: FastifyRequest): Promise<Outgoing> {
     }
   } catch (err) {
     if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new MediaTooLargeError(false);
-    throw err;
+    if (err instanceof DomainError || err instanceof ZodError || (err as { statusCode?: number }).statusCode) throw err;
+    // busboy's own complaints (a body cut short, a broken boundary) are the client's, not ours.
+    throw new DomainError('validation', `Malformed multipart body: ${(err as Error).message}`, `Cuerpo multipart mal formado: ${(err as Error).message}`);
   }
   if (!file) throw new DomainError('validation', 'Attach a file in the field "file"', 'Adjunte un archivo en el campo "file"');
   return { media: file, body };
