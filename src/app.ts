@@ -103,7 +103,8 @@ export async function buildApp(c: AppComponents): Promise<App> {
   // and stylesheets: React writes its style props through the CSSOM, which CSP does not block, so no
   // 'unsafe-inline'. Images and audio may also come from https: the media route redirects a media
   // URL that is not Twilio's there. Fetches and Socket.IO go to ourselves only ('self' covers our
-  // own ws/wss in CSP 3; BASE_URL's is named for browsers before it). Never framed. HSTS and the
+  // own ws/wss in CSP 3; BASE_URL's is named for browsers before it). The preview of a file about to
+  // be sent is a blob: URL the panel made from the chosen file. Never framed. HSTS and the
   // upgrade of http subresources only when BASE_URL is https: a plain-http install (demo, LAN) would
   // otherwise break, and browsers ignore HSTS over http anyway.
   const httpsOnly = c.config.baseUrl.startsWith('https://');
@@ -114,7 +115,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'https:'],
+        imgSrc: ["'self'", 'https:', 'blob:'],
         mediaSrc: ["'self'", 'https:'],
         fontSrc: ["'self'"],
         connectSrc: ["'self'", publicOrigin.replace(/^http/, 'ws')],
@@ -181,6 +182,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
     ctx, templates,
     sender: { whatsappFrom: c.twilioConfig.whatsappFrom, messagingServiceSid: c.twilioConfig.messagingServiceSid },
     defaultCountry: c.config.defaultCountry,
+    mediaLinkTtlHours: c.config.mediaLinkTtlHours,
   });
   await app.register(contactAndNoteRoutes, { ctx });
   await app.register(quickReplyRoutes, { ctx });
@@ -193,7 +195,8 @@ export async function buildApp(c: AppComponents): Promise<App> {
   const hasPanel = existsSync(WEB_DIST + 'index.html');
   if (hasPanel) await app.register(fastifyStatic, { root: WEB_DIST, wildcard: false });
   app.setNotFoundHandler((request, reply) => {
-    if (hasPanel && request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/socket.io')) {
+    // /media/ is the public file links' alone: anything else there is a plain 404, not the panel.
+    if (hasPanel && request.method === 'GET' && !request.url.startsWith('/api/') && !request.url.startsWith('/socket.io') && !/^\/media(\/|$|\?)/.test(request.url)) {
       return reply.sendFile('index.html');
     }
     return sendError(reply, 404, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}`, `No existe la ruta ${request.method} ${request.url.split('?')[0]}`);

@@ -149,6 +149,25 @@ for (const kind of databaseKinds()) {
       }
     });
 
+    test('a 6 MB file sent from the panel passes nginx (its own location lets 16 MB through) and reaches the app', async () => {
+      const res = await login();
+      const cookie = (res.headers['set-cookie'] as string[]).map((c) => c.split(';')[0]).join('; ');
+      const { csrfToken } = res.json<{ csrfToken: string }>();
+      const boundary = 'b' + hex(8);
+      const body = Buffer.concat([
+        Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="grande.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n`),
+        Buffer.alloc(6 * 1024 * 1024, 0x20),
+        Buffer.from(`\r\n--${boundary}--\r\n`),
+      ]);
+      // A conversation that does not exist: the app reads the whole file, then answers its own JSON 404.
+      const answer = await httpsRequest(`${proxy.url}/api/conversations/00000000-0000-4000-8000-000000000000/messages`, {
+        ca: proxy.certificate, method: 'POST', body,
+        headers: { cookie, 'x-csrf-token': csrfToken, origin: proxy.url, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      });
+      assert.equal(answer.status, 404, answer.body.slice(0, 200));
+      assert.equal(answer.json<{ error: { code: string } }>().error.code, 'not_found');
+    });
+
     test('login works through the proxy and its session cookie is Secure', async () => {
       const res = await login();
       assert.equal(res.status, 200, res.body);

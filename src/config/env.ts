@@ -27,6 +27,7 @@ const envSchema = z.object({
   RECONCILE_RECHECK_DAYS: optional(z.coerce.number().int().min(1).max(3650)),
   TWILIO_REQUEST_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(120_000)),
   UNCONFIRMED_SEND_TIMEOUT: optional(z.coerce.number().int().min(1)),
+  MEDIA_LINK_TTL_HOURS: optional(z.coerce.number().int().min(1).max(24 * 365)),
   TRUST_PROXY: optional(z.string().transform(parseTrustProxy)),
   EVENT_STREAMS_USER: optional(z.string().regex(/^[A-Za-z0-9._~-]{1,64}$/, 'letters, digits and . _ ~ - only (it goes in the sink URL)')),
   EVENT_STREAMS_PASSWORD: optional(z.string().min(16, 'must have at least 16 characters')),
@@ -122,6 +123,8 @@ export interface Config {
    * callback came) is marked failed.
    */
   unconfirmedSendSeconds: number;
+  /** Hours the public link Twilio fetches a sent file from (`/media/out/<token>`) keeps working. */
+  mediaLinkTtlHours: number;
   /**
    * Fastify's `trustProxy`: which peers' X-Forwarded-For (and -Proto, -Host) are believed. False by
    * default: the client address (the login limit's key) is the connection's own.
@@ -186,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL ?? 300,
     reconcileRecheck: { perPass: e.RECONCILE_RECHECK_PER_PASS ?? 100, maxAgeDays: e.RECONCILE_RECHECK_DAYS ?? 30 },
     unconfirmedSendSeconds,
+    mediaLinkTtlHours: e.MEDIA_LINK_TTL_HOURS ?? 72,
     trustProxy: e.TRUST_PROXY ?? false,
     defaultCountry: e.DEFAULT_COUNTRY ?? 'CO',
     eventStreamsAuth: e.EVENT_STREAMS_USER && e.EVENT_STREAMS_PASSWORD ? { user: e.EVENT_STREAMS_USER, password: e.EVENT_STREAMS_PASSWORD } : null,

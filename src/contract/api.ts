@@ -32,6 +32,10 @@ export interface MediaDto {
    */
   url: string | null;
   contentType: string | null;
+  /** A file sent from the panel: its name as the agent chose it (inbound media have none). */
+  filename?: string | null;
+  /** A file sent from the panel: its size in bytes. */
+  size?: number | null;
 }
 
 export interface MessageDto {
@@ -305,8 +309,17 @@ export interface ChangesDto {
   more: boolean;
 }
 
-/** `POST /api/conversations/:id/messages`. */
+/**
+ * `POST /api/conversations/:id/messages` as JSON. The same route also takes `multipart/form-data`
+ * with a `file` (and an optional caption in `body`): a file from the panel (MEDIA_UPLOAD), answered
+ * 201 with the MessageDto whose `media[0]` carries its name and size, 400 `unsupported_media` for a
+ * kind WhatsApp does not take (read from the bytes), 413 `media_too_large` over WhatsApp's limits,
+ * 409 `window_closed` outside the 24-hour window.
+ */
 export type OutgoingDto = { body: string } | { contentSid: string; contentVariables: Record<string, string> };
+
+// What the panel may upload: in a file of its own, so the panel takes the values without zod.
+export { MEDIA_UPLOAD } from './media-upload.ts';
 
 /**
  * `POST /api/conversations`: an agent writes first to a number, with an approved template (all

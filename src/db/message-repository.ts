@@ -39,11 +39,23 @@ const MESSAGE_FROM = `messages m`;
 export interface MessageRow {
   id: string; sid: string | null; conversation_id: string; direction: MessageDto['direction'];
   source: MessageSource; captured_via: CapturedVia; status: MessageStatus; body: string | null;
-  body_pending: boolean; media: { url: string | null; contentType: string | null }[]; content_sid: string | null;
+  body_pending: boolean; media: StoredMedia[]; content_sid: string | null;
   content_variables: Record<string, string> | null; error_code: number | null; error_message: string | null;
   reply_to_sid: string | null; button_payload: string | null; location: MessageDto['location'];
   created_at: Date; sent_at: Date | null; delivered_at: Date | null; read_at: Date | null;
   failed_at: Date | null; seq: string | number; sent_by_id: string | null; sent_by_name: string | null;
+}
+
+/**
+ * A media item as the messages.media column holds it: a customer's (Twilio's URL), or one sent
+ * from the panel (`stored`: its bytes are in outgoing_media, with its name and size).
+ */
+export interface StoredMedia {
+  url: string | null;
+  contentType: string | null;
+  stored?: boolean;
+  filename?: string | null;
+  size?: number | null;
 }
 
 export const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString());
@@ -60,8 +72,13 @@ export function toMessageDto(r: MessageRow): MessageDto {
     status: r.status,
     body: r.body,
     bodyPending: r.body_pending,
-    // Twilio's media URLs need our credentials: the panel gets our proxy path instead (null: unavailable).
-    media: (r.media ?? []).map((m, i) => ({ url: m.url ? `/api/media/${r.id}/${i}` : null, contentType: m.contentType })),
+    // Twilio's media URLs need our credentials, and our own files a session: the panel gets our
+    // proxy path instead (null: unavailable).
+    media: (r.media ?? []).map((m, i) => ({
+      url: m.url || m.stored ? `/api/media/${r.id}/${i}` : null,
+      contentType: m.contentType,
+      ...(m.stored ? { filename: m.filename ?? null, size: m.size ?? null } : {}),
+    })),
     contentSid: r.content_sid,
     contentVariables: r.content_variables,
     errorCode: r.error_code,
@@ -308,20 +325,23 @@ export const messageRepository = {
    */
   async insertPanelMessage(
     q: Queryable,
-    m: { conversationId: string; body: string | null; contentSid: string | null; contentVariables: Record<string, string> | null; sentBy: string; businessAddress: string | null; messagingServiceSid: string | null },
+    m: {
+      conversationId: string; body: string | null; contentSid: string | null; contentVariables: Record<string, string> | null; sentBy: string;
+      businessAddress: string | null; messagingServiceSid: string | null; media?: StoredMedia[];
+    },
   ): Promise<MessageDto> {
     const { rows } = await q.query<MessageRow>(
       `WITH saved AS (
          INSERT INTO messages AS m (conversation_id, direction, source, captured_via, status, body, content_sid, content_variables,
-           sent_by, business_address, messaging_service_sid)
-         VALUES ($1, 'outbound', 'panel', 'send', 'queued', $2, $3, $4, $5, $6, $7) RETURNING ${MESSAGE_COLUMNS}
+           sent_by, business_address, messaging_service_sid, media)
+         VALUES ($1, 'outbound', 'panel', 'send', 'queued', $2, $3, $4, $5, $6, $7, $8) RETURNING ${MESSAGE_COLUMNS}
        ),
        activity AS (
          UPDATE conversations c SET last_message_id = saved.id, last_message_at = saved.created_at, seq = nextval('change_seq')
          FROM saved WHERE c.id = saved.conversation_id
        )
        SELECT * FROM saved`,
-      [m.conversationId, m.body, m.contentSid, m.contentVariables ? JSON.stringify(m.contentVariables) : null, m.sentBy, m.businessAddress, m.messagingServiceSid],
+      [m.conversationId, m.body, m.contentSid, m.contentVariables ? JSON.stringify(m.contentVariables) : null, m.sentBy, m.businessAddress, m.messagingServiceSid, JSON.stringify(m.media ?? [])],
     );
     return toMessageDto(rows[0]!);
   },

@@ -4,14 +4,16 @@ import { sendError } from './error-handler.ts';
 declare module 'fastify' {
   interface FastifyContextConfig {
     /**
-     * The one body type a route takes: 'json' (the default: the panel's API), 'form' (Twilio's
-     * webhooks), or 'any' (the route answers whatever is sent, e.g. a 405).
+     * The body type a route takes: 'json' (the default: the panel's API), 'form' (Twilio's
+     * webhooks), or 'any' (the route answers whatever is sent, e.g. a 405); a list for the one
+     * route that also takes 'multipart' (a file sent from the panel).
      */
-    bodyType?: 'json' | 'form' | 'any';
+    bodyType?: BodyType | 'any' | readonly BodyType[];
   }
 }
 
-const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded' } as const;
+const MEDIA_TYPES = { json: 'application/json', form: 'application/x-www-form-urlencoded', multipart: 'multipart/form-data' } as const;
+type BodyType = keyof typeof MEDIA_TYPES;
 // Fastify never reads a body on these.
 const BODYLESS = new Set(['GET', 'HEAD', 'TRACE']);
 
@@ -28,9 +30,10 @@ export function enforceBodyTypes(app: FastifyInstance): void {
     if (!request.routeOptions.url || !hasBody(request)) return;
     const wanted = request.routeOptions.config.bodyType ?? 'json';
     if (wanted === 'any') return;
-    const type = MEDIA_TYPES[wanted];
+    const types = (typeof wanted === 'string' ? [wanted] : wanted).map((t) => MEDIA_TYPES[t]);
     const essence = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (essence === type) return;
-    return sendError(reply, 415, 'unsupported_media_type', `This route takes only ${type} bodies`, `Esta ruta solo acepta cuerpos ${type}`);
+    if ((types as string[]).includes(essence)) return;
+    const named = types.join(' or ');
+    return sendError(reply, 415, 'unsupported_media_type', `This route takes only ${named} bodies`, `Esta ruta solo acepta cuerpos ${types.join(' o ')}`);
   });
 }

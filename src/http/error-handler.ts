@@ -15,6 +15,8 @@ const DOMAIN_STATUS: Record<string, number> = {
   twilio_error: 502,
   twilio_timeout: 504,
   forbidden: 403,
+  unsupported_media: 400,
+  media_too_large: 413,
 };
 
 export function sendError(reply: FastifyReply, status: number, code: string, message: string, messageEs: string, twilioCode?: number) {

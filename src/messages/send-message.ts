@@ -1,6 +1,8 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { conversationRepository, WHATSAPP_WINDOW_MS } from '../db/conversation-repository.ts';
 import { auditRepository } from '../db/audit-repository.ts';
 import { messageRepository } from '../db/message-repository.ts';
+import { outgoingMediaRepository } from '../db/outgoing-media-repository.ts';
 import type { MessageDto, OutgoingDto } from '../contract/api.ts';
 import { describeTwilioErrorInBoth, SEND_NOTES } from '../contract/twilio-error-texts.ts';
 import { renderTemplate, TwilioOutcomeUnknownError, TwilioRequestError, type TwilioTemplate } from '../twilio/gateway.ts';
@@ -11,8 +13,17 @@ import { takeOnReply } from './conversation-updates.ts';
 import { isUuid } from './inbox-queries.ts';
 import { publishMessage } from './publish.ts';
 import type { TemplateCatalog } from './template-catalog.ts';
+import type { UploadedFile } from './outgoing-media.ts';
 
-export type Outgoing = OutgoingDto;
+/** A JSON send, or a file (its type already read from its bytes) with an optional caption. */
+export type Outgoing = OutgoingDto | { media: UploadedFile; body: string | null };
+
+export const DEFAULT_MEDIA_LINK_TTL_HOURS = 72;
+
+/** The hash a public media link is looked up by; the token itself is never stored. */
+export const mediaTokenHash = (token: string) => createHash('sha256').update(token).digest('hex');
+/** Where Twilio fetches a file we send: the only way to it without a session. */
+export const publicMediaUrl = (baseUrl: string, token: string) => `${baseUrl}/media/out/${token}`;
 
 export const statusCallbackUrl = (baseUrl: string, messageId: string) => `${baseUrl}/api/whatsapp/status?mid=${messageId}`;
 
@@ -30,7 +41,7 @@ export async function approvedTemplate(templates: TemplateCatalog, contentSid: s
  * "external" twin. Free text is refused before Twilio when WhatsApp's 24-hour window is closed.
  */
 export async function sendFromPanel(
-  ctx: InboxContext & { templates: TemplateCatalog; sender: { whatsappFrom: string | null; messagingServiceSid: string | null } },
+  ctx: InboxContext & { templates: TemplateCatalog; sender: { whatsappFrom: string | null; messagingServiceSid: string | null }; mediaLinkTtlHours?: number },
   conversationId: string,
   userId: string,
   out: Outgoing,
@@ -40,6 +51,7 @@ export async function sendFromPanel(
 
   let body: string | null = null;
   if ('body' in out) {
+    // Media goes out of the window only inside a template with a media header, as text does.
     const open = conversation.lastInboundAt && Date.now() - conversation.lastInboundAt.getTime() < WHATSAPP_WINDOW_MS;
     if (!open) throw new WindowClosedError();
     body = out.body;
@@ -51,19 +63,42 @@ export async function sendFromPanel(
 
   const contentSid = 'contentSid' in out ? out.contentSid : null;
   const contentVariables = 'contentSid' in out ? out.contentVariables : null;
-  const queued = await messageRepository.insertPanelMessage(ctx.db, {
+  const file = 'media' in out ? out.media : null;
+  const row = {
     conversationId, body, contentSid, contentVariables, sentBy: userId,
     businessAddress: ctx.sender.whatsappFrom, messagingServiceSid: ctx.sender.messagingServiceSid,
-  });
+  };
+  let mediaUrl: string | null = null;
+  let queued: MessageDto;
+  if (file) {
+    const token = randomBytes(24).toString('base64url');
+    mediaUrl = publicMediaUrl(ctx.baseUrl, token);
+    const expiresAt = new Date(Date.now() + (ctx.mediaLinkTtlHours ?? DEFAULT_MEDIA_LINK_TTL_HOURS) * 3600_000);
+    // The row and its bytes together: a message never points at a file that is not there.
+    queued = await ctx.db.transaction(async (tx) => {
+      const saved = await messageRepository.insertPanelMessage(tx, {
+        ...row, media: [{ url: null, contentType: file.contentType, stored: true, filename: file.filename, size: file.bytes.length }],
+      });
+      await outgoingMediaRepository.insert(tx, {
+        messageId: saved.id, contentType: file.contentType, filename: file.filename, bytes: file.bytes,
+        sha256: createHash('sha256').update(file.bytes).digest('hex'), tokenHash: mediaTokenHash(token), expiresAt, createdBy: userId,
+      });
+      return saved;
+    });
+  } else {
+    queued = await messageRepository.insertPanelMessage(ctx.db, row);
+  }
   publishMessage(ctx, queued, 'new');
-  await auditRepository.record(ctx.db, { actorId: userId, action: 'message.send', target: queued.id, details: { conversationId, contentSid } });
+  const mediaDetails = file ? { media: { contentType: file.contentType, size: file.bytes.length, filename: file.filename } } : {};
+  await auditRepository.record(ctx.db, { actorId: userId, action: 'message.send', target: queued.id, details: { conversationId, contentSid, ...mediaDetails } });
   await takeOnReply(ctx, conversationId, userId);
 
   let sent: MessageDto | null;
   try {
     const answer = await ctx.twilio.send({
       to: whatsappAddress(conversation.phone),
-      ...(contentSid ? { contentSid, contentVariables: contentVariables ?? undefined } : { body: body! }),
+      ...(contentSid ? { contentSid, contentVariables: contentVariables ?? undefined } : { body: body ?? undefined }),
+      ...(mediaUrl ? { mediaUrl: [mediaUrl] } : {}),
       statusCallback: statusCallbackUrl(ctx.baseUrl, queued.id),
     });
     sent = await messageRepository.attachSid(ctx.db, queued.id, answer.sid, { status: answer.status, errorCode: answer.errorCode, errorMessage: answer.errorMessage, at: new Date() }, answer.body);

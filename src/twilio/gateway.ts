@@ -31,6 +31,8 @@ export interface SendRequest {
   body?: string;
   contentSid?: string;
   contentVariables?: Record<string, string>;
+  /** Public URLs Twilio fetches the message's media from (WhatsApp takes one). */
+  mediaUrl?: string[];
   statusCallback: string;
 }
 
@@ -246,6 +248,7 @@ export function createTwilioGateway(cfg: TwilioConfig): TwilioGateway {
           ...(r.contentSid
             ? { contentSid: r.contentSid, contentVariables: r.contentVariables ? JSON.stringify(r.contentVariables) : undefined }
             : { body: r.body }),
+          ...(r.mediaUrl?.length ? { mediaUrl: r.mediaUrl } : {}),
           statusCallback: r.statusCallback,
         });
         return toTwilioMessage(m as unknown as MessageInstance);

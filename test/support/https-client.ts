@@ -12,7 +12,7 @@ export interface HttpsAnswer {
  * certificate) and can leave from another loopback address (`localAddress`: 127.0.0.2, …), so
  * that a proxy in front of the app sees different clients.
  */
-export function httpsRequest(url: string, o: { ca: string; method?: string; headers?: Record<string, string>; body?: string; localAddress?: string }): Promise<HttpsAnswer> {
+export function httpsRequest(url: string, o: { ca: string; method?: string; headers?: Record<string, string>; body?: string | Buffer; localAddress?: string }): Promise<HttpsAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: o.method ?? 'GET', headers: o.headers, ca: o.ca, localAddress: o.localAddress, agent: false }, (res) => {
       const chunks: Buffer[] = [];

@@ -1,10 +1,13 @@
-import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
+import multipart from '@fastify/multipart';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z, ZodError } from 'zod';
 import type { NewConversationResultDto } from '../../contract/api.ts';
 import type { InboxContext } from '../../messages/context.ts';
 import { listAssignees, updateConversation } from '../../messages/conversation-updates.ts';
 import { changesSince, conversationCounts, getConversation, listConversations, listMessages, markConversationRead, searchMessages } from '../../messages/inbox-queries.ts';
-import { sendFromPanel } from '../../messages/send-message.ts';
+import { DomainError } from '../../messages/errors.ts';
+import { MAX_FILE_BYTES, MediaTooLargeError, readUpload, type UploadedFile } from '../../messages/outgoing-media.ts';
+import { sendFromPanel, type Outgoing } from '../../messages/send-message.ts';
 import { startConversation } from '../../messages/start-conversation.ts';
 import type { TemplateCatalog } from '../../messages/template-catalog.ts';
 
@@ -45,6 +48,34 @@ const newConversationBody = z.strictObject({
   contentVariables,
 });
 const changesQuery = z.object({ after: z.coerce.number().int().min(0) });
+const caption = z.string().trim().max(4096).transform((v) => v || null);
+
+/**
+ * A multipart send: one `file` part, read only up to WhatsApp's limit (one byte over: 413, and the
+ * rest of the body is never read), and an optional caption in `body`, in either order.
+ */
+async function readMultipartSend(request: FastifyRequest): Promise<Outgoing> {
+  let file: UploadedFile | null = null;
+  let body: string | null = null;
+  try {
+    // The file's own limit is ours (readUpload); busboy's is a backstop one byte past it.
+    for await (const part of request.parts({ limits: { files: 1, fields: 1, parts: 2, fieldSize: 16 * 1024, fileSize: MAX_FILE_BYTES + 1 } })) {
+      if (part.type === 'file') {
+        if (part.fieldname !== 'file') throw new DomainError('validation', 'The file goes in the field "file"', 'El archivo va en el campo "file"');
+        file = await readUpload(part.file, part.mimetype, part.filename);
+      } else if (part.fieldname === 'body') {
+        body = caption.parse(part.value);
+      }
+    }
+  } catch (err) {
+    if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new MediaTooLargeError(false);
+    if (err instanceof DomainError || err instanceof ZodError || (err as { statusCode?: number }).statusCode) throw err;
+    // busboy's own complaints (a body cut short, a broken boundary) are the client's, not ours.
+    throw new DomainError('validation', `Malformed multipart body: ${(err as Error).message}`, `Cuerpo multipart mal formado: ${(err as Error).message}`);
+  }
+  if (!file) throw new DomainError('validation', 'Attach a file in the field "file"', 'Adjunte un archivo en el campo "file"');
+  return { media: file, body };
+}
 
 export async function conversationRoutes(
   app: FastifyInstance,
@@ -52,10 +83,14 @@ export async function conversationRoutes(
     ctx: InboxContext; templates: TemplateCatalog; sender: { whatsappFrom: string | null; messagingServiceSid: string | null };
     /** DEFAULT_COUNTRY: a new chat's number without + is read in it. */
     defaultCountry: string;
+    /** MEDIA_LINK_TTL_HOURS: how long Twilio's link to a sent file works. */
+    mediaLinkTtlHours?: number;
   },
 ) {
   const { ctx } = opts;
-  const sending = { ...ctx, templates: opts.templates, sender: opts.sender };
+  const sending = { ...ctx, templates: opts.templates, sender: opts.sender, mediaLinkTtlHours: opts.mediaLinkTtlHours };
+  // Only for the send below: every other route keeps answering multipart with 415 (body-types.ts).
+  await app.register(multipart);
   app.get('/api/conversations', async (request) => {
     const { assignee, status, unread, ...rest } = listQuery.parse(request.query);
     return listConversations(ctx, { ...rest, filter: { assignee, status, unread }, me: request.user!.id });
@@ -74,9 +109,18 @@ export async function conversationRoutes(
   app.get('/api/conversations/:id/messages', async (request) =>
     listMessages(ctx, idParams.parse(request.params).id, page.parse(request.query)),
   );
-  app.post('/api/conversations/:id/messages', async (request, reply) => {
+  app.post('/api/conversations/:id/messages', { config: { bodyType: ['json', 'multipart'] } }, async (request, reply) => {
     const { id } = idParams.parse(request.params);
-    const out = sendBody.parse(request.body);
+    let out: Outgoing;
+    if (request.isMultipart()) {
+      try {
+        out = await readMultipartSend(request);
+      } catch (err) {
+        // The rest of a refused upload is not read: the connection closes after the answer.
+        reply.header('connection', 'close');
+        throw err;
+      }
+    } else out = sendBody.parse(request.body);
     const message = await sendFromPanel(sending, id, request.user!.id, out);
     return reply.code(201).send(message);
   });

@@ -1,8 +1,10 @@
-import type { FastifyInstance } from 'fastify';
-import { messageRepository } from '../../db/message-repository.ts';
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { messageRepository, type StoredMedia } from '../../db/message-repository.ts';
+import { outgoingMediaRepository, type OutgoingMediaFile } from '../../db/outgoing-media-repository.ts';
 import type { InboxContext } from '../../messages/context.ts';
 import { isUuid } from '../../messages/inbox-queries.ts';
 import { keptMediaUrl, mediaTypeOf } from '../../messages/media-items.ts';
+import { mediaTokenHash } from '../../messages/send-message.ts';
 import { sendError } from '../error-handler.ts';
 
 // Served inline from the panel's origin: only the pictures, voice notes and videos WhatsApp carries,
@@ -24,6 +26,32 @@ const DOCUMENT_EXTENSIONS: Record<string, string> = {
 
 const notFound = 'Media not found';
 const notFoundEs = 'Archivo no encontrado';
+// A public link's token: base64url of at least 16 random bytes.
+const TOKEN = /^[A-Za-z0-9_-]{22,128}$/;
+// How long Twilio (or anyone holding the link) may keep a copy.
+const PUBLIC_MAX_AGE_SECONDS = 3600;
+
+/** Every answer of a media route: never run as a page of ours, never sniffed into something more active than declared. */
+async function mediaSafetyHeaders(_request: unknown, reply: FastifyReply, payload: unknown) {
+  reply.header('content-security-policy', 'sandbox');
+  reply.header('x-content-type-options', 'nosniff');
+  return payload;
+}
+
+/** `filename="..."` for every client (ASCII only) and `filename*` with the real name. */
+function dispositionFilename(name: string): string {
+  const ascii = name.normalize('NFKD').replace(/[^\x20-\x7e]/g, '').replace(/["\\%]/g, '_') || 'archivo';
+  return `filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+}
+
+/** The bytes of a file sent from the panel: images inline, everything else downloaded under its name. */
+function sendStoredFile(reply: FastifyReply, file: OutgoingMediaFile, cacheControl: string) {
+  reply.header('cache-control', cacheControl);
+  const inline = INLINE_TYPES.has(file.contentType);
+  const name = file.filename ?? `archivo${DOCUMENT_EXTENSIONS[file.contentType] ? '.' + DOCUMENT_EXTENSIONS[file.contentType] : ''}`;
+  reply.header('content-disposition', `${inline ? 'inline' : 'attachment'}; ${dispositionFilename(name)}`);
+  return reply.type(file.contentType).send(file.bytes);
+}
 
 /**
  * Media of a message, downloaded with Twilio's credentials. A URL that came in a payload but does
@@ -32,21 +60,29 @@ const notFoundEs = 'Archivo no encontrado';
 export async function mediaRoutes(app: FastifyInstance, opts: { ctx: InboxContext }) {
   const isTwilioUrl = (url: string) => opts.ctx.twilio.isTwilioMediaUrl(url);
 
-  app.get('/api/media/:messageId/:index', {
-    // Every answer of this route (the bytes, the redirect, the errors): never run as a page of ours,
-    // never sniffed into something more active than declared.
-    onSend: async (_request, reply, payload) => {
-      reply.header('content-security-policy', 'sandbox');
-      reply.header('x-content-type-options', 'nosniff');
-      return payload;
-    },
-  }, async (request, reply) => {
+  // Twilio fetches the files we send here, without a session: the random token is the only key,
+  // and an unknown token and an expired one get the same 404. Looked up by the token's hash, so
+  // no comparison of the secret itself is ever timed.
+  app.get('/media/out/:token', { onSend: mediaSafetyHeaders }, async (request, reply) => {
+    const { token } = request.params as { token: string };
+    const file = TOKEN.test(token) ? await outgoingMediaRepository.findByTokenHash(opts.ctx.db, mediaTokenHash(token)) : null;
+    if (!file) return sendError(reply, 404, 'not_found', notFound, notFoundEs);
+    return sendStoredFile(reply, file, `private, max-age=${PUBLIC_MAX_AGE_SECONDS}`);
+  });
+
+  // Every answer of this route (the bytes, the redirect, the errors) gets the safety headers.
+  app.get('/api/media/:messageId/:index', { onSend: mediaSafetyHeaders }, async (request, reply) => {
     const { messageId, index } = request.params as { messageId: string; index: string };
     if (!isUuid(messageId) || !/^\d{1,2}$/.test(index)) return sendError(reply, 404, 'not_found', notFound, notFoundEs);
     const message = await messageRepository.findRaw(opts.ctx.db, messageId);
     // Checked again: rows stored before URLs were checked on arrival may hold anything.
     const items: unknown = message?.media;
-    const media = Array.isArray(items) ? (items[Number(index)] as { url?: unknown; contentType?: unknown } | null | undefined) : null;
+    const media = Array.isArray(items) ? (items[Number(index)] as { url?: unknown; contentType?: unknown; stored?: StoredMedia['stored'] } | null | undefined) : null;
+    if (media?.stored === true) {
+      const file = await outgoingMediaRepository.findForMessage(opts.ctx.db, messageId, Number(index));
+      if (!file) return sendError(reply, 404, 'not_found', notFound, notFoundEs);
+      return sendStoredFile(reply, file, 'private, max-age=3600');
+    }
     const url = media && typeof media === 'object' ? keptMediaUrl(media.url, isTwilioUrl) : null;
     if (!media || !url) return sendError(reply, 404, 'not_found', notFound, notFoundEs);
     if (!isTwilioUrl(url)) return reply.redirect(url);

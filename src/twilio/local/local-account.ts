@@ -2,7 +2,7 @@ import type { WebhookSender } from './callbacks.ts';
 import { messageEvent, type LocalEventStreams } from './event-streams.ts';
 import { playLifecycle, withLifecycleDefaults, type LifecycleOptions } from './lifecycle.ts';
 import { parseOutboundRequest, renderTemplate } from './outbound-request.ts';
-import { downloadMedia, MEDIA_DOWNLOAD_FAILED } from './media-download.ts';
+import { downloadMedia } from './media-download.ts';
 import { bytesFromUrl, contentTypeOfUrl } from './sample-media.ts';
 import type { Scheduler } from './scheduler.ts';
 import { newSid, type LocalMedia, type LocalMessage, type LocalSender, type LocalService, type LocalStore } from './store.ts';
@@ -107,7 +107,7 @@ export class LocalAccount {
     const now = new Date();
     const viaService = r.messagingServiceSid !== null;
     // The bytes arrive once downloaded (below); until then the type is judged by the extension.
-    const media = r.mediaUrls.map((url) => ({ sid: newSid('ME'), contentType: contentTypeOfUrl(url), bytes: Buffer.alloc(0) }));
+    const media = r.mediaUrls.map((url) => ({ sid: newSid('ME'), contentType: contentTypeOfUrl(url), bytes: Buffer.alloc(0), sourceUrl: url }));
     const m = this.store.addMessage({
       sid: newSid(media.length ? 'MM' : 'SM'),
       accountSid: this.accountSid,
@@ -149,20 +149,26 @@ export class LocalAccount {
       });
     if (!media.length) play(failWith);
     // Twilio answers 201 at once, downloads the files, and only then does the message move on.
-    else void this.scheduler.track(this.downloadAll(media, r.mediaUrls).then((ok) => play(ok ? failWith : MEDIA_DOWNLOAD_FAILED)));
+    else void this.scheduler.track(this.downloadAll(media, r.mediaUrls).then((failed) => play(failed ?? failWith)));
     return m;
   }
 
   /** Fills each item with the file at its URL and the type its server declared; false if one could not be had. */
-  private async downloadAll(media: LocalMedia[], urls: string[]): Promise<boolean> {
+  /** Downloads every file into its item; the error code to fail the message with, or null when all came. */
+  private async downloadAll(media: LocalMedia[], urls: string[]): Promise<number | null> {
     const files = await Promise.all(urls.map(downloadMedia));
+    let failed: number | null = null;
     files.forEach((file, i) => {
-      if (!file) return;
+      if ('errorCode' in file) {
+        failed ??= file.errorCode;
+        return;
+      }
       media[i]!.bytes = file.bytes;
       if (file.contentType) media[i]!.contentType = file.contentType;
     });
-    return files.every((f) => f !== null);
+    return failed;
   }
+
 
   /** An outside system (the Wix site, a script) sending through the API with the same credentials. */
   externalSend(x: ExternalSendInput): LocalMessage {

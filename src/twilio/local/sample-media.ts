@@ -1,5 +1,5 @@
-// The bytes the local Twilio serves for media a customer "sent": a small valid file of the right
-// kind stands in, unless a data: URL carries the exact bytes. (Media sent by URL is downloaded.)
+// The bytes the local Twilio serves for media: a file a customer "sent" (a small valid file of the
+// right kind stands in), or one we sent by URL, downloaded as Twilio downloads it.
 
 // A 1×1 PNG.
 const PIXEL_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==', 'base64');

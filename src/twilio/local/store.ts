@@ -9,6 +9,8 @@ export interface LocalMedia {
   contentType: string;
   /** What GET .../Media/{ME} answers. */
   bytes: Buffer;
+  /** A media item of a message we were asked to send: the MediaUrl it was downloaded from. */
+  sourceUrl?: string;
 }
 
 export interface LocalMessage {

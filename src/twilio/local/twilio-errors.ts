@@ -43,6 +43,7 @@ const WHATSAPP_FAILURES: Record<number, string> = {
   63014: 'Channel message delivery failed: the user has blocked messages from this business',
   63016: 'Failed to send freeform message because you are outside the allowed window. If you are using WhatsApp, please use a Message Template.',
   63019: 'Media failed to download',
+  11200: 'HTTP retrieval failure',
   63024: 'Invalid message recipient',
   63032: 'User\'s number is part of an experiment',
   63049: 'Meta chose not to deliver this WhatsApp marketing message',

@@ -75,6 +75,38 @@ async function request<T>(method: string, path: string, body?: unknown, o: { qui
   return json as T;
 }
 
+/**
+ * A file sent from the panel (multipart, the caption first): XMLHttpRequest rather than fetch, for
+ * its upload progress. `onProgress` gets 0..1.
+ */
+function uploadFile(path: string, file: File, caption: string, onProgress: (fraction: number) => void): Promise<MessageDto> {
+  const form = new FormData();
+  if (caption) form.append('body', caption);
+  form.append('file', file, file.name);
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('accept', 'application/json');
+    if (csrfToken) xhr.setRequestHeader('x-csrf-token', csrfToken);
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) onProgress(e.loaded / e.total);
+    };
+    xhr.onerror = () => reject(new ApiRequestError(0, null, 'network error'));
+    xhr.onload = () => {
+      let json: unknown = null;
+      try {
+        json = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        json = null;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(json as MessageDto);
+      if (xhr.status === 401) onUnauthenticated();
+      reject(new ApiRequestError(xhr.status, isApiError(json) ? json : null, `HTTP ${xhr.status}`));
+    };
+    xhr.send(form);
+  });
+}
+
 const keepCsrfToken = <T extends { csrfToken: string }>(answer: T): T => {
   csrfToken = answer.csrfToken;
   return answer;
@@ -112,6 +144,8 @@ export const api = {
   addNote: (id: string, body: string) => request<NoteDto>('POST', `/api/conversations/${enc(id)}/notes`, { body }),
   updateContact: (id: string, patch: ContactPatchDto) => request<ContactDto>('PATCH', `/api/contacts/${enc(id)}`, patch),
   send: (id: string, out: Outgoing) => request<MessageDto>('POST', `/api/conversations/${enc(id)}/messages`, out),
+  sendFile: (id: string, file: File, caption: string, onProgress: (fraction: number) => void) =>
+    uploadFile(`/api/conversations/${enc(id)}/messages`, file, caption, onProgress),
   markRead: (id: string) => request<ConversationDto | null>('POST', `/api/conversations/${enc(id)}/read`, {}),
   templates: () => request<{ items: Template[] }>('GET', '/api/templates'),
   changes: (after: number) => request<Changes>('GET', '/api/changes' + qs({ after })),

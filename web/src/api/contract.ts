@@ -34,3 +34,4 @@ export type {
   ServerToClientEvents,
   UserDto,
 } from '../../../src/contract/api.ts';
+export { MEDIA_UPLOAD } from '../../../src/contract/media-upload.ts';

@@ -17,6 +17,10 @@ export function Chat({ conversationId, me }: { conversationId: string; me: UserD
   const conversation = useConversation(conversationId);
   const thread = useThread(conversationId);
   const [showContact, setShowContact] = useState(false);
+  // A file dropped on the chat, pasted, or chosen with 📎: the composer previews and sends it.
+  const [attached, setAttached] = useState<File | null>(null);
+  const [dragging, setDragging] = useState(false);
+  useEffect(() => setAttached(null), [conversationId]);
 
   useEffect(() => {
     void store.ensureConversation(conversationId);
@@ -51,8 +55,30 @@ export function Chat({ conversationId, me }: { conversationId: string; me: UserD
   }
 
   const name = contactLabel(conversation.contact);
+  const hasFiles = (e: DragEvent) => Array.from(e.dataTransfer?.types ?? []).includes('Files');
   return (
-    <section className="chat" data-testid="chat" data-conversation-id={conversationId} aria-labelledby="chat-title">
+    <section
+      className={`chat${dragging ? ' chat-dragging' : ''}`}
+      data-testid="chat"
+      data-conversation-id={conversationId}
+      aria-labelledby="chat-title"
+      data-drop-label={t('attach.drop')}
+      onDragOver={(e) => {
+        if (!hasFiles(e.nativeEvent)) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(e) => {
+        setDragging(false);
+        const file = e.dataTransfer.files[0];
+        if (!file) return;
+        e.preventDefault();
+        setAttached(file);
+      }}
+    >
       <header className="chat-header" data-testid="chat-header">
         <button type="button" className="icon-button back-button" onClick={() => navigate('/')} aria-label={t('chat.back')}>
           <span aria-hidden="true">←</span>
@@ -68,7 +94,7 @@ export function Chat({ conversationId, me }: { conversationId: string; me: UserD
       </header>
       {showContact && <ContactPanel conversation={conversation} onClose={() => setShowContact(false)} />}
       <MessageList conversationId={conversationId} meId={me.id} label={t('chat.messages', { name })} />
-      <Composer key={conversationId} conversation={conversation} />
+      <Composer key={conversationId} conversation={conversation} attached={attached} onAttach={setAttached} />
     </section>
   );
 }

@@ -1,10 +1,11 @@
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type ClipboardEvent, type FormEvent, type KeyboardEvent } from 'react';
 import { api, type Template } from '../api/client.ts';
-import type { ConversationDto } from '../api/contract.ts';
+import { MEDIA_UPLOAD, type ConversationDto } from '../api/contract.ts';
 import { useI18n } from '../i18n/I18nProvider.tsx';
 import { describeApiError } from '../i18n/format.ts';
 import { isReturnedToSender } from '../inbox/inboxStore.ts';
 import { useInboxStore } from '../inbox/useInbox.ts';
+import { AttachmentPreview } from './AttachmentPreview.tsx';
 import { QuickReplyList } from './QuickReplyList.tsx';
 import { TemplatePicker } from './TemplatePicker.tsx';
 import { useQuickReplyPicker } from './useQuickReplyPicker.ts';
@@ -16,8 +17,12 @@ const MAX_LENGTH = 4096;
 // Unsent text survives switching conversations.
 const drafts = new Map<string, string>();
 
-/** Free text while the 24-hour window is open; an approved template at any time. */
-export function Composer({ conversation }: { conversation: ConversationDto }) {
+/**
+ * Free text and files while the 24-hour window is open; an approved template at any time. The file
+ * being sent (chosen with 📎, pasted, or dropped on the chat) is the chat's, so a drop anywhere on
+ * it lands here.
+ */
+export function Composer({ conversation, attached, onAttach }: { conversation: ConversationDto; attached: File | null; onAttach(file: File | null): void }) {
   const store = useInboxStore();
   const { t, lang } = useI18n();
   const id = conversation.id;
@@ -30,6 +35,7 @@ export function Composer({ conversation }: { conversation: ConversationDto }) {
   const input = useRef<HTMLTextAreaElement>(null);
   const inputId = useId();
   const noticeId = useId();
+  const fileInput = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     const el = input.current;
@@ -92,6 +98,14 @@ export function Composer({ conversation }: { conversation: ConversationDto }) {
     }
   }
 
+  // A pasted file (a screenshot, a copied document) is sent as an attachment; pasted text stays text.
+  function onPaste(e: ClipboardEvent<HTMLTextAreaElement>) {
+    const file = e.clipboardData.files[0];
+    if (!file || !open || noting) return;
+    e.preventDefault();
+    onAttach(file);
+  }
+
   function onSubmit(e: FormEvent) {
     e.preventDefault();
     void sendText();
@@ -124,6 +138,29 @@ export function Composer({ conversation }: { conversation: ConversationDto }) {
         >
           {open ? t('composer.templates') : t('composer.chooseTemplate')}
         </button>
+        <button
+          type="button"
+          className="icon-button attach-button"
+          onClick={() => fileInput.current?.click()}
+          disabled={!open || noting}
+          aria-label={t('attach.button')}
+          title={t('attach.button')}
+          data-testid="attach-button"
+        >
+          <span aria-hidden="true">📎</span>
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          hidden
+          accept={MEDIA_UPLOAD.accept}
+          onChange={(e) => {
+            const file = e.target.files?.[0];
+            e.target.value = '';
+            if (file) onAttach(file);
+          }}
+          data-testid="attach-input"
+        />
         {writable && <QuickReplyList picker={picker} />}
         <label htmlFor={inputId} className="visually-hidden">{t('composer.label')}</label>
         <textarea
@@ -137,6 +174,7 @@ export function Composer({ conversation }: { conversation: ConversationDto }) {
           }}
           onSelect={picker.track}
           onKeyDown={onKeyDown}
+          onPaste={onPaste}
           role="combobox"
           aria-autocomplete="list"
           aria-expanded={picker.open}
@@ -155,6 +193,7 @@ export function Composer({ conversation }: { conversation: ConversationDto }) {
         </button>
       </form>
       {picking && <TemplatePicker onSend={sendTemplate} onClose={() => setPicking(false)} />}
+      {attached && <AttachmentPreview conversationId={id} file={attached} onClose={() => onAttach(null)} />}
     </div>
   );
 }

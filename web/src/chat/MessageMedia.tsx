@@ -1,14 +1,15 @@
 import type { MediaDto } from '../api/contract.ts';
 import { useI18n } from '../i18n/I18nProvider.tsx';
+import { formatBytes } from '../i18n/format.ts';
 import { useOpenImage } from './ImageViewer.tsx';
 
 /**
  * Images inline (in a fixed frame, so loading never moves the chat; a click opens the chat's
- * viewer), video and audio playable, anything else a link; an item that arrived without a usable
- * URL says it is unavailable.
+ * viewer), video and audio playable, anything else a link (a file sent from the panel with its name
+ * and size); an item that arrived without a usable URL says it is unavailable.
  */
 export function MessageMedia({ media }: { media: readonly MediaDto[] }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
   const openImage = useOpenImage();
   if (media.length === 0) return null;
   return (
@@ -51,6 +52,15 @@ export function MessageMedia({ media }: { media: readonly MediaDto[] }) {
               <audio controls preload="metadata" src={m.url} aria-label={t('msg.audio')} />
               <a href={m.url} download>{t('msg.file', { type })}</a>
             </div>
+          );
+        }
+        if (m.filename) {
+          return (
+            <a key={i} href={m.url} download={m.filename} className="media-file media-document" data-testid="message-media" data-kind="file" title={t('msg.download', { name: m.filename })}>
+              <span aria-hidden="true">📄 </span>
+              <span className="media-filename" data-testid="media-filename">{m.filename}</span>
+              {m.size != null && <span className="media-size"> · {formatBytes(m.size, lang)}</span>}
+            </a>
           );
         }
         return (

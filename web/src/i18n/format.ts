@@ -2,7 +2,7 @@ import { ApiRequestError } from '../api/client.ts';
 import type { Translate } from './I18nProvider.tsx';
 import { describeTwilioError } from '../../../src/contract/twilio-error-texts.ts';
 import type { Lang, MessageKey } from './strings.ts';
-import type { MessageDto } from '../api/contract.ts';
+import type { MediaDto, MessageDto } from '../api/contract.ts';
 
 export { describeTwilioError };
 
@@ -11,6 +11,14 @@ const TWO_DIGIT_CODES = new Set([
   20, 27, 30, 31, 32, 33, 34, 36, 39, 40, 41, 43, 44, 45, 46, 47, 48, 49, 51, 52, 53, 54, 55, 56, 57, 58,
   60, 61, 62, 63, 64, 65, 66, 81, 82, 84, 86, 90, 91, 92, 93, 94, 95, 98,
 ]);
+
+/** A file's size for people: `850 KB`, `4,2 MB` (the decimal comma in Spanish). */
+export function formatBytes(bytes: number, lang: Lang): string {
+  const locale = lang === 'es' ? 'es-CO' : 'en-US';
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 1024)} KB`;
+  return `${(bytes / (1024 * 1024)).toLocaleString(locale, { maximumFractionDigits: 1 })} MB`;
+}
 
 /** `+573153369631` → `+57 315 336 9631`; anything that is not E.164 comes back as it was. */
 export function formatPhone(e164: string): string {
@@ -103,20 +111,21 @@ export function describeApiError(err: unknown, lang: Lang, t: Translate): string
  * preview say so in the same words.
  */
 /** A message without text that carries media is previewed by the kind of its first item, as WhatsApp does. */
-function mediaPreview(contentType: string | null, t: Translate): string {
-  const type = contentType ?? '';
+function mediaPreview(item: Pick<MediaDto, 'contentType' | 'filename'>, t: Translate): string {
+  const type = item.contentType ?? '';
   if (type.startsWith('image/')) return `📷 ${t('preview.image')}`;
   if (type.startsWith('video/')) return `🎥 ${t('preview.video')}`;
   if (type.startsWith('audio/')) return `🎤 ${t('preview.audio')}`;
-  if (type === 'application/pdf' || type === 'text/plain' || /^application\/(msword|vnd\.ms-|vnd\.openxmlformats-officedocument\.)/.test(type)) return `📄 ${t('preview.document')}`;
-  return `📎 ${t('preview.file')}`;
+  if (type === 'application/pdf' || type === 'text/plain' || /^application\/(msword|vnd\.ms-|vnd\.openxmlformats-officedocument\.)/.test(type)) return `📄 ${item.filename ?? t('preview.document')}`;
+  // A file sent from the panel has its name.
+  return `📎 ${item.filename ?? t('preview.file')}`;
 }
 
 /** What a message says in one line (the list's preview, a notification's text): its text, or its media in words. */
 export function previewText(message: MessageDto, t: Translate): string {
   if (message.body) return message.body;
   if (message.bodyPending) return t('msg.bodyPending');
-  if (message.media.length > 0) return mediaPreview(message.media[0]!.contentType, t);
+  if (message.media.length > 0) return mediaPreview(message.media[0]!, t);
   if (message.location) return `📍 ${t('preview.location')}`;
   return t(missingTextKey(message));
 }

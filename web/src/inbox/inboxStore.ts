@@ -598,6 +598,13 @@ export class InboxStore {
     }
   }
 
+  /** A file with an optional caption; the bubble appears once the server has it (the preview shows the upload until then). */
+  async sendFile(conversationId: string, file: File, caption: string, onProgress: (fraction: number) => void): Promise<void> {
+    const sent = await api.sendFile(conversationId, file, caption, onProgress);
+    this.putMessage(sent);
+    this.emit();
+  }
+
   discardLocal(conversationId: string, localId: string): void {
     if (this.dropLocal(conversationId, localId)) this.emit();
   }
