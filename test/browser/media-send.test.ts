@@ -79,7 +79,7 @@ describe('sending files from the panel in Chromium', { skip, timeout: 300_000 },
     await preview.locator('[data-testid="attach-send"]').click({ timeout: 60_000 });
     await dialogClosed();
     await page.locator('[data-testid="media-filename"]', { hasText: 'indicaciones.txt' }).waitFor({ timeout: 60_000 });
-    await conversationItem(page, 'Paciente Adjuntos').filter({ hasText: '📎 indicaciones.txt' }).waitFor({ timeout: 60_000 });
+    await conversationItem(page, 'Paciente Adjuntos').filter({ hasText: '📄 indicaciones.txt' }).waitFor({ timeout: 60_000 });
   });
 
   test('a renamed executable is refused with the Spanish reason, and nothing is sent', async () => {
