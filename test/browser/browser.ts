@@ -1,4 +1,7 @@
+import { after, before } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { databaseKinds } from '../support/databases.ts';
+import { ADMIN, startTestInbox, type TestInbox } from '../support/inbox.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -21,4 +24,33 @@ export async function logIn(page: Page, baseUrl: string, email: string, password
 
 export function conversationItem(page: Page, name: string) {
   return page.getByTestId('conversation-item').filter({ hasText: name });
+}
+
+/** What a browser suite works with, filled in before its first test. */
+export interface ChromiumSuite {
+  inbox: TestInbox;
+  browser: Browser;
+  /** Signed in as the admin, in Spanish, 1280 × 800. */
+  page: Page;
+}
+
+/**
+ * For a describe(): a test inbox (on the run's first database), Chromium and a page signed in as
+ * the admin, started before the suite's tests (after `seed`, which may write what the page should
+ * find) and closed after them.
+ */
+export function chromiumSuite(o: { inbox?: Omit<Parameters<typeof startTestInbox>[0], 'kind'>; seed?(inbox: TestInbox): Promise<void> } = {}): ChromiumSuite {
+  const suite = {} as ChromiumSuite;
+  before(async () => {
+    suite.inbox = await startTestInbox({ kind: databaseKinds()[0]!, startWorkers: false, ...o.inbox });
+    await o.seed?.(suite.inbox);
+    suite.browser = await launchChromium();
+    suite.page = await suite.browser.newPage({ locale: 'es-CO', viewport: { width: 1280, height: 800 } });
+    await logIn(suite.page, suite.inbox.baseUrl, ADMIN.email, ADMIN.password);
+  });
+  after(async () => {
+    await suite.browser?.close();
+    await suite.inbox?.close();
+  });
+  return suite;
 }

@@ -1,39 +1,26 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { databaseKinds } from '../support/databases.ts';
-import { ADMIN, startTestInbox, type TestInbox } from '../support/inbox.ts';
-import { conversationItem, launchChromium, logIn } from './browser.ts';
+import { before, describe, test } from 'node:test';
+import { chromiumSuite, conversationItem } from './browser.ts';
 
 const skip = process.env.WA_SKIP_BROWSER ? 'no Chromium here' : false;
 
 // The template picker draws each rich type as WhatsApp will: the media header, a card's title and
 // subtitle, and the buttons, with the agent's values filled in live; and the card goes out.
 describe('rich templates in the picker, in Chromium', { skip, timeout: 180_000 }, () => {
-  let inbox: TestInbox;
-  let browser: Browser;
-  let page: Page;
-
-  before(async () => {
-    inbox = await startTestInbox({ kind: databaseKinds()[0]!, startWorkers: false });
-    await inbox.local.simulateInbound({ from: 'whatsapp:+573208880001', body: 'Buenos días', profileName: 'Rica Plantilla' });
-    browser = await launchChromium();
-    page = await browser.newPage({ locale: 'es-CO', viewport: { width: 1280, height: 800 } });
-    await logIn(page, inbox.baseUrl, ADMIN.email, ADMIN.password);
-    await conversationItem(page, 'Rica Plantilla').click();
-    await page.getByTestId('open-templates').click();
+  const s = chromiumSuite({
+    seed: (inbox) => inbox.local.simulateInbound({ from: 'whatsapp:+573208880001', body: 'Buenos días', profileName: 'Rica Plantilla' }).then(() => {}),
   });
-  after(async () => {
-    await browser?.close();
-    await inbox?.close();
+  before(async () => {
+    await conversationItem(s.page, 'Rica Plantilla').click();
+    await s.page.getByTestId('open-templates').click();
   });
 
   const choose = async (name: string) => {
-    await page.getByTestId('template-option').filter({ hasText: name }).click();
-    return page.getByTestId('template-preview');
+    await s.page.getByTestId('template-option').filter({ hasText: name }).click();
+    return s.page.getByTestId('template-preview');
   };
   const fill = async (values: string[]) => {
-    const vars = page.getByTestId('template-variable');
+    const vars = s.page.getByTestId('template-variable');
     for (let i = 0; i < values.length; i++) await vars.nth(i).fill(values[i]!);
   };
 
@@ -59,7 +46,7 @@ describe('rich templates in the picker, in Chromium', { skip, timeout: 180_000 }
     assert.match(await card.innerText(), /Este sábado 12 en la sede Chapinero/);
     assert.equal(await card.getByTestId('template-preview-media').count(), 1);
     assert.equal(await card.getByTestId('template-preview-action').count(), 2);
-    await page.getByTestId('template-send').click();
-    await page.getByTestId('message-bubble').filter({ hasText: 'Este sábado 12 en la sede Chapinero' }).waitFor({ timeout: 10_000 });
+    await s.page.getByTestId('template-send').click();
+    await s.page.getByTestId('message-bubble').filter({ hasText: 'Este sábado 12 en la sede Chapinero' }).waitFor({ timeout: 10_000 });
   });
 });
