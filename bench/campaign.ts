@@ -3,7 +3,7 @@
 // Run through one or several server processes; every figure comes with the database check.
 import { Worker } from 'node:worker_threads';
 import twilio from 'twilio';
-import type { Database } from '../src/db/database.ts';
+import type { Database, Queryable } from '../src/db/database.ts';
 import type { LocalTwilio } from '../src/twilio/local/server.ts';
 import type { PanelClientsSetup, PanelReport } from './panel-clients.ts';
 import { encodeRequest, RawConnection } from './raw-http.ts';
@@ -108,9 +108,37 @@ class EventClock {
   }
 }
 
+/** A panel that keeps this chat open: the campaign message whose events it times. */
+export interface WatchedChat {
+  sid: string;
+  conversationId: string;
+}
+
+/** Up to `watchers` chats of panel sends, spread over the campaign. */
+export async function chooseWatchedChats(db: Queryable, campaign: Campaign, watchers: number): Promise<WatchedChat[]> {
+  const panelMessages = campaign.messages.filter((m) => m.fromPanel);
+  const step = Math.max(1, Math.floor(panelMessages.length / watchers));
+  const chosen: WatchedChat[] = [];
+  for (let i = 0; i < panelMessages.length && chosen.length < watchers; i += step) {
+    const m = panelMessages[i]!;
+    const { rows } = await db.query<{ conversation_id: string }>('SELECT conversation_id FROM messages WHERE sid = $1', [m.sid]);
+    chosen.push({ sid: m.sid, conversationId: rows[0]!.conversation_id });
+  }
+  return chosen;
+}
+
+/** How long the local Twilio stays without a request before the outside texts count as fetched (PGlite). */
+const TWILIO_QUIET_MS = 2_000;
+
 export interface CampaignRun {
   label: string;
-  db: Database;
+  /**
+   * Where the figures are checked. PostgreSQL is read beside the running servers. PGlite's folder
+   * is its one server's while it runs: the chats to watch are chosen before it starts, the outside
+   * texts are taken as fetched once the local Twilio has had no request for 2 s, and the folder is
+   * opened after the server has stopped (which also shows every answered callback survived it).
+   */
+  database: { db: Database } | { openAfterStop: () => Promise<Database>; watch: WatchedChat[]; twilio: LocalTwilio };
   servers: { url: string; process: ServerProcess }[];
   accountSid: string;
   authToken: string;
@@ -138,17 +166,9 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   const chatClock = new EventClock();
   let batches = 0;
   let listEntries = 0;
-  const watchedSids = new Set<string>();
-  const watch: string[] = [];
-  const panelMessages = campaign.messages.filter((m) => m.fromPanel);
-  const watchers = run.watchers ?? Number(process.env.BENCH_PANELS ?? 20);
-  const step = Math.max(1, Math.floor(panelMessages.length / watchers));
-  for (let i = 0; i < panelMessages.length && watchedSids.size < watchers; i += step) {
-    const m = panelMessages[i]!;
-    const { rows } = await run.db.query<{ conversation_id: string }>('SELECT conversation_id FROM messages WHERE sid = $1', [m.sid]);
-    watch.push(rows[0]!.conversation_id);
-    watchedSids.add(m.sid);
-  }
+  const chats = 'db' in run.database ? await chooseWatchedChats(run.database.db, campaign, run.watchers ?? Number(process.env.BENCH_PANELS ?? 20)) : run.database.watch;
+  const watchedSids = new Set(chats.map((c) => c.sid));
+  const watch = chats.map((c) => c.conversationId);
   // A worker's entry is loaded before `--import tsx` could apply: it registers tsx first, then loads the TypeScript.
   const entry = JSON.stringify(new URL('./panel-clients.ts', import.meta.url).href);
   const panels = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${entry}); });`, {
@@ -228,16 +248,35 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   const restCpu = machineBusySeconds - serverTotalCpu - generatorCpu;
 
   // The outside messages' texts are fetched in the background; the run ends when all are in.
-  let pendingTexts = Infinity;
-  while (pendingTexts > 0 && performance.now() - sentAll < 600_000) {
-    const { rows } = await run.db.query<{ n: string }>('SELECT count(*) AS n FROM messages WHERE body_pending');
-    pendingTexts = Number(rows[0]!.n);
-    if (pendingTexts > 0) await new Promise((r) => setTimeout(r, 250));
+  const database = run.database;
+  if ('db' in database) {
+    let pendingTexts = Infinity;
+    while (pendingTexts > 0 && performance.now() - sentAll < 600_000) {
+      const { rows } = await database.db.query<{ n: string }>('SELECT count(*) AS n FROM messages WHERE body_pending');
+      pendingTexts = Number(rows[0]!.n);
+      if (pendingTexts > 0) await new Promise((r) => setTimeout(r, 250));
+    }
+  } else {
+    let seen = -1;
+    let quietSince = performance.now();
+    while (performance.now() - quietSince < TWILIO_QUIET_MS && performance.now() - sentAll < 600_000) {
+      const count = database.twilio.requests().length;
+      if (count !== seen) [seen, quietSince] = [count, performance.now()];
+      await new Promise((r) => setTimeout(r, 100));
+    }
   }
-  const textsDoneAfter = (performance.now() - sentAll) / 1000;
+  const textsDoneAfter = (performance.now() - sentAll) / 1000 - ('db' in database ? 0 : TWILIO_QUIET_MS / 1000);
   await new Promise((r) => setTimeout(r, 1000)); // the last list batch
   panels.postMessage({ kind: 'close' });
   await panelsClosed;
+  const peaks = run.servers.map((s) => fmt(s.process.peakRssMb(), 0) + ' MB').join(' + ');
+  const rssAtEnd = run.servers.map((s) => fmt(s.process.rssMb(), 0) + ' MB').join(' + ');
+  let db: Database;
+  if ('db' in database) db = database.db;
+  else {
+    for (const s of run.servers) await s.process.stop();
+    db = await database.openAfterStop();
+  }
   // The first seconds open 50 connections, prepare statements and compile the hot paths: 1% of a
   // campaign's callbacks fall there, enough to set its p99 alone. Both are printed.
   const warm = latencies.filter((_, i) => sentAt[i]! >= WARM_AFTER_MS).sort();
@@ -246,9 +285,10 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   chatClock.latencies.sort((a, b) => a - b);
 
   // The database check: exactly one row per SID, each with its final status.
-  const { rows } = await run.db.query<{ sid: string; status: string; error_code: number | null; body: string | null; source: string }>(
+  const { rows } = await db.query<{ sid: string; status: string; error_code: number | null; body: string | null; source: string }>(
     'SELECT sid, status, error_code, body, source FROM messages',
   );
+  if (!('db' in database)) await db.close();
   const bySid = new Map(rows.map((r) => [r.sid, r]));
   let missing = 0, wrongStatus = 0, wrongSource = 0, noText = 0;
   for (const m of campaign.messages) {
@@ -260,7 +300,6 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
       if (!r.body) noText++;
     }
   }
-  const peaks = run.servers.map((s) => fmt(s.process.peakRssMb(), 0) + ' MB').join(' + ');
   console.log(`\n## ${run.label}`);
   console.log(`callbacks: ${campaign.callbacks.length.toLocaleString('en-US')} in ${fmt(elapsed)} s = ${fmt(campaign.callbacks.length / elapsed, 0)}/s; non-204 answers: ${errors}`);
   const spread = (l: Float64Array) => `p50 ${fmt(percentile(l, 50), 2)}, p90 ${fmt(percentile(l, 90), 2)}, p99 ${fmt(percentile(l, 99), 2)}, max ${fmt(l.at(-1)!, 2)}`;
@@ -271,7 +310,7 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   console.log(`CPU while playing: machine ${fmt(machineBusy * 100, 0)}% busy; server ${serverCpu.map((c) => fmt(c)).join(' + ')} s (${perCallback(serverTotalCpu)} µs a callback), ` +
     `load generator with local Twilio and panels ${fmt(generatorCpu)} s (${perCallback(generatorCpu)} µs), PostgreSQL and the rest ${fmt(restCpu)} s (${perCallback(restCpu)} µs)`);
   console.log(`outside texts all fetched ${fmt(textsDoneAfter)} s after the last callback`);
-  console.log(`peak RSS: ${peaks}`);
+  console.log(`server memory: peak RSS ${peaks}, ${rssAtEnd} at the end`);
   console.log(
     `database: ${rows.length.toLocaleString('en-US')} messages for ${campaign.messages.length.toLocaleString('en-US')} SIDs — ` +
     `missing ${missing}, extra ${rows.length - (campaign.messages.length - missing)}, wrong final status ${wrongStatus}, wrong source ${wrongSource}, without text ${noText}`,

@@ -3,22 +3,23 @@
 // and PostgreSQL's own floor through pgbench.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { connectPostgres } from '../src/db/database.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { connectPostgres, openPglite } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { startLocalTwilio } from '../src/twilio/local/server.ts';
-import { insertPanelRows, OUR_NUMBER, planCampaign, runCampaign, type Campaign } from './campaign.ts';
+import { chooseWatchedChats, insertPanelRows, OUR_NUMBER, planCampaign, runCampaign, type Campaign } from './campaign.ts';
 import { fmt, startServerProcess } from './support.ts';
 
 const CAMPAIGN = Number(process.env.BENCH_CAMPAIGN ?? 100_000);
 const STEADY = Number(process.env.BENCH_STEADY ?? 10_000);
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 1000);
+const PGLITE_CAMPAIGN = Number(process.env.BENCH_PGLITE_CAMPAIGN ?? 2_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const PG = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-/** Which parts to run (comma-separated): one, two, steady, floor. */
-const RUNS = new Set((process.env.BENCH_RUNS ?? 'one,two,steady,floor').split(','));
+/** Which parts to run (comma-separated): one, two, steady, pglite, floor. */
+const RUNS = new Set((process.env.BENCH_RUNS ?? 'one,two,steady,pglite,floor').split(','));
 const ADMIN = { email: 'bench@example.com', password: 'bench-password-1' };
 
 const hex = (n: number) => randomBytes(n).toString('hex');
@@ -43,6 +44,7 @@ async function main() {
   const local = await startLocalTwilio({ accountSid, authToken, port: 0, whatsappFrom: OUR_NUMBER, lifecycle: { statuses: [] }, enforceWindow: false });
   const campaign = await planCampaign(local, CAMPAIGN);
   const steady = await planCampaign(local, STEADY);
+  const pgliteCampaign = await planCampaign(local, PGLITE_CAMPAIGN);
   console.log(`campaign: ${campaign.callbacks.length.toLocaleString('en-US')} callbacks for ${campaign.messages.length.toLocaleString('en-US')} SIDs ` +
     `(${campaign.messages.filter((m) => !m.fromPanel).length.toLocaleString('en-US')} sent from outside, ${campaign.messages.filter((m) => m.final === 'undelivered').length.toLocaleString('en-US')} undelivered)`);
 
@@ -63,16 +65,57 @@ async function main() {
       });
     }
     try {
-      await runCampaign(plan, { label, db, servers, accountSid, authToken, baseUrl, admin: ADMIN, concurrency: CONCURRENCY, rate: o.rate });
+      await runCampaign(plan, { label, database: { db }, servers, accountSid, authToken, baseUrl, admin: ADMIN, concurrency: CONCURRENCY, rate: o.rate });
     } finally {
       for (const s of servers) await s.process.stop();
       await db.close();
     }
   }
 
+  // The embedded default: one server on PGlite in a folder of its own (no DATABASE_URL).
+  async function playPglite(plan: Campaign) {
+    const port = 18080 + Math.floor(Math.random() * 1000);
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const env = (dataDir: string) => ({
+      DATA_DIR: dataDir, BASE_URL: baseUrl, TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken, TWILIO_WHATSAPP_FROM: OUR_NUMBER,
+      TWILIO_API_URL: local.url, LOG_LEVEL: 'info', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SESSION_SECRET: 'bench-secret-0123456789',
+      RECONCILE_INTERVAL: '0',
+    });
+    const root = mkdtempSync(`${tmpdir()}/wa-bench-pglite-`);
+    try {
+      // A first start creates the database (initdb) in an empty folder: its own peak.
+      const first = await startServerProcess(env(`${root}/first`), port, 180_000);
+      const firstStart = { peak: first.peakRssMb(), now: first.rssMb() };
+      await first.stop();
+      // The campaign's folder is made and seeded by the bench before its server opens it.
+      const dataDir = `${root}/campaign`;
+      const seed = await openPglite(dataDir);
+      await migrate(seed);
+      await insertPanelRows(seed, plan);
+      const watch = await chooseWatchedChats(seed, plan, Number(process.env.BENCH_PANELS ?? 20));
+      await seed.close();
+      const server = await startServerProcess(env(dataDir), port, 180_000);
+      await new Promise((r) => setTimeout(r, 2000));
+      console.log(`\n(PGlite: a first start in an empty folder peaked at ${fmt(firstStart.peak, 0)} MB RSS, ${fmt(firstStart.now, 0)} MB once listening; ` +
+        `the campaign's server idles at ${fmt(server.rssMb(), 0)} MB after start)`);
+      try {
+        await runCampaign(plan, {
+          label: `PGlite (the embedded default), one instance, ${plan.messages.length.toLocaleString('en-US')}-message campaign as fast as it answers`,
+          database: { openAfterStop: () => openPglite(dataDir), watch, twilio: local },
+          servers: [{ url: baseUrl, process: server }], accountSid, authToken, baseUrl, admin: ADMIN, concurrency: CONCURRENCY,
+        });
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  }
+
   if (RUNS.has('one')) await play('One instance, campaign as fast as it answers', campaign, { instances: 1, database: 'wa_bench_one' });
   if (RUNS.has('two')) await play('Two instances (Redis adapter, callbacks round robin, panels on the second), same campaign', campaign, { instances: 2, database: 'wa_bench_two' });
   if (RUNS.has('steady')) await play(`One instance, ${STEADY_RATE} callbacks/s (a steady day)`, steady, { instances: 1, rate: STEADY_RATE, database: 'wa_bench_steady' });
+  if (RUNS.has('pglite')) await playPglite(pgliteCampaign);
   await local.close();
   if (!RUNS.has('floor')) return;
 

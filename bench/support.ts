@@ -17,12 +17,15 @@ export const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { maximu
 export interface ServerProcess {
   child: ChildProcess;
   peakRssMb(): number;
+  /** Resident set size now. */
+  rssMb(): number;
   /** CPU time (user + system) the process has used so far. */
   cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
-export async function startServerProcess(env: Record<string, string>, port: number): Promise<ServerProcess> {
+/** `startMs`: how long it may take to answer its health check (a first start on PGlite creates its database). */
+export async function startServerProcess(env: Record<string, string>, port: number, startMs = 30_000): Promise<ServerProcess> {
   // BENCH_PROFILE=1 writes a V8 CPU profile of the server into ./tmp when it exits.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', `${ROOT}tmp`] : [];
   // The server's log (warnings and up) goes to tmp/bench-server-<port>.log.
@@ -31,7 +34,7 @@ export async function startServerProcess(env: Record<string, string>, port: numb
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server.ts'], {
     cwd: ROOT, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', log, 'inherit'],
   });
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + startMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
       http.get(`http://127.0.0.1:${port}/api/health`, (res) => { res.resume(); resolve(res.statusCode === 200); }).on('error', () => resolve(false));
@@ -42,17 +45,21 @@ export async function startServerProcess(env: Record<string, string>, port: numb
   }
   return {
     child,
-    // VmHWM: the process's peak resident set size so far.
-    peakRssMb() {
-      const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'));
-      return m ? Number(m[1]) / 1024 : NaN;
-    },
+    peakRssMb: () => statusMb(child.pid!, 'VmHWM'),
+    rssMb: () => statusMb(child.pid!, 'VmRSS'),
     cpuSeconds: () => processCpuSeconds(child.pid!),
     async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
     },
   };
+}
+
+/** A size field of /proc/<pid>/status (VmHWM: peak resident set, VmRSS: now) in MB. */
+function statusMb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
+  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
