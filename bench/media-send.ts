@@ -2,12 +2,9 @@
 // PostgreSQL, downloaded by the local Twilio from the public link, delivered through the
 // callbacks), then 10 sent at once, with the server's peak resident memory.
 import { randomBytes } from 'node:crypto';
-import { connectPostgres } from '../src/db/database.ts';
-import { migrate } from '../src/db/migrate.ts';
 import { startLocalTwilio } from '../src/twilio/local/server.ts';
-import { fmt, startServerProcess } from './support.ts';
+import { fmt, freshDatabase, startServerProcess } from './support.ts';
 
-const PG = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const OUR_NUMBER = 'whatsapp:+14155238886';
 const ADMIN = { email: 'bench@example.com', password: 'bench-password-1' };
 const AT_ONCE = 10;
@@ -16,14 +13,7 @@ const hex = (n: number) => randomBytes(n).toString('hex');
 const pdf = () => Buffer.concat([Buffer.from('%PDF-1.4\n'), randomBytes(5 * MB - 9)]);
 
 async function main() {
-  const admin = connectPostgres(PG, { max: 1 });
-  await admin.exec('DROP DATABASE IF EXISTS wa_bench_media WITH (FORCE)');
-  await admin.exec('CREATE DATABASE wa_bench_media');
-  await admin.close();
-  const url = new URL(PG);
-  url.pathname = '/wa_bench_media';
-  const db = connectPostgres(url.toString(), { max: 2 });
-  await migrate(db);
+  const { db, url } = await freshDatabase('wa_bench_media');
 
   const port = 19080 + Math.floor(Math.random() * 900);
   const baseUrl = `http://127.0.0.1:${port}`;
@@ -34,7 +24,7 @@ async function main() {
     statusCallbackUrl: `${baseUrl}/api/whatsapp/status`, inboundUrl: `${baseUrl}/api/whatsapp/incoming`,
   });
   const server = await startServerProcess({
-    DATABASE_URL: url.toString(), BASE_URL: baseUrl, TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken, TWILIO_WHATSAPP_FROM: OUR_NUMBER,
+    DATABASE_URL: url, BASE_URL: baseUrl, TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken, TWILIO_WHATSAPP_FROM: OUR_NUMBER,
     TWILIO_API_URL: local.url, LOG_LEVEL: 'warn', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SESSION_SECRET: 'bench-secret-0123456789', RECONCILE_INTERVAL: '0',
   }, port);
   try {

@@ -3,12 +3,10 @@
 // of 5,000 messages; how long the filtered lists and the searches take over HTTP.
 import { buildPanel } from '../scripts/build-panel.mjs';
 import { connectPostgres } from '../src/db/database.ts';
-import { migrate } from '../src/db/migrate.ts';
 import { startLocalTwilio } from '../src/twilio/local/server.ts';
 import { launchChromium } from '../test/browser/browser.ts';
-import { fmt, percentile, startServerProcess } from './support.ts';
+import { fmt, freshDatabase, percentile, startServerProcess } from './support.ts';
 
-const PG = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const CONVERSATIONS = Number(process.env.BENCH_CONVERSATIONS ?? 10_000);
 const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 1_000_000);
 const BIG = 5_000;
@@ -17,14 +15,7 @@ const RUNS = 5;
 async function main() {
   // The panel measured is the one in web/ now, not whatever web/dist a past build left.
   buildPanel();
-  const admin = connectPostgres(PG, { max: 1 });
-  await admin.exec('DROP DATABASE IF EXISTS wa_bench_panel WITH (FORCE)');
-  await admin.exec('CREATE DATABASE wa_bench_panel');
-  await admin.close();
-  const url = new URL(PG);
-  url.pathname = '/wa_bench_panel';
-  const db = connectPostgres(url.toString(), { max: 2 });
-  await migrate(db);
+  const { db, url } = await freshDatabase('wa_bench_panel');
 
   console.log(`## Panel on ${CONVERSATIONS.toLocaleString('en-US')} conversations and ${MESSAGES.toLocaleString('en-US')} messages`);
   const t0 = Date.now();
@@ -61,14 +52,14 @@ async function main() {
   const port = 19080 + Math.floor(Math.random() * 500);
   const baseUrl = `http://127.0.0.1:${port}`;
   const server = await startServerProcess({
-    DATABASE_URL: url.toString(), BASE_URL: baseUrl, TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken,
+    DATABASE_URL: url, BASE_URL: baseUrl, TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken,
     TWILIO_WHATSAPP_FROM: 'whatsapp:+14155238886', TWILIO_API_URL: local.url, LOG_LEVEL: 'warn',
     ADMIN_EMAIL: 'bench@example.com', ADMIN_PASSWORD: 'bench-password-1', SESSION_SECRET: 'bench-secret-0123456789', RECONCILE_INTERVAL: '0',
   }, port);
 
   // The filters' share of the inbox: a third assigned to the signed-in admin, a quarter resolved,
   // a fifth unread (the admin exists once the server has started).
-  const seeded = connectPostgres(url.toString(), { max: 1 });
+  const seeded = connectPostgres(url, { max: 1 });
   await seeded.exec(`
     UPDATE conversations SET assignee_id = (SELECT id FROM users WHERE email = 'bench@example.com') WHERE hashtext(id::text) % 3 = 0;
     UPDATE conversations SET status = 'resolved' WHERE hashtext(id::text || 's') % 4 = 0;

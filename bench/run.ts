@@ -5,36 +5,23 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connectPostgres, openPglite } from '../src/db/database.ts';
+import { openPglite } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { startLocalTwilio } from '../src/twilio/local/server.ts';
 import { chooseWatchedChats, insertPanelRows, OUR_NUMBER, planCampaign, runCampaign, type Campaign } from './campaign.ts';
-import { fmt, startServerProcess } from './support.ts';
+import { fmt, freshDatabase, startServerProcess } from './support.ts';
 
 const CAMPAIGN = Number(process.env.BENCH_CAMPAIGN ?? 100_000);
 const STEADY = Number(process.env.BENCH_STEADY ?? 10_000);
 const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 1000);
 const PGLITE_CAMPAIGN = Number(process.env.BENCH_PGLITE_CAMPAIGN ?? 2_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
-const PG = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /** Which parts to run (comma-separated): one, two, steady, pglite, floor. */
 const RUNS = new Set((process.env.BENCH_RUNS ?? 'one,two,steady,pglite,floor').split(','));
 const ADMIN = { email: 'bench@example.com', password: 'bench-password-1' };
 
 const hex = (n: number) => randomBytes(n).toString('hex');
-
-async function freshDatabase(name: string) {
-  const admin = connectPostgres(PG, { max: 1 });
-  await admin.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.exec(`CREATE DATABASE ${name}`);
-  await admin.close();
-  const url = new URL(PG);
-  url.pathname = `/${name}`;
-  const db = connectPostgres(url.toString(), { max: 2 });
-  await migrate(db);
-  return { db, url: url.toString() };
-}
 
 async function main() {
   console.log(`wa-inbox benchmark: a ${CAMPAIGN.toLocaleString('en-US')}-message campaign through one and two instances (concurrency ${CONCURRENCY}); ` +

@@ -3,8 +3,25 @@ import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
+import { connectPostgres } from '../src/db/database.ts';
+import { migrate } from '../src/db/migrate.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The PostgreSQL server the benches make their databases on. */
+export const BENCH_POSTGRES = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A new, migrated database `name` on BENCH_POSTGRES (dropped first if a past run left it). */
+export async function freshDatabase(name: string) {
+  const admin = connectPostgres(BENCH_POSTGRES, { max: 1 });
+  await admin.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  await admin.exec(`CREATE DATABASE ${name}`);
+  await admin.close();
+  const url = new URL(BENCH_POSTGRES);
+  url.pathname = `/${name}`;
+  const db = connectPostgres(url.toString(), { max: 2 });
+  await migrate(db);
+  return { db, url: url.toString() };
+}
 
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (!sorted.length) return NaN;
