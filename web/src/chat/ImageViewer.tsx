@@ -1,4 +1,4 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useState, type ReactNode } from 'react';
 import { Dialog } from '../components/Dialog.tsx';
 import { useI18n } from '../i18n/I18nProvider.tsx';
 
@@ -34,9 +34,8 @@ export function ImageViewerProvider({ images, children }: { images: readonly str
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [viewing, step]);
-  const value = useMemo(() => open, [open]);
   return (
-    <ViewerContext.Provider value={value}>
+    <ViewerContext.Provider value={open}>
       {children}
       {url !== null && (
         <Dialog title={index >= 0 ? t('viewer.title', { n: index + 1, total: images.length }) : t('msg.image')} onClose={() => setUrl(null)} testId="image-viewer" wide>
