@@ -5,12 +5,20 @@ import { ADMIN, startTestInbox, type TestInbox } from '../support/inbox.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Debian's Chromium, headless, with the flags this network-less machine needs. Never downloads a browser. */
-export function launchChromium(): Promise<Browser> {
+/**
+ * A microphone without a microphone: Chromium grants it without asking and feeds it a beep (or the
+ * WAV file given), so recording can be tested headless.
+ */
+export function fakeMicrophone(wavPath?: string): string[] {
+  return ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', ...(wavPath ? [`--use-file-for-fake-audio-capture=${wavPath}`] : [])];
+}
+
+/** Debian's Chromium, headless, with the flags this network-less machine needs (and `extraArgs`). Never downloads a browser. */
+export function launchChromium(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...extraArgs],
   });
 }
 
@@ -39,12 +47,17 @@ export interface ChromiumSuite {
  * the admin, started before the suite's tests (after `seed`, which may write what the page should
  * find) and closed after them.
  */
-export function chromiumSuite(o: { inbox?: Omit<Parameters<typeof startTestInbox>[0], 'kind'>; seed?(inbox: TestInbox): Promise<void> } = {}): ChromiumSuite {
+export function chromiumSuite(o: {
+  inbox?: Omit<Parameters<typeof startTestInbox>[0], 'kind'>;
+  seed?(inbox: TestInbox): Promise<void>;
+  /** More Chromium flags, e.g. fakeMicrophone(). */
+  chromiumArgs?: readonly string[];
+} = {}): ChromiumSuite {
   const suite = {} as ChromiumSuite;
   before(async () => {
     suite.inbox = await startTestInbox({ kind: databaseKinds()[0]!, startWorkers: false, ...o.inbox });
     await o.seed?.(suite.inbox);
-    suite.browser = await launchChromium();
+    suite.browser = await launchChromium(o.chromiumArgs);
     suite.page = await suite.browser.newPage({ locale: 'es-CO', viewport: { width: 1280, height: 800 } });
     await logIn(suite.page, suite.inbox.baseUrl, ADMIN.email, ADMIN.password);
   });

@@ -8,9 +8,12 @@ import { useInboxStore } from '../inbox/useInbox.ts';
 import { AttachmentPreview } from './AttachmentPreview.tsx';
 import { QuickReplyList } from './QuickReplyList.tsx';
 import { TemplatePicker } from './TemplatePicker.tsx';
+import { useVoiceRecorder, type VoiceNotice } from '../voice/useVoiceRecorder.ts';
 import { useQuickReplyPicker } from './useQuickReplyPicker.ts';
 import { renderTemplate } from './useTemplates.ts';
 import { useWindowOpen } from './useWindowOpen.ts';
+import { VoiceButton } from './VoiceButton.tsx';
+import { VoiceRecordingBar } from './VoiceRecordingBar.tsx';
 import { WindowCountdown } from './WindowCountdown.tsx';
 
 const MAX_LENGTH = 4096;
@@ -18,7 +21,7 @@ const MAX_LENGTH = 4096;
 const drafts = new Map<string, string>();
 
 /**
- * Free text and files while the 24-hour window is open; an approved template at any time. The file
+ * Free text, files and voice notes while the 24-hour window is open; an approved template at any time. The file
  * being sent (chosen with 📎, pasted, or dropped on the chat) is the chat's, so a drop anywhere on
  * it lands here.
  */
@@ -36,6 +39,13 @@ export function Composer({ conversation, attached, onAttach }: { conversation: C
   const inputId = useId();
   const noticeId = useId();
   const fileInput = useRef<HTMLInputElement>(null);
+  const voice = useVoiceRecorder((file, onProgress) => store.sendFile(id, file, '', onProgress));
+  const voiceActive = voice.state.phase !== 'idle';
+
+  // A window that closes mid-recording takes the voice note with it: outside it only templates go.
+  useEffect(() => {
+    if (!open) voice.cancel();
+  }, [open, voice.cancel]);
 
   useEffect(() => {
     const el = input.current;
@@ -113,6 +123,8 @@ export function Composer({ conversation, attached, onAttach }: { conversation: C
 
   const tooLong = text.trim().length > MAX_LENGTH;
   const writable = open || noting;
+  // Like WhatsApp: the microphone stands where the send arrow is until something is typed.
+  const showMic = voiceActive || (open && !noting && !text.trim());
   return (
     <div className={`composer${noting ? ' composer-note' : ''}`} data-testid="composer" data-window={open ? 'open' : 'closed'}>
       {open && conversation.windowExpiresAt ? (
@@ -123,6 +135,7 @@ export function Composer({ conversation, attached, onAttach }: { conversation: C
         </p>
       )}
       {error !== null && <p className="form-error" role="alert" data-testid="composer-error">{describeApiError(error, lang, t)}</p>}
+      {voice.notice && <VoiceNoticeLine notice={voice.notice} />}
       {tooLong && <p className="form-error" role="alert">{t('composer.tooLong', { n: text.trim().length, max: MAX_LENGTH })}</p>}
       <label className="note-toggle">
         <input type="checkbox" checked={noting} onChange={(e) => setNoting(e.target.checked)} data-testid="note-toggle" />
@@ -142,7 +155,7 @@ export function Composer({ conversation, attached, onAttach }: { conversation: C
           type="button"
           className="icon-button attach-button"
           onClick={() => fileInput.current?.click()}
-          disabled={!open || noting}
+          disabled={!open || noting || voiceActive}
           aria-label={t('attach.button')}
           title={t('attach.button')}
           data-testid="attach-button"
@@ -161,39 +174,56 @@ export function Composer({ conversation, attached, onAttach }: { conversation: C
           }}
           data-testid="attach-input"
         />
-        {writable && <QuickReplyList picker={picker} />}
-        <label htmlFor={inputId} className="visually-hidden">{t('composer.label')}</label>
-        <textarea
-          id={inputId}
-          ref={input}
-          rows={1}
-          value={writable ? text : ''}
-          onChange={(e) => {
-            change(e.target.value);
-            picker.track();
-          }}
-          onSelect={picker.track}
-          onKeyDown={onKeyDown}
-          onPaste={onPaste}
-          role="combobox"
-          aria-autocomplete="list"
-          aria-expanded={picker.open}
-          aria-controls={picker.open && picker.matches.length ? picker.listId : undefined}
-          aria-activedescendant={picker.open && picker.matches.length ? picker.optionId(picker.active) : undefined}
-          disabled={!writable}
-          placeholder={noting ? t('composer.notePlaceholder') : open ? t('composer.placeholder') : t('composer.closedPlaceholder')}
-          aria-describedby={writable ? undefined : noticeId}
-          title={writable ? t('composer.hint') : undefined}
-          data-testid="composer-input"
-        />
-        <button type="submit" className="send-button" disabled={!writable || !text.trim() || tooLong} data-testid="send-button" aria-label={noting ? t('composer.addNote') : t('composer.send')}>
-          <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
-            <path fill="currentColor" d="M3.4 20.4 21 12 3.4 3.6l-.01 6.53L15 12 3.39 13.87z" />
-          </svg>
-        </button>
+        {voiceActive ? (
+          <VoiceRecordingBar voice={voice} />
+        ) : (
+          <>
+            {writable && <QuickReplyList picker={picker} />}
+            <label htmlFor={inputId} className="visually-hidden">{t('composer.label')}</label>
+            <textarea
+              id={inputId}
+              ref={input}
+              rows={1}
+              value={writable ? text : ''}
+              onChange={(e) => {
+                change(e.target.value);
+                picker.track();
+              }}
+              onSelect={picker.track}
+              onKeyDown={onKeyDown}
+              onPaste={onPaste}
+              role="combobox"
+              aria-autocomplete="list"
+              aria-expanded={picker.open}
+              aria-controls={picker.open && picker.matches.length ? picker.listId : undefined}
+              aria-activedescendant={picker.open && picker.matches.length ? picker.optionId(picker.active) : undefined}
+              disabled={!writable}
+              placeholder={noting ? t('composer.notePlaceholder') : open ? t('composer.placeholder') : t('composer.closedPlaceholder')}
+              aria-describedby={writable ? undefined : noticeId}
+              title={writable ? t('composer.hint') : undefined}
+              data-testid="composer-input"
+            />
+          </>
+        )}
+        {showMic ? (
+          <VoiceButton voice={voice} disabled={!open} />
+        ) : (
+          <button type="submit" className="send-button" disabled={!writable || !text.trim() || tooLong} data-testid="send-button" aria-label={noting ? t('composer.addNote') : t('composer.send')}>
+            <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
+              <path fill="currentColor" d="M3.4 20.4 21 12 3.4 3.6l-.01 6.53L15 12 3.39 13.87z" />
+            </svg>
+          </button>
+        )}
       </form>
       {picking && <TemplatePicker onSend={sendTemplate} onClose={() => setPicking(false)} />}
       {attached && <AttachmentPreview conversationId={id} file={attached} onClose={() => onAttach(null)} />}
     </div>
   );
+}
+
+function VoiceNoticeLine({ notice }: { notice: VoiceNotice }) {
+  const { t, lang } = useI18n();
+  if ('apiError' in notice) return <p className="form-error" role="alert" data-testid="voice-notice">{describeApiError(notice.apiError, lang, t)}</p>;
+  const hint = notice.key === 'voice.ready' || notice.key === 'voice.tooShort';
+  return <p className={hint ? 'composer-hint' : 'form-error'} role={hint ? 'status' : 'alert'} data-testid="voice-notice">{t(notice.key, notice.vars)}</p>;
 }
