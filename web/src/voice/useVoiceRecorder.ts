@@ -101,10 +101,10 @@ export function useVoiceRecorder(send: (file: File, onProgress: (fraction: numbe
       if (name === 'NotFoundError' || name === 'OverconstrainedError') return setNotice({ key: 'voice.noMicrophone' });
       return setNotice({ key: 'voice.failed', vars: { reason: err instanceof Error ? err.message : String(err) } });
     }
-    // The first time, the permission prompt takes the press: the next hold records.
+    // A tap, or the first press, whose release went to the browser's permission prompt: the next hold records.
     if (!mounted.current || releasedWhileAsking.current || (stateRef.current as VoicePhase).phase !== 'asking') {
       for (const track of stream.getTracks()) track.stop();
-      if (releasedWhileAsking.current) setNotice({ key: 'voice.ready' });
+      if (releasedWhileAsking.current) setNotice({ key: 'voice.tooShort' });
       return set({ phase: 'idle' });
     }
     const recorder = new MediaRecorder(stream, { mimeType: type, audioBitsPerSecond: BITS_PER_SECOND });

@@ -1,0 +1,141 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { fileTypeFromBuffer } from 'file-type';
+import { waitFor } from '../support/inbox.ts';
+import { chromiumSuite, conversationItem, fakeMicrophone } from './browser.ts';
+
+const skip = process.env.WA_SKIP_BROWSER ? 'no Chromium here' : false;
+
+// An agent answers a patient with a voice note: held on the microphone, recorded from Chromium's
+// fake microphone, remuxed to Ogg in the panel, fetched by the local Twilio and delivered.
+describe('voice notes from the composer in Chromium', { skip, timeout: 300_000 }, () => {
+  const s = chromiumSuite({
+    chromiumArgs: fakeMicrophone(),
+    inbox: { lifecycle: { delayMs: 20, statuses: ['sent', 'delivered'] } },
+    seed: async (inbox) => {
+      await inbox.local.simulateInbound({ from: 'whatsapp:+573185550177', body: '¿Me explica por audio cómo llegar?', profileName: 'Paciente Audio' });
+    },
+  });
+
+  const sentVoiceNotes = async () =>
+    (await s.inbox.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outgoing_media WHERE content_type = 'audio/ogg'`)).rows[0]!.n;
+  const mic = () => s.page.getByTestId('voice-button');
+  const recordingBar = () => s.page.getByTestId('voice-recording');
+
+  /** Presses the mouse on the microphone and waits until the recording runs. */
+  async function pressMic() {
+    const box = (await mic().boundingBox())!;
+    await s.page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await s.page.mouse.down();
+    await recordingBar().waitFor();
+    return box;
+  }
+
+  test('held about 2 s and released: an audio player in the chat, Twilio fetched an Ogg Opus file, delivered', async () => {
+    await conversationItem(s.page, 'Paciente Audio').click();
+    await s.page.locator('[data-testid="composer"][data-window="open"]').waitFor();
+    // The microphone stands where the send arrow is until something is typed.
+    await s.page.getByTestId('composer-input').fill('Hola');
+    await s.page.getByTestId('send-button').waitFor();
+    assert.equal(await mic().count(), 0);
+    await s.page.getByTestId('composer-input').fill('');
+    await mic().waitFor();
+
+    await pressMic();
+    await s.page.getByTestId('voice-clock').filter({ hasText: '0:01' }).waitFor();
+    await s.page.waitForTimeout(1_000); // keep holding: about 2 s of voice
+    await s.page.mouse.up();
+
+    const bubble = s.page.locator('[data-testid="message-bubble"][data-status="delivered"]', { has: s.page.locator('[data-testid="message-media"][data-kind="audio"]') });
+    await bubble.waitFor({ timeout: 60_000 });
+    assert.equal(await recordingBar().count(), 0, 'the recording bar is gone');
+    await s.page.getByTestId('composer-input').waitFor();
+
+    const { rows } = await s.inbox.db.query<{ content_type: string; filename: string; status: string }>(
+      `SELECT o.content_type, o.filename, m.status FROM outgoing_media o JOIN messages m ON m.id = o.message_id ORDER BY m.created_at DESC LIMIT 1`,
+    );
+    assert.equal(rows[0]!.content_type, 'audio/ogg');
+    assert.match(rows[0]!.filename, /^nota-de-voz-\d{8}-\d{6}\.ogg$/);
+    assert.equal(rows[0]!.status, 'delivered');
+    const atTwilio = s.inbox.local.messages().filter((m) => m.direction === 'outbound-api' && m.media.length).at(-1)!;
+    assert.equal(atTwilio.media[0]!.contentType, 'audio/ogg', 'the public link said audio/ogg');
+    assert.match(atTwilio.media[0]!.sourceUrl!, /\/media\/out\//);
+    assert.deepEqual(await fileTypeFromBuffer(atTwilio.media[0]!.bytes), { ext: 'opus', mime: 'audio/ogg; codecs=opus' }, 'the bytes Twilio fetched are Ogg Opus');
+
+    // The player knows how long the note is.
+    const audio = bubble.locator('audio');
+    assert.match((await audio.getAttribute('src'))!, /^\/api\/media\//);
+    await waitFor(() => audio.evaluate((a: HTMLAudioElement) => a.readyState >= 1), 'the player read the note\'s length', 30_000);
+    const seconds = await audio.evaluate((a: HTMLAudioElement) => a.duration);
+    assert.ok(seconds > 1.5 && seconds < 4, `the player shows about 2 s (${seconds})`);
+  });
+
+  test('slid away from the microphone or Escape: nothing is sent', async () => {
+    const before = await sentVoiceNotes();
+    const box = await pressMic();
+    await s.page.mouse.move(box.x - 150, box.y + box.height / 2, { steps: 5 });
+    await recordingBar().waitFor({ state: 'detached' });
+    await s.page.mouse.up();
+
+    await pressMic();
+    await s.page.keyboard.press('Escape');
+    await recordingBar().waitFor({ state: 'detached' });
+    await s.page.mouse.up();
+    await s.page.getByTestId('composer-input').waitFor();
+    assert.equal(await s.page.getByTestId('voice-sending').count(), 0);
+    assert.equal(await sentVoiceNotes(), before);
+  });
+
+  test('a tap explains that the microphone is held; nothing is sent', async () => {
+    const before = await sentVoiceNotes();
+    await mic().click();
+    const notice = s.page.getByTestId('voice-notice');
+    await notice.waitFor();
+    assert.match(await notice.innerText(), /Mantenga pulsado el micrófono/);
+    assert.equal(await sentVoiceNotes(), before);
+  });
+
+  test('from the keyboard: Enter starts, Enter again sends', async () => {
+    const before = await sentVoiceNotes();
+    await mic().focus();
+    await s.page.keyboard.press('Enter');
+    await recordingBar().waitFor();
+    assert.match(await recordingBar().innerText(), /Pulse Enter para enviar/);
+    await s.page.getByTestId('voice-clock').filter({ hasText: '0:01' }).waitFor();
+    await s.page.keyboard.press('Enter');
+    await waitFor(async () => (await sentVoiceNotes()) === before + 1, 'the voice note sent', 60_000);
+    await recordingBar().waitFor({ state: 'detached' });
+  });
+
+  test('on a phone (390 × 844) the microphone is in reach and a hold sends', async () => {
+    await s.page.setViewportSize({ width: 390, height: 844 });
+    try {
+      await mic().waitFor();
+      const box = (await mic().boundingBox())!;
+      assert.ok(box.x >= 0 && box.y >= 0 && box.x + box.width <= 390 && box.y + box.height <= 844, 'inside the screen');
+      assert.equal(await mic().evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        return el.contains(document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2));
+      }), true, 'nothing covers it');
+      const before = await sentVoiceNotes();
+      await pressMic();
+      await s.page.getByTestId('voice-clock').filter({ hasText: '0:01' }).waitFor();
+      await s.page.mouse.up();
+      await waitFor(async () => (await sentVoiceNotes()) === before + 1, 'the voice note sent', 60_000);
+    } finally {
+      await s.page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  test('a refused microphone says so in Spanish, and nothing is recorded', async () => {
+    await s.page.evaluate(() => {
+      navigator.mediaDevices.getUserMedia = () => Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
+    });
+    await mic().focus();
+    await s.page.keyboard.press('Enter');
+    const notice = s.page.getByTestId('voice-notice');
+    await notice.filter({ hasText: 'El navegador no dejó usar el micrófono' }).waitFor();
+    assert.equal(await notice.getAttribute('role'), 'alert');
+    assert.equal(await recordingBar().count(), 0);
+  });
+});
