@@ -79,6 +79,9 @@ export async function mediaTypeFromBytes(bytes: Buffer, claimedType: string | nu
   }
   if (IMAGES.has(found.mime) || DOCUMENTS.has(found.mime)) return found.mime;
   if (found.ext === 'cfb' && LEGACY_OFFICE.has(claimed)) return claimed;
+  // file-type calls every ISO MP4 without an M4A brand video, a browser's voice note (Safari records
+  // AAC in MP4) included: the container cannot tell, so the client's word that it is audio is taken.
+  if (found.mime === 'video/mp4' && claimed === 'audio/mp4') return 'audio/mp4';
   const media = AUDIO_VIDEO[found.mime];
   if (media) return media;
   throw unsupported();

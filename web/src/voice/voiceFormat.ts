@@ -2,7 +2,8 @@ import { webmToOgg } from './webm-to-ogg.ts';
 
 // What WhatsApp takes as a voice note: Opus in Ogg (Firefox records it), or AAC in MP4 (Safari).
 // Chromium records Opus only in WebM, which WhatsApp refuses: its packets are moved into Ogg here.
-const RECORDABLE = ['audio/ogg;codecs=opus', 'audio/webm;codecs=opus', 'audio/mp4'] as const;
+// (Chromium's own audio/mp4 holds Opus, which WhatsApp refuses in MP4: WebM comes first.)
+const RECORDABLE = ['audio/ogg;codecs=opus', 'audio/webm;codecs=opus', 'audio/mp4;codecs=mp4a.40.2', 'audio/mp4'] as const;
 
 /** The first format this browser's MediaRecorder can write that we can send, or null. */
 export function voiceRecordingType(): string | null {
