@@ -101,6 +101,7 @@ describe('voice notes from the composer in Chromium', { skip, timeout: 300_000 }
     await s.page.keyboard.press('Enter');
     await recordingBar().waitFor();
     assert.match(await recordingBar().innerText(), /Pulse Enter para enviar/);
+    assert.equal(await mic().getAttribute('aria-label'), 'Enviar la nota de voz', 'the next press sends');
     await s.page.getByTestId('voice-clock').filter({ hasText: '0:01' }).waitFor();
     await s.page.keyboard.press('Enter');
     await waitFor(async () => (await sentVoiceNotes()) === before + 1, 'the voice note sent', 60_000);

@@ -138,30 +138,35 @@ export function Composer({ conversation, attached, onAttach }: { conversation: C
       {voice.notice && <VoiceNoticeLine notice={voice.notice} />}
       {tooLong && <p className="form-error" role="alert">{t('composer.tooLong', { n: text.trim().length, max: MAX_LENGTH })}</p>}
       <label className="note-toggle">
-        <input type="checkbox" checked={noting} onChange={(e) => setNoting(e.target.checked)} data-testid="note-toggle" />
+        <input type="checkbox" checked={noting} onChange={(e) => setNoting(e.target.checked)} disabled={voiceActive} data-testid="note-toggle" />
         {t('composer.noteToggle')}
       </label>
       <form className="composer-row" onSubmit={onSubmit}>
-        <button
-          type="button"
-          className={open ? 'secondary' : 'primary'}
-          onClick={() => setPicking(true)}
-          data-testid="open-templates"
-          aria-haspopup="dialog"
-        >
-          {open ? t('composer.templates') : t('composer.chooseTemplate')}
-        </button>
-        <button
-          type="button"
-          className="icon-button attach-button"
-          onClick={() => fileInput.current?.click()}
-          disabled={!open || noting || voiceActive}
-          aria-label={t('attach.button')}
-          title={t('attach.button')}
-          data-testid="attach-button"
-        >
-          <span aria-hidden="true">📎</span>
-        </button>
+        {/* While a voice note records, its bar takes the whole row (a phone has no room to spare). */}
+        {!voiceActive && (
+          <>
+            <button
+              type="button"
+              className={open ? 'secondary' : 'primary'}
+              onClick={() => setPicking(true)}
+              data-testid="open-templates"
+              aria-haspopup="dialog"
+            >
+              {open ? t('composer.templates') : t('composer.chooseTemplate')}
+            </button>
+            <button
+              type="button"
+              className="icon-button attach-button"
+              onClick={() => fileInput.current?.click()}
+              disabled={!open || noting}
+              aria-label={t('attach.button')}
+              title={t('attach.button')}
+              data-testid="attach-button"
+            >
+              <span aria-hidden="true">📎</span>
+            </button>
+          </>
+        )}
         <input
           ref={fileInput}
           type="file"

@@ -14,6 +14,8 @@ export function VoiceButton({ voice, disabled }: { voice: ReturnType<typeof useV
   const hold = useRef<{ x: number; y: number } | null>(null);
   const { state } = voice;
   const recording = state.phase === 'recording' || state.phase === 'asking';
+  // Started from the keyboard, the next press sends: the button shows the send arrow.
+  const sendsOnPress = state.phase === 'recording' && state.mode === 'toggle';
 
   function onPointerDown(e: PointerEvent<HTMLButtonElement>) {
     if (e.pointerType === 'mouse' && e.button !== 0) return;
@@ -58,9 +60,9 @@ export function VoiceButton({ voice, disabled }: { voice: ReturnType<typeof useV
       type="button"
       className={`send-button voice-button${recording ? ' voice-recording' : ''}`}
       disabled={disabled || state.phase === 'sending'}
-      aria-label={t('voice.button')}
+      aria-label={sendsOnPress ? t('voice.send') : t('voice.button')}
       aria-pressed={recording}
-      title={t('voice.button')}
+      title={sendsOnPress ? t('voice.send') : t('voice.button')}
       onPointerDown={onPointerDown}
       onPointerMove={onPointerMove}
       onPointerUp={onPointerUp}
@@ -69,9 +71,15 @@ export function VoiceButton({ voice, disabled }: { voice: ReturnType<typeof useV
       onContextMenu={(e) => e.preventDefault()}
       data-testid="voice-button"
     >
-      <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
-        <path fill="currentColor" d="M12 14.5a3.5 3.5 0 0 0 3.5-3.5V5a3.5 3.5 0 0 0-7 0v6a3.5 3.5 0 0 0 3.5 3.5zm6.3-3.5a.9.9 0 0 0-1.8 0 4.5 4.5 0 0 1-9 0 .9.9 0 0 0-1.8 0 6.3 6.3 0 0 0 5.4 6.2V20H8.6a.9.9 0 0 0 0 1.8h6.8a.9.9 0 0 0 0-1.8h-2.5v-2.8a6.3 6.3 0 0 0 5.4-6.2z" />
-      </svg>
+      {sendsOnPress ? (
+        <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
+          <path fill="currentColor" d="M3.4 20.4 21 12 3.4 3.6l-.01 6.53L15 12 3.39 13.87z" />
+        </svg>
+      ) : (
+        <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
+          <path fill="currentColor" d="M12 14.5a3.5 3.5 0 0 0 3.5-3.5V5a3.5 3.5 0 0 0-7 0v6a3.5 3.5 0 0 0 3.5 3.5zm6.3-3.5a.9.9 0 0 0-1.8 0 4.5 4.5 0 0 1-9 0 .9.9 0 0 0-1.8 0 6.3 6.3 0 0 0 5.4 6.2V20H8.6a.9.9 0 0 0 0 1.8h6.8a.9.9 0 0 0 0-1.8h-2.5v-2.8a6.3 6.3 0 0 0 5.4-6.2z" />
+        </svg>
+      )}
     </button>
   );
 }
