@@ -5,12 +5,9 @@ import { ADMIN, startTestInbox, type TestInbox } from '../support/inbox.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/**
- * A microphone without a microphone: Chromium grants it without asking and feeds it a beep (or the
- * WAV file given), so recording can be tested headless.
- */
-export function fakeMicrophone(wavPath?: string): string[] {
-  return ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', ...(wavPath ? [`--use-file-for-fake-audio-capture=${wavPath}`] : [])];
+/** A microphone without a microphone: Chromium grants it without asking and feeds it a beep, so recording can be tested headless. */
+export function fakeMicrophone(): string[] {
+  return ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream'];
 }
 
 /** Debian's Chromium, headless, with the flags this network-less machine needs (and `extraArgs`). Never downloads a browser. */

@@ -14,6 +14,9 @@ describe('voice notes from the composer in Chromium', { skip, timeout: 300_000 }
     inbox: { lifecycle: { delayMs: 20, statuses: ['sent', 'delivered'] } },
     seed: async (inbox) => {
       await inbox.local.simulateInbound({ from: 'whatsapp:+573185550177', body: '¿Me explica por audio cómo llegar?', profileName: 'Paciente Audio' });
+      await inbox.local.simulateInbound({ from: 'whatsapp:+573185550178', body: 'Gracias', profileName: 'Paciente Sin Ventana' });
+      await waitFor(async () => (await inbox.db.query(`SELECT 1 FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE k.phone = '+573185550178'`)).rows.length === 1, 'the second patient recorded');
+      await inbox.db.query(`UPDATE conversations SET last_inbound_at = now() - interval '3 days' WHERE contact_id = (SELECT id FROM contacts WHERE phone = '+573185550178')`);
     },
   });
 
@@ -138,5 +141,18 @@ describe('voice notes from the composer in Chromium', { skip, timeout: 300_000 }
     await notice.filter({ hasText: 'El navegador no dejó usar el micrófono' }).waitFor();
     assert.equal(await notice.getAttribute('role'), 'alert');
     assert.equal(await recordingBar().count(), 0);
+  });
+
+  test('no microphone for an internal note, nor outside the 24-hour window (templates only)', async () => {
+    await s.page.getByTestId('note-toggle').check();
+    await s.page.getByTestId('send-button').waitFor();
+    assert.equal(await mic().count(), 0);
+    await s.page.getByTestId('note-toggle').uncheck();
+    await mic().waitFor();
+
+    await conversationItem(s.page, 'Paciente Sin Ventana').click();
+    await s.page.locator('[data-testid="composer"][data-window="closed"]').waitFor();
+    assert.equal(await mic().count(), 0);
+    assert.equal(await s.page.getByTestId('send-button').isDisabled(), true);
   });
 });

@@ -229,6 +229,7 @@ export function Composer({ conversation, attached, onAttach }: { conversation: C
 function VoiceNoticeLine({ notice }: { notice: VoiceNotice }) {
   const { t, lang } = useI18n();
   if ('apiError' in notice) return <p className="form-error" role="alert" data-testid="voice-notice">{describeApiError(notice.apiError, lang, t)}</p>;
-  const hint = notice.key === 'voice.tooShort';
+  // Explanations, not failures.
+  const hint = notice.key === 'voice.tooShort' || notice.key === 'voice.limit';
   return <p className={hint ? 'composer-hint' : 'form-error'} role={hint ? 'status' : 'alert'} data-testid="voice-notice">{t(notice.key, notice.vars)}</p>;
 }
