@@ -3,6 +3,7 @@ import { ApiRequestError } from '../api/client.ts';
 import { MEDIA_UPLOAD } from '../api/contract.ts';
 import type { MessageKey } from '../i18n/strings.ts';
 import { voiceNoteFile, voiceRecordingType } from './voiceFormat.ts';
+import { WebmRemuxError } from './webm-to-ogg.ts';
 
 // WhatsApp's own limit for a voice note; at 32 kb/s it stays far below the 16 MB a file may weigh.
 export const MAX_VOICE_MS = 15 * 60_000;
@@ -79,7 +80,9 @@ export function useVoiceRecorder(send: (file: File, onProgress: (fraction: numbe
       await sendRef.current(file, (progress) => set({ phase: 'sending', progress }));
       setNotice(limitReached ? { key: 'voice.limit', vars: { minutes: MAX_VOICE_MS / 60_000 } } : null);
     } catch (err) {
-      setNotice(err instanceof ApiRequestError ? { apiError: err } : { key: 'voice.failed', vars: { reason: err instanceof Error ? err.message : String(err) } });
+      if (err instanceof ApiRequestError) setNotice({ apiError: err });
+      else if (err instanceof WebmRemuxError) setNotice({ key: 'voice.unreadable' });
+      else setNotice({ key: 'voice.failed', vars: { reason: err instanceof Error ? err.message : String(err) } });
     }
     set({ phase: 'idle' });
   }, [release, set]);
