@@ -43,9 +43,11 @@ describe('voice notes from the composer in Chromium', { skip, timeout: 300_000 }
     assert.equal(await mic().count(), 0);
     await s.page.getByTestId('composer-input').fill('');
     await mic().waitFor();
+    assert.equal(await s.page.getByTestId('send-button').isVisible(), false);
 
     await pressMic();
     await s.page.getByTestId('voice-clock').filter({ hasText: '0:01' }).waitFor();
+    assert.equal(await s.page.getByTestId('composer-input').isVisible(), false, 'the recording bar takes the text box\'s place');
     await s.page.waitForTimeout(1_000); // keep holding: about 2 s of voice
     await s.page.mouse.up();
 

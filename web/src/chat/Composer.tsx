@@ -141,32 +141,28 @@ export function Composer({ conversation, attached, onAttach }: { conversation: C
         <input type="checkbox" checked={noting} onChange={(e) => setNoting(e.target.checked)} disabled={voiceActive} data-testid="note-toggle" />
         {t('composer.noteToggle')}
       </label>
-      <form className="composer-row" onSubmit={onSubmit}>
-        {/* While a voice note records, its bar takes the whole row (a phone has no room to spare). */}
-        {!voiceActive && (
-          <>
-            <button
-              type="button"
-              className={open ? 'secondary' : 'primary'}
-              onClick={() => setPicking(true)}
-              data-testid="open-templates"
-              aria-haspopup="dialog"
-            >
-              {open ? t('composer.templates') : t('composer.chooseTemplate')}
-            </button>
-            <button
-              type="button"
-              className="icon-button attach-button"
-              onClick={() => fileInput.current?.click()}
-              disabled={!open || noting}
-              aria-label={t('attach.button')}
-              title={t('attach.button')}
-              data-testid="attach-button"
-            >
-              <span aria-hidden="true">📎</span>
-            </button>
-          </>
-        )}
+      {/* While a voice note records, its bar takes the whole row (a phone has no room to spare). */}
+      <form className={`composer-row${voiceActive ? ' composer-voice' : ''}`} onSubmit={onSubmit}>
+        <button
+          type="button"
+          className={open ? 'secondary' : 'primary'}
+          onClick={() => setPicking(true)}
+          data-testid="open-templates"
+          aria-haspopup="dialog"
+        >
+          {open ? t('composer.templates') : t('composer.chooseTemplate')}
+        </button>
+        <button
+          type="button"
+          className="icon-button attach-button"
+          onClick={() => fileInput.current?.click()}
+          disabled={!open || noting}
+          aria-label={t('attach.button')}
+          title={t('attach.button')}
+          data-testid="attach-button"
+        >
+          <span aria-hidden="true">📎</span>
+        </button>
         <input
           ref={fileInput}
           type="file"
@@ -179,46 +175,38 @@ export function Composer({ conversation, attached, onAttach }: { conversation: C
           }}
           data-testid="attach-input"
         />
-        {voiceActive ? (
-          <VoiceRecordingBar voice={voice} />
-        ) : (
-          <>
-            {writable && <QuickReplyList picker={picker} />}
-            <label htmlFor={inputId} className="visually-hidden">{t('composer.label')}</label>
-            <textarea
-              id={inputId}
-              ref={input}
-              rows={1}
-              value={writable ? text : ''}
-              onChange={(e) => {
-                change(e.target.value);
-                picker.track();
-              }}
-              onSelect={picker.track}
-              onKeyDown={onKeyDown}
-              onPaste={onPaste}
-              role="combobox"
-              aria-autocomplete="list"
-              aria-expanded={picker.open}
-              aria-controls={picker.open && picker.matches.length ? picker.listId : undefined}
-              aria-activedescendant={picker.open && picker.matches.length ? picker.optionId(picker.active) : undefined}
-              disabled={!writable}
-              placeholder={noting ? t('composer.notePlaceholder') : open ? t('composer.placeholder') : t('composer.closedPlaceholder')}
-              aria-describedby={writable ? undefined : noticeId}
-              title={writable ? t('composer.hint') : undefined}
-              data-testid="composer-input"
-            />
-          </>
-        )}
-        {showMic ? (
-          <VoiceButton voice={voice} disabled={!open} />
-        ) : (
-          <button type="submit" className="send-button" disabled={!writable || !text.trim() || tooLong} data-testid="send-button" aria-label={noting ? t('composer.addNote') : t('composer.send')}>
-            <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
-              <path fill="currentColor" d="M3.4 20.4 21 12 3.4 3.6l-.01 6.53L15 12 3.39 13.87z" />
-            </svg>
-          </button>
-        )}
+        {writable && !voiceActive && <QuickReplyList picker={picker} />}
+        <label htmlFor={inputId} className="visually-hidden">{t('composer.label')}</label>
+        <textarea
+          id={inputId}
+          ref={input}
+          rows={1}
+          value={writable ? text : ''}
+          onChange={(e) => {
+            change(e.target.value);
+            picker.track();
+          }}
+          onSelect={picker.track}
+          onKeyDown={onKeyDown}
+          onPaste={onPaste}
+          role="combobox"
+          aria-autocomplete="list"
+          aria-expanded={picker.open}
+          aria-controls={picker.open && picker.matches.length ? picker.listId : undefined}
+          aria-activedescendant={picker.open && picker.matches.length ? picker.optionId(picker.active) : undefined}
+          disabled={!writable}
+          placeholder={noting ? t('composer.notePlaceholder') : open ? t('composer.placeholder') : t('composer.closedPlaceholder')}
+          aria-describedby={writable ? undefined : noticeId}
+          title={writable ? t('composer.hint') : undefined}
+          data-testid="composer-input"
+        />
+        {voiceActive && <VoiceRecordingBar voice={voice} />}
+        {showMic && <VoiceButton voice={voice} disabled={!open} />}
+        <button type="submit" className="send-button" disabled={!writable || !text.trim() || tooLong} hidden={showMic} data-testid="send-button" aria-label={noting ? t('composer.addNote') : t('composer.send')}>
+          <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
+            <path fill="currentColor" d="M3.4 20.4 21 12 3.4 3.6l-.01 6.53L15 12 3.39 13.87z" />
+          </svg>
+        </button>
       </form>
       {picking && <TemplatePicker onSend={sendTemplate} onClose={() => setPicking(false)} />}
       {attached && <AttachmentPreview conversationId={id} file={attached} onClose={() => onAttach(null)} />}
