@@ -24,6 +24,8 @@ describe('voice notes from the composer in Chromium', { skip, timeout: 300_000 }
     (await s.inbox.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM outgoing_media WHERE content_type = 'audio/ogg'`)).rows[0]!.n;
   const mic = () => s.page.getByTestId('voice-button');
   const recordingBar = () => s.page.getByTestId('voice-recording');
+  // The text box is back once the note is recorded and its upload answered (or it was discarded).
+  const composerIdle = () => s.page.getByTestId('composer-input').waitFor({ timeout: 60_000 });
 
   /** Presses the mouse on the microphone and waits until the recording runs. */
   async function pressMic() {
@@ -53,8 +55,8 @@ describe('voice notes from the composer in Chromium', { skip, timeout: 300_000 }
 
     const bubble = s.page.locator('[data-testid="message-bubble"][data-status="delivered"]', { has: s.page.locator('[data-testid="message-media"][data-kind="audio"]') });
     await bubble.waitFor({ timeout: 60_000 });
+    await composerIdle();
     assert.equal(await recordingBar().count(), 0, 'the recording bar is gone');
-    await s.page.getByTestId('composer-input').waitFor();
 
     const { rows } = await s.inbox.db.query<{ content_type: string; filename: string; status: string }>(
       `SELECT o.content_type, o.filename, m.status FROM outgoing_media o JOIN messages m ON m.id = o.message_id ORDER BY m.created_at DESC LIMIT 1`,
@@ -70,7 +72,8 @@ describe('voice notes from the composer in Chromium', { skip, timeout: 300_000 }
     // The player knows how long the note is.
     const audio = bubble.locator('audio');
     assert.match((await audio.getAttribute('src'))!, /^\/api\/media\//);
-    await waitFor(() => audio.evaluate((a: HTMLAudioElement) => a.readyState >= 1), 'the player read the note\'s length', 30_000);
+    // Its end is read through a byte range (an Ogg's length is in its last page).
+    await waitFor(() => audio.evaluate((a: HTMLAudioElement) => a.readyState >= 1 && Number.isFinite(a.duration)), 'the player read the note\'s length', 30_000);
     const seconds = await audio.evaluate((a: HTMLAudioElement) => a.duration);
     assert.ok(seconds > 1.5 && seconds < 4, `the player shows about 2 s (${seconds})`);
   });
@@ -86,7 +89,7 @@ describe('voice notes from the composer in Chromium', { skip, timeout: 300_000 }
     await s.page.keyboard.press('Escape');
     await recordingBar().waitFor({ state: 'detached' });
     await s.page.mouse.up();
-    await s.page.getByTestId('composer-input').waitFor();
+    await composerIdle();
     assert.equal(await s.page.getByTestId('voice-sending').count(), 0);
     assert.equal(await sentVoiceNotes(), before);
   });
@@ -106,11 +109,11 @@ describe('voice notes from the composer in Chromium', { skip, timeout: 300_000 }
     await s.page.keyboard.press('Enter');
     await recordingBar().waitFor();
     assert.match(await recordingBar().innerText(), /Pulse Enter para enviar/);
-    assert.equal(await mic().getAttribute('aria-label'), 'Enviar la nota de voz', 'the next press sends');
     await s.page.getByTestId('voice-clock').filter({ hasText: '0:01' }).waitFor();
+    assert.equal(await mic().getAttribute('aria-label'), 'Enviar la nota de voz', 'the next press sends');
     await s.page.keyboard.press('Enter');
     await waitFor(async () => (await sentVoiceNotes()) === before + 1, 'the voice note sent', 60_000);
-    await recordingBar().waitFor({ state: 'detached' });
+    await composerIdle();
   });
 
   test('on a phone (390 × 844) the microphone is in reach and a hold sends', async () => {
@@ -128,6 +131,7 @@ describe('voice notes from the composer in Chromium', { skip, timeout: 300_000 }
       await s.page.getByTestId('voice-clock').filter({ hasText: '0:01' }).waitFor();
       await s.page.mouse.up();
       await waitFor(async () => (await sentVoiceNotes()) === before + 1, 'the voice note sent', 60_000);
+      await composerIdle();
     } finally {
       await s.page.setViewportSize({ width: 1280, height: 800 });
     }

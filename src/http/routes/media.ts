@@ -1,10 +1,11 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { messageRepository, type StoredMedia } from '../../db/message-repository.ts';
 import { outgoingMediaRepository, type OutgoingMediaFile } from '../../db/outgoing-media-repository.ts';
 import type { InboxContext } from '../../messages/context.ts';
 import { isUuid } from '../../messages/inbox-queries.ts';
 import { keptMediaUrl, mediaTypeOf } from '../../messages/media-items.ts';
 import { mediaTokenHash } from '../../messages/send-message.ts';
+import { sendBytesWithRanges } from '../byte-ranges.ts';
 import { sendError } from '../error-handler.ts';
 
 // Served inline from the panel's origin: only the pictures, voice notes and videos WhatsApp carries,
@@ -45,12 +46,12 @@ function dispositionFilename(name: string): string {
 }
 
 /** The bytes of a file sent from the panel: images inline, everything else downloaded under its name. */
-function sendStoredFile(reply: FastifyReply, file: OutgoingMediaFile, cacheControl: string) {
+function sendStoredFile(request: FastifyRequest, reply: FastifyReply, file: OutgoingMediaFile, cacheControl: string) {
   reply.header('cache-control', cacheControl);
   const inline = INLINE_TYPES.has(file.contentType);
   const name = file.filename ?? `archivo${DOCUMENT_EXTENSIONS[file.contentType] ? '.' + DOCUMENT_EXTENSIONS[file.contentType] : ''}`;
   reply.header('content-disposition', `${inline ? 'inline' : 'attachment'}; ${dispositionFilename(name)}`);
-  return reply.type(file.contentType).send(file.bytes);
+  return sendBytesWithRanges(request, reply.type(file.contentType), file.bytes);
 }
 
 /**
@@ -67,7 +68,7 @@ export async function mediaRoutes(app: FastifyInstance, opts: { ctx: InboxContex
     const { token } = request.params as { token: string };
     const file = TOKEN.test(token) ? await outgoingMediaRepository.findByTokenHash(opts.ctx.db, mediaTokenHash(token)) : null;
     if (!file) return sendError(reply, 404, 'not_found', notFound, notFoundEs);
-    return sendStoredFile(reply, file, `private, max-age=${PUBLIC_MAX_AGE_SECONDS}`);
+    return sendStoredFile(request, reply, file, `private, max-age=${PUBLIC_MAX_AGE_SECONDS}`);
   });
 
   // Every answer of this route (the bytes, the redirect, the errors) gets the safety headers.
@@ -81,7 +82,7 @@ export async function mediaRoutes(app: FastifyInstance, opts: { ctx: InboxContex
     if (media?.stored === true) {
       const file = await outgoingMediaRepository.findForMessage(opts.ctx.db, messageId, Number(index));
       if (!file) return sendError(reply, 404, 'not_found', notFound, notFoundEs);
-      return sendStoredFile(reply, file, 'private, max-age=3600');
+      return sendStoredFile(request, reply, file, 'private, max-age=3600');
     }
     const url = media && typeof media === 'object' ? keptMediaUrl(media.url, isTwilioUrl) : null;
     if (!media || !url) return sendError(reply, 404, 'not_found', notFound, notFoundEs);
@@ -97,7 +98,7 @@ export async function mediaRoutes(app: FastifyInstance, opts: { ctx: InboxContex
     if (file.status >= 400) return sendError(reply, 502, 'twilio_error', `Twilio answered ${file.status} for this media`, `Twilio respondió ${file.status} para este archivo`);
     reply.header('cache-control', 'private, max-age=3600');
     const type = mediaTypeOf(media.contentType) ?? mediaTypeOf(file.contentType);
-    if (type && INLINE_TYPES.has(type)) return reply.type(type).send(file.body);
+    if (type && INLINE_TYPES.has(type)) return sendBytesWithRanges(request, reply.type(type), file.body);
     const extension = type ? DOCUMENT_EXTENSIONS[type] : undefined;
     reply.header('content-disposition', `attachment; filename="whatsapp-${messageId.slice(0, 8)}-${index}${extension ? '.' + extension : ''}"`);
     return reply.type(extension ? type! : 'application/octet-stream').send(file.body);
