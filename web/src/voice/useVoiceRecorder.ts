@@ -110,13 +110,20 @@ export function useVoiceRecorder(send: (file: File, onProgress: (fraction: numbe
       if (releasedWhileAsking.current) setNotice({ key: 'voice.tooShort' });
       return set({ phase: 'idle' });
     }
-    const recorder = new MediaRecorder(stream, { mimeType: type, audioBitsPerSecond: BITS_PER_SECOND });
+    let recorder: MediaRecorder;
+    try {
+      recorder = new MediaRecorder(stream, { mimeType: type, audioBitsPerSecond: BITS_PER_SECOND });
+    } catch (err) {
+      for (const track of stream.getTracks()) track.stop();
+      set({ phase: 'idle' });
+      return setNotice({ key: 'voice.failed', vars: { reason: err instanceof Error ? err.message : String(err) } });
+    }
     const s: Session = { stream, recorder, chunks: [], bytes: 0, stopping: false, limitTimer: setTimeout(() => void finish(true, true), MAX_VOICE_MS) };
     recorder.addEventListener('dataavailable', (e) => {
       if (!e.data.size) return;
       s.chunks.push(e.data);
       s.bytes += e.data.size;
-      // Never let a long note outgrow what WhatsApp takes (the remux adds under 1 %).
+      // Never let a long note outgrow what WhatsApp takes (the Ogg weighs about what the WebM does).
       if (s.bytes > MEDIA_UPLOAD.maxBytes * 0.95) void finish(true, true);
     });
     session.current = s;
@@ -133,7 +140,8 @@ export function useVoiceRecorder(send: (file: File, onProgress: (fraction: numbe
 
   const cancel = useCallback(() => {
     const current = stateRef.current;
-    if (current.phase === 'asking') set({ phase: 'idle' }); else if (current.phase === 'recording') void finish(false);
+    if (current.phase === 'asking') set({ phase: 'idle' });
+    else if (current.phase === 'recording') void finish(false);
   }, [finish, set]);
 
   useEffect(() => {
@@ -148,5 +156,5 @@ export function useVoiceRecorder(send: (file: File, onProgress: (fraction: numbe
     };
   }, [release]);
 
-  return { state, notice, clearNotice: () => setNotice(null), start, stop, cancel };
+  return { state, notice, start, stop, cancel };
 }
