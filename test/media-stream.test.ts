@@ -216,7 +216,7 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(items.find((m) => m.id === recent.id)!.media, recent.media);
       const heard = await waitFor(() => updates.find((m) => m.id === old.id && m.media[0]!.url === null), 'message:updated for the file removed');
       assert.equal(heard.media[0]!.filename, 'certificado.pdf');
-      assert.ok(updates.every((m) => m === heard || m.seq < heard.seq), 'newer than every earlier event of it');
+      assert.ok(updates.slice(0, updates.indexOf(heard)).every((m) => m.id !== old.id || m.seq < heard.seq), 'newer than every earlier event of it');
 
       const gone = await fetch(inbox.baseUrl + old.media[0]!.url!, { headers: { cookie: session.cookie } });
       assert.equal(gone.status, 410);

@@ -15,6 +15,11 @@ export interface OutgoingMediaFile {
   bytesRemoved: boolean;
 }
 
+// Written with each chunk: its commit does not wait for the disk (one flush per chunk made uploads
+// about three times slower). Nothing is lost by it: the send's own commit, which ties the upload to
+// its message (`attach`), does wait, and that flush carries everything written before it.
+const WITHOUT_WAITING_FOR_DISK = `(SELECT set_config('synchronous_commit', 'off', true)) AS without_waiting_for_disk`;
+
 export const outgoingMediaRepository = {
   /**
    * Starts keeping an upload whose type its first bytes showed, with that first chunk. It has no
@@ -25,14 +30,14 @@ export const outgoingMediaRepository = {
       `WITH upload AS (
          INSERT INTO outgoing_media (content_type, filename, size, sha256, created_by) VALUES ($1, $2, 0, '', $3) RETURNING id
        )
-       INSERT INTO outgoing_media_chunks (media_id, n, bytes) SELECT id, 0, $4 FROM upload RETURNING media_id AS id`,
+       INSERT INTO outgoing_media_chunks (media_id, n, bytes) SELECT id, 0, $4 FROM upload, ${WITHOUT_WAITING_FOR_DISK} RETURNING media_id AS id`,
       [m.contentType, m.filename, m.createdBy, m.firstChunk],
     );
     return rows[0]!.id;
   },
 
   async appendChunk(q: Queryable, mediaId: string, n: number, bytes: Buffer): Promise<void> {
-    await q.query('INSERT INTO outgoing_media_chunks (media_id, n, bytes) VALUES ($1, $2, $3)', [mediaId, n, bytes]);
+    await q.query(`INSERT INTO outgoing_media_chunks (media_id, n, bytes) SELECT $1, $2, $3 FROM ${WITHOUT_WAITING_FOR_DISK}`, [mediaId, n, bytes], { prepare: true });
   },
 
   /** Forgets an upload that was refused or cut off (its chunks go with it); one already sent stays. */
