@@ -13,7 +13,7 @@ import { MAX_FILE_BYTES } from '../src/messages/outgoing-media.ts';
 import { mediaTokenHash } from '../src/messages/send-message.ts';
 import { storedFileStream } from '../src/messages/stored-file-stream.ts';
 import { databaseKinds, openTestDatabase } from './support/databases.ts';
-import { startTestInbox, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
+import { skipTwoInstances, startTestInbox, twoInstances, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
 
 const MB = 1024 * 1024;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -111,6 +111,9 @@ for (const kind of databaseKinds()) {
         assert.equal(past.status, 416, what);
         assert.equal(past.headers.get('content-range'), `bytes */${MAX_FILE_BYTES}`);
         assert.equal(((await past.json()) as ApiError).error.code, 'range_not_satisfiable');
+        const head = await fetch(url, { method: 'HEAD', headers });
+        assert.equal(head.status, 200, `${what}: HEAD`);
+        assert.equal(head.headers.get('content-length'), String(MAX_FILE_BYTES), `${what}: HEAD`);
         const several = await fetch(url, { headers: { ...headers, range: 'bytes=0-1,5-9' } });
         assert.equal(several.status, 200, `${what}: several ranges get the whole file`);
         await several.body?.cancel();
@@ -267,3 +270,34 @@ for (const kind of databaseKinds()) {
     }
   });
 }
+
+describe('a file sent through one instance is served by another (postgres)', { skip: skipTwoInstances }, () => {
+  const instances = twoInstances('media-stream');
+
+  test('instance B serves the chunks instance A kept: the public link and the panel route, whole and by range', async () => {
+    const a = instances.a();
+    const b = instances.b();
+    const session = await a.login();
+    await a.local.simulateInbound({ from: 'whatsapp:+573187770001', body: 'Hola', profileName: 'Dos' });
+    const c = await waitFor(async () => {
+      const res = await fetch(`${a.baseUrl}/api/conversations?q=573187770001`, { headers: session.headers });
+      return ((await res.json()) as { items: ConversationDto[] }).items[0];
+    }, 'the conversation');
+    const file = pdf(MEDIA_CHUNK_BYTES * 3 + 123);
+    const form = new FormData();
+    form.append('file', new Blob([new Uint8Array(file)], { type: 'application/pdf' }), 'orden.pdf');
+    const sent = await fetch(`${a.baseUrl}/api/conversations/${c.id}/messages`, { method: 'POST', headers: session.headers, body: form });
+    assert.equal(sent.status, 201);
+    const m = (await sent.json()) as MessageDto;
+    const link = (await waitFor(() => a.local.messages().find((x) => x.sid === m.sid && x.media[0]?.bytes.length), 'Twilio to download it')).media[0]!.sourceUrl!;
+    const onB = link.replace(a.baseUrl, b.url);
+    for (const [url, headers] of [[onB, {}], [b.url + m.media[0]!.url!, { cookie: session.cookie }]] as const) {
+      const whole = await fetch(url, { headers });
+      assert.equal(whole.status, 200, url);
+      assert.ok(Buffer.from(await whole.arrayBuffer()).equals(file), url);
+      const part = await fetch(url, { headers: { ...headers, range: `bytes=${MEDIA_CHUNK_BYTES - 10}-${MEDIA_CHUNK_BYTES * 2 + 10}` } });
+      assert.equal(part.status, 206, url);
+      assert.ok(Buffer.from(await part.arrayBuffer()).equals(file.subarray(MEDIA_CHUNK_BYTES - 10, MEDIA_CHUNK_BYTES * 2 + 11)), url);
+    }
+  });
+});
