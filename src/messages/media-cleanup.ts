@@ -8,6 +8,7 @@ export const KEEP_BYTES_AFTER_EXPIRY_HOURS = 30 * 24;
 // one, even on a very slow line, ends well before).
 const ABANDONED_UPLOAD_MINUTES = 6 * 60;
 const EVERY_MS = 60 * 60_000;
+const FIRST_AFTER_MS = 60_000;
 // Files per statement: a first pass over a large backlog is many short statements, not one long one.
 const BATCH = 100;
 
@@ -51,11 +52,15 @@ export function startMediaCleanup(ctx: InboxContext): MediaCleanup {
       });
     return running;
   }
+  // A first pass soon after start too: a server restarted more often than hourly still sweeps.
+  const first = setTimeout(() => void runOnce(), FIRST_AFTER_MS);
   const timer = setInterval(() => void runOnce(), EVERY_MS);
+  first.unref();
   timer.unref();
   return {
     runOnce,
     async stop() {
+      clearTimeout(first);
       clearInterval(timer);
       await running;
     },

@@ -31,7 +31,8 @@ export async function receiveUpload(
   let size = 0;
   let limit = MAX_FILE_BYTES;
   let contentType: string | null = null;
-  let text: PlainTextCheck | null = null;
+  // Set inside store(); typed so, TypeScript does not take it for always null below.
+  let text = null as PlainTextCheck | null;
   let mediaId: string | null = null;
   let written = 0;
 
@@ -67,7 +68,7 @@ export async function receiveUpload(
       while (pendingBytes >= MEDIA_CHUNK_BYTES) await store(take(MEDIA_CHUNK_BYTES));
     }
     if (pendingBytes > 0 || written === 0) await store(take(pendingBytes));
-    if (text && !(text as PlainTextCheck).finish()) throw notPlainText();
+    if (text && !text.finish()) throw notPlainText();
   } catch (err) {
     pending = [];
     if (mediaId) await discardUpload(db, mediaId);
