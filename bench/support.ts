@@ -36,6 +36,8 @@ export interface ServerProcess {
   peakRssMb(): number;
   /** Resident set size now. */
   rssMb(): number;
+  /** Starts peakRssMb() over from the current size, so a peak belongs to what runs after. */
+  resetPeakRss(): void;
   /** CPU time (user + system) the process has used so far. */
   cpuSeconds(): number;
   stop(): Promise<void>;
@@ -64,6 +66,8 @@ export async function startServerProcess(env: Record<string, string>, port: numb
     child,
     peakRssMb: () => statusMb(child.pid!, 'VmHWM'),
     rssMb: () => statusMb(child.pid!, 'VmRSS'),
+    // Linux: writing 5 to clear_refs resets VmHWM to the current resident size.
+    resetPeakRss: () => writeFileSync(`/proc/${child.pid!}/clear_refs`, '5'),
     cpuSeconds: () => processCpuSeconds(child.pid!),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;

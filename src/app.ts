@@ -29,6 +29,7 @@ import { InboxEvents } from './messages/inbox-events.ts';
 import { startMessageFetcher, type MessageFetcher } from './messages/message-fetcher.ts';
 import { startReconciler, type Reconciler } from './messages/reconciler.ts';
 import { startUnconfirmedSendSweep } from './messages/unconfirmed-sends.ts';
+import { startMediaCleanup } from './messages/media-cleanup.ts';
 import { createStatusBatcher } from './messages/record-status.ts';
 import { createSettingsStore } from './messages/settings-store.ts';
 import { createTemplateCatalog } from './messages/template-catalog.ts';
@@ -208,10 +209,12 @@ export async function buildApp(c: AppComponents): Promise<App> {
     fetcher = startMessageFetcher({ ...ctx, templates }, { giveWay: statuses.giveWay });
     reconciler = startReconciler(ctx, c.config.reconcileIntervalSeconds, c.config.reconcileRecheck);
     const unconfirmed = startUnconfirmedSendSweep(ctx, c.config.unconfirmedSendSeconds);
+    const mediaCleanup = startMediaCleanup(ctx);
     app.addHook('onClose', async () => {
       await fetcher?.stop();
       await reconciler?.stop();
       await unconfirmed.stop();
+      await mediaCleanup.stop();
     });
   }
   return { app, ctx, io, fetcher, reconciler };

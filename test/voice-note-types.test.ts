@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { mediaTypeFromBytes } from '../src/messages/outgoing-media.ts';
+import { mediaTypeFromHead } from '../src/messages/outgoing-media.ts';
 
 /** The start of an ISO MP4 as a browser's MediaRecorder writes it: an `ftyp` box with brand isom, then `moov`. */
 function isoMp4Head(): Buffer {
@@ -13,14 +13,14 @@ function isoMp4Head(): Buffer {
 // MP4 reads as video.
 describe('the type a voice note is sent with', () => {
   test('an MP4 the browser recorded as audio goes as audio/mp4; otherwise an MP4 stays video/mp4', async () => {
-    assert.equal(await mediaTypeFromBytes(isoMp4Head(), 'audio/mp4'), 'audio/mp4');
-    assert.equal(await mediaTypeFromBytes(isoMp4Head(), 'audio/mp4;codecs=mp4a.40.2'), 'audio/mp4');
-    assert.equal(await mediaTypeFromBytes(isoMp4Head(), 'video/mp4'), 'video/mp4');
-    assert.equal(await mediaTypeFromBytes(isoMp4Head(), null), 'video/mp4');
+    assert.equal(await mediaTypeFromHead(isoMp4Head(), 'audio/mp4'), 'audio/mp4');
+    assert.equal(await mediaTypeFromHead(isoMp4Head(), 'audio/mp4;codecs=mp4a.40.2'), 'audio/mp4');
+    assert.equal(await mediaTypeFromHead(isoMp4Head(), 'video/mp4'), 'video/mp4');
+    assert.equal(await mediaTypeFromHead(isoMp4Head(), null), 'video/mp4');
   });
 
   test('a WebM recording (Chromium\'s own format) is refused: the panel must remux it to Ogg first', async () => {
     const webmHead = Buffer.from('1a45dfa39f4286810142f7810142f2810442f381084282847765626d', 'hex');
-    await assert.rejects(mediaTypeFromBytes(webmHead, 'audio/webm'), { code: 'unsupported_media' });
+    await assert.rejects(mediaTypeFromHead(webmHead, 'audio/webm'), { code: 'unsupported_media' });
   });
 });

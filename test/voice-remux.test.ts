@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { fileTypeFromBuffer } from 'file-type';
 import type { Browser, Page } from 'playwright-core';
-import { mediaTypeFromBytes } from '../src/messages/outgoing-media.ts';
+import { mediaTypeFromHead } from '../src/messages/outgoing-media.ts';
 import { opusPacketSamples, WebmRemuxError, webmToOgg } from '../web/src/voice/webm-to-ogg.ts';
 import { fakeMicrophone, launchChromium } from './browser/browser.ts';
 
@@ -134,7 +134,7 @@ describe('WebM/Opus from Chromium remuxed to Ogg/Opus', { skip, timeout: 120_000
     assert.equal(BigInt(preSkip + packets.reduce((n, p) => n + opusPacketSamples(p), 0)), previous, 'the last granule counts every sample');
     assert.ok(packets.every((p) => webm.includes(p)), 'the Opus packets are copied, not re-encoded');
     assert.deepEqual(await fileTypeFromBuffer(ogg), { ext: 'opus', mime: 'audio/ogg; codecs=opus' });
-    assert.equal(await mediaTypeFromBytes(ogg, 'audio/ogg'), 'audio/ogg', 'the server takes it as what WhatsApp wants');
+    assert.equal(await mediaTypeFromHead(ogg, 'audio/ogg'), 'audio/ogg', 'the server takes it as what WhatsApp wants');
   });
 
   test('Chromium decodes the Ogg to the length of the recording', async (t) => {

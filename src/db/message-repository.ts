@@ -48,12 +48,14 @@ export interface MessageRow {
 
 /**
  * A media item as the messages.media column holds it: a customer's (Twilio's URL), or one sent
- * from the panel (`stored`: its bytes are in outgoing_media, with its name and size).
+ * from the panel (`stored`: its bytes are in outgoing_media, with its name and size; `removed`:
+ * they were removed long after its link expired, and only the name and size remain).
  */
 export interface StoredMedia {
   url: string | null;
   contentType: string | null;
   stored?: boolean;
+  removed?: boolean;
   filename?: string | null;
   size?: number | null;
 }
@@ -75,7 +77,7 @@ export function toMessageDto(r: MessageRow): MessageDto {
     // Twilio's media URLs need our credentials, and our own files a session: the panel gets our
     // proxy path instead (null: unavailable).
     media: (r.media ?? []).map((m, i) => ({
-      url: m.url || m.stored ? `/api/media/${r.id}/${i}` : null,
+      url: m.url || (m.stored && !m.removed) ? `/api/media/${r.id}/${i}` : null,
       contentType: m.contentType,
       ...(m.stored ? { filename: m.filename ?? null, size: m.size ?? null } : {}),
     })),

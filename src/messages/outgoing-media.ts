@@ -6,8 +6,6 @@ import { DomainError } from './errors.ts';
 // WhatsApp's limits: 16 MB, 5 MB for images.
 export const MAX_FILE_BYTES = MEDIA_UPLOAD.maxBytes;
 export const MAX_IMAGE_BYTES = MEDIA_UPLOAD.maxImageBytes;
-// file-type reads at most this many bytes to recognise a format.
-const HEAD_BYTES = 4100;
 
 const IMAGES = new Set(['image/jpeg', 'image/png']);
 const DOCUMENTS = new Set([
@@ -47,31 +45,50 @@ const unsupported = () => new UnsupportedMediaError(
   'Este tipo de archivo no se puede enviar por WhatsApp: envíe un documento PDF, Word, Excel, PowerPoint o de texto, una imagen JPG o PNG, un audio o un video',
 );
 
-export interface UploadedFile {
-  bytes: Buffer;
-  /** Read from the bytes. */
-  contentType: string;
-  filename: string | null;
-}
+/**
+ * Plain text has no magic number: it is taken only when the client said so and every byte agrees
+ * (UTF-8, no NUL). Checked piece by piece as the upload arrives, a character may span two pieces.
+ */
+export class PlainTextCheck {
+  private readonly utf8 = new TextDecoder('utf-8', { fatal: true });
+  private bytes = 0;
+  private ok = true;
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-function isPlainText(bytes: Buffer): boolean {
-  if (bytes.length === 0 || bytes.includes(0)) return false;
-  try {
-    utf8.decode(bytes);
-    return true;
-  } catch {
-    return false;
+  add(piece: Buffer): void {
+    if (!this.ok) return;
+    this.bytes += piece.length;
+    if (piece.includes(0)) this.ok = false;
+    else {
+      try {
+        this.utf8.decode(piece, { stream: true });
+      } catch {
+        this.ok = false;
+      }
+    }
+  }
+
+  /** True when everything added was non-empty, valid UTF-8 text. */
+  finish(): boolean {
+    if (!this.ok || this.bytes === 0) return false;
+    try {
+      this.utf8.decode();
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
 
-/** The type WhatsApp will be told, read from the bytes; refused (400) when it is not one WhatsApp takes. */
-export async function mediaTypeFromBytes(bytes: Buffer, claimedType: string | null): Promise<string> {
+/**
+ * The type WhatsApp will be told, read from the file's first bytes (file-type needs a few KB);
+ * refused (400) when it is not one WhatsApp takes. 'text/plain' is only provisional: the caller
+ * checks the whole file with PlainTextCheck.
+ */
+export async function mediaTypeFromHead(head: Buffer, claimedType: string | null): Promise<string> {
   const claimed = (claimedType ?? '').split(';')[0]!.trim().toLowerCase();
-  const found = await fileTypeFromBuffer(bytes);
+  const found = head.length ? await fileTypeFromBuffer(head) : undefined;
   if (!found) {
-    // Plain text has no magic number: taken only when the client said so and the bytes agree.
-    if (claimed === 'text/plain' && isPlainText(bytes)) return 'text/plain';
+    if (claimed === 'text/plain' && head.length > 0) return 'text/plain';
     throw unsupported();
   }
   if (found.mime === 'image/webp') {
@@ -87,31 +104,11 @@ export async function mediaTypeFromBytes(bytes: Buffer, claimedType: string | nu
   throw unsupported();
 }
 
-/**
- * Reads an upload up to WhatsApp's limit for its kind and no further: once the first bytes show an
- * image the limit is 5 MB, otherwise 16 MB; one byte over stops the read (413), so no body larger
- * than the limit is ever held.
- */
-export async function readUpload(chunks: AsyncIterable<Buffer>, claimedType: string | null, filename: string | null): Promise<UploadedFile> {
-  const parts: Buffer[] = [];
-  let total = 0;
-  let limit = MAX_FILE_BYTES;
-  let headChecked = false;
-  for await (const chunk of chunks) {
-    parts.push(chunk);
-    total += chunk.length;
-    if (!headChecked && total >= HEAD_BYTES) {
-      headChecked = true;
-      const head = await fileTypeFromBuffer(Buffer.concat(parts, total).subarray(0, HEAD_BYTES));
-      if (head?.mime.startsWith('image/')) limit = MAX_IMAGE_BYTES;
-    }
-    if (total > limit) throw new MediaTooLargeError(limit === MAX_IMAGE_BYTES);
-  }
-  const bytes = Buffer.concat(parts, total);
-  const contentType = await mediaTypeFromBytes(bytes, claimedType);
-  if (IMAGES.has(contentType) && total > MAX_IMAGE_BYTES) throw new MediaTooLargeError(true);
-  return { bytes, contentType, filename: cleanFilename(filename) };
-}
+/** Refused as plain text: what `mediaTypeFromHead` says of any file that is not one WhatsApp takes. */
+export const notPlainText = () => unsupported();
+
+/** WhatsApp's limit for a file of this type: 5 MB for images, 16 MB for the rest. */
+export const sizeLimitOf = (contentType: string) => (IMAGES.has(contentType) ? MAX_IMAGE_BYTES : MAX_FILE_BYTES);
 
 /** A file's name as shown and downloaded: no path, no control characters, at most 200 characters. */
 export function cleanFilename(raw: string | null | undefined): string | null {

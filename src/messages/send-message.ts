@@ -13,9 +13,9 @@ import { takeOnReply } from './conversation-updates.ts';
 import { isUuid } from './inbox-queries.ts';
 import { publishMessage } from './publish.ts';
 import type { TemplateCatalog } from './template-catalog.ts';
-import type { UploadedFile } from './outgoing-media.ts';
+import { discardUpload, type UploadedFile } from './receive-upload.ts';
 
-/** A JSON send, or a file (its type already read from its bytes) with an optional caption. */
+/** A JSON send, or a file (kept, its type already read from its bytes) with an optional caption. */
 export type Outgoing = OutgoingDto | { media: UploadedFile; body: string | null };
 
 export const DEFAULT_MEDIA_LINK_TTL_HOURS = 72;
@@ -40,12 +40,20 @@ export async function approvedTemplate(templates: TemplateCatalog, contentSid: s
  * URL, so a callback that beats Twilio's answer lands on this row instead of creating an
  * "external" twin. Free text is refused before Twilio when WhatsApp's 24-hour window is closed.
  */
-export async function sendFromPanel(
-  ctx: InboxContext & { templates: TemplateCatalog; sender: { whatsappFrom: string | null; messagingServiceSid: string | null }; mediaLinkTtlHours?: number },
-  conversationId: string,
-  userId: string,
-  out: Outgoing,
-): Promise<MessageDto> {
+export async function sendFromPanel(ctx: SendContext, conversationId: string, userId: string, out: Outgoing): Promise<MessageDto> {
+  try {
+    return await send(ctx, conversationId, userId, out);
+  } catch (err) {
+    // A file refused before its message was written (unknown chat, window closed) is not kept;
+    // one already tied to its message stays with it.
+    if ('media' in out) await discardUpload(ctx.db, out.media.mediaId);
+    throw err;
+  }
+}
+
+type SendContext = InboxContext & { templates: TemplateCatalog; sender: { whatsappFrom: string | null; messagingServiceSid: string | null }; mediaLinkTtlHours?: number };
+
+async function send(ctx: SendContext, conversationId: string, userId: string, out: Outgoing): Promise<MessageDto> {
   const conversation = isUuid(conversationId) ? await conversationRepository.findContactPhone(ctx.db, conversationId) : null;
   if (!conversation) throw new NotFoundError('Conversation', 'Conversación');
 
@@ -77,19 +85,19 @@ export async function sendFromPanel(
     // The row and its bytes together: a message never points at a file that is not there.
     queued = await ctx.db.transaction(async (tx) => {
       const saved = await messageRepository.insertPanelMessage(tx, {
-        ...row, media: [{ url: null, contentType: file.contentType, stored: true, filename: file.filename, size: file.bytes.length }],
+        ...row, media: [{ url: null, contentType: file.contentType, stored: true, filename: file.filename, size: file.size }],
       });
-      await outgoingMediaRepository.insert(tx, {
-        messageId: saved.id, contentType: file.contentType, filename: file.filename, bytes: file.bytes,
-        sha256: createHash('sha256').update(file.bytes).digest('hex'), tokenHash: mediaTokenHash(token), expiresAt, createdBy: userId,
+      const attached = await outgoingMediaRepository.attach(tx, {
+        mediaId: file.mediaId, messageId: saved.id, size: file.size, sha256: file.sha256, tokenHash: mediaTokenHash(token), expiresAt,
       });
+      if (!attached) throw new Error('the uploaded file is gone before its message was written');
       return saved;
     });
   } else {
     queued = await messageRepository.insertPanelMessage(ctx.db, row);
   }
   publishMessage(ctx, queued, 'new');
-  const mediaDetails = file ? { media: { contentType: file.contentType, size: file.bytes.length, filename: file.filename } } : {};
+  const mediaDetails = file ? { media: { contentType: file.contentType, size: file.size, filename: file.filename } } : {};
   await auditRepository.record(ctx.db, { actorId: userId, action: 'message.send', target: queued.id, details: { conversationId, contentSid, ...mediaDetails } });
   await takeOnReply(ctx, conversationId, userId);
 

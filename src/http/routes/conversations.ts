@@ -6,7 +6,8 @@ import type { InboxContext } from '../../messages/context.ts';
 import { listAssignees, updateConversation } from '../../messages/conversation-updates.ts';
 import { changesSince, conversationCounts, getConversation, listConversations, listMessages, markConversationRead, searchMessages } from '../../messages/inbox-queries.ts';
 import { DomainError } from '../../messages/errors.ts';
-import { MAX_FILE_BYTES, MediaTooLargeError, readUpload, type UploadedFile } from '../../messages/outgoing-media.ts';
+import { MAX_FILE_BYTES, MediaTooLargeError } from '../../messages/outgoing-media.ts';
+import { discardUpload, receiveUpload, type UploadedFile } from '../../messages/receive-upload.ts';
 import { sendFromPanel, type Outgoing } from '../../messages/send-message.ts';
 import { startConversation } from '../../messages/start-conversation.ts';
 import type { TemplateCatalog } from '../../messages/template-catalog.ts';
@@ -51,23 +52,26 @@ const changesQuery = z.object({ after: z.coerce.number().int().min(0) });
 const caption = z.string().trim().max(4096).transform((v) => v || null);
 
 /**
- * A multipart send: one `file` part, read only up to WhatsApp's limit (one byte over: 413, and the
- * rest of the body is never read), and an optional caption in `body`, in either order.
+ * A multipart send: one `file` part, kept in chunks as it arrives and only up to WhatsApp's limit
+ * (one byte over: 413, and the rest of the body is never read), and an optional caption in `body`,
+ * in either order. A refused body leaves nothing stored.
  */
-async function readMultipartSend(request: FastifyRequest): Promise<Outgoing> {
+async function readMultipartSend(request: FastifyRequest, ctx: InboxContext): Promise<Outgoing> {
   let file: UploadedFile | null = null;
   let body: string | null = null;
   try {
-    // The file's own limit is ours (readUpload); busboy's is a backstop one byte past it.
+    // The file's own limit is ours (receiveUpload); busboy's is a backstop one byte past it.
     for await (const part of request.parts({ limits: { files: 1, fields: 1, parts: 2, fieldSize: 16 * 1024, fileSize: MAX_FILE_BYTES + 1 } })) {
       if (part.type === 'file') {
         if (part.fieldname !== 'file') throw new DomainError('validation', 'The file goes in the field "file"', 'El archivo va en el campo "file"');
-        file = await readUpload(part.file, part.mimetype, part.filename);
+        file = await receiveUpload(ctx.db, part.file, { claimedType: part.mimetype, filename: part.filename, createdBy: request.user!.id });
       } else if (part.fieldname === 'body') {
         body = caption.parse(part.value);
       }
     }
   } catch (err) {
+    // A file kept before the body went wrong (a second file part, a bad caption) goes.
+    if (file) await discardUpload(ctx.db, file.mediaId);
     if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new MediaTooLargeError(false);
     if (err instanceof DomainError || err instanceof ZodError || (err as { statusCode?: number }).statusCode) throw err;
     // busboy's own complaints (a body cut short, a broken boundary) are the client's, not ours.
@@ -114,7 +118,7 @@ export async function conversationRoutes(
     let out: Outgoing;
     if (request.isMultipart()) {
       try {
-        out = await readMultipartSend(request);
+        out = await readMultipartSend(request, ctx);
       } catch (err) {
         // The rest of a refused upload is not read: the connection closes after the answer.
         reply.header('connection', 'close');

@@ -1,11 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Queryable } from '../../db/database.ts';
 import { messageRepository, type StoredMedia } from '../../db/message-repository.ts';
 import { outgoingMediaRepository, type OutgoingMediaFile } from '../../db/outgoing-media-repository.ts';
 import type { InboxContext } from '../../messages/context.ts';
 import { isUuid } from '../../messages/inbox-queries.ts';
 import { keptMediaUrl, mediaTypeOf } from '../../messages/media-items.ts';
 import { mediaTokenHash } from '../../messages/send-message.ts';
-import { sendBytesWithRanges } from '../byte-ranges.ts';
+import { storedFileStream } from '../../messages/stored-file-stream.ts';
+import { parseByteRange, sendBytesWithRanges } from '../byte-range.ts';
 import { sendError } from '../error-handler.ts';
 
 // Served inline from the panel's origin: only the pictures, voice notes and videos WhatsApp carries,
@@ -45,13 +47,25 @@ function dispositionFilename(name: string): string {
   return `filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
-/** The bytes of a file sent from the panel: images inline, everything else downloaded under its name. */
-function sendStoredFile(request: FastifyRequest, reply: FastifyReply, file: OutgoingMediaFile, cacheControl: string) {
+/**
+ * The bytes of a file sent from the panel, streamed from its chunks with their length (one range
+ * of them when asked, so players can seek): images inline, everything else downloaded under its name.
+ */
+function sendStoredFile(request: FastifyRequest, reply: FastifyReply, db: Queryable, file: OutgoingMediaFile, cacheControl: string) {
   reply.header('cache-control', cacheControl);
   const inline = INLINE_TYPES.has(file.contentType);
   const name = file.filename ?? `archivo${DOCUMENT_EXTENSIONS[file.contentType] ? '.' + DOCUMENT_EXTENSIONS[file.contentType] : ''}`;
   reply.header('content-disposition', `${inline ? 'inline' : 'attachment'}; ${dispositionFilename(name)}`);
-  return sendBytesWithRanges(request, reply.type(file.contentType), file.bytes);
+  reply.header('accept-ranges', 'bytes');
+  const range = parseByteRange(request.headers.range, file.size);
+  if (range === 'unsatisfiable') {
+    reply.header('content-range', `bytes */${file.size}`);
+    return sendError(reply, 416, 'range_not_satisfiable', 'The range asked for is past the end of the file', 'El rango pedido está más allá del final del archivo');
+  }
+  const { start, end } = range ?? { start: 0, end: file.size - 1 };
+  if (range) reply.code(206).header('content-range', `bytes ${start}-${end}/${file.size}`);
+  reply.header('content-length', String(end - start + 1));
+  return reply.type(file.contentType).send(storedFileStream(db, file.id, start, end));
 }
 
 /**
@@ -68,7 +82,7 @@ export async function mediaRoutes(app: FastifyInstance, opts: { ctx: InboxContex
     const { token } = request.params as { token: string };
     const file = TOKEN.test(token) ? await outgoingMediaRepository.findByTokenHash(opts.ctx.db, mediaTokenHash(token)) : null;
     if (!file) return sendError(reply, 404, 'not_found', notFound, notFoundEs);
-    return sendStoredFile(request, reply, file, `private, max-age=${PUBLIC_MAX_AGE_SECONDS}`);
+    return sendStoredFile(request, reply, opts.ctx.db, file, `private, max-age=${PUBLIC_MAX_AGE_SECONDS}`);
   });
 
   // Every answer of this route (the bytes, the redirect, the errors) gets the safety headers.
@@ -82,7 +96,10 @@ export async function mediaRoutes(app: FastifyInstance, opts: { ctx: InboxContex
     if (media?.stored === true) {
       const file = await outgoingMediaRepository.findForMessage(opts.ctx.db, messageId, Number(index));
       if (!file) return sendError(reply, 404, 'not_found', notFound, notFoundEs);
-      return sendStoredFile(request, reply, file, 'private, max-age=3600');
+      if (file.bytesRemoved) {
+        return sendError(reply, 410, 'media_removed', 'This file is no longer kept: its link expired long ago', 'Este archivo ya no se conserva: su enlace venció hace tiempo');
+      }
+      return sendStoredFile(request, reply, opts.ctx.db, file, 'private, max-age=3600');
     }
     const url = media && typeof media === 'object' ? keptMediaUrl(media.url, isTwilioUrl) : null;
     if (!media || !url) return sendError(reply, 404, 'not_found', notFound, notFoundEs);

@@ -6,7 +6,8 @@ import { useOpenImage } from './ImageViewer.tsx';
 /**
  * Images inline (in a fixed frame, so loading never moves the chat; a click opens the chat's
  * viewer), video and audio playable, anything else a link (a file sent from the panel with its name
- * and size); an item that arrived without a usable URL says it is unavailable.
+ * and size); an item that arrived without a usable URL says it is unavailable, and a file sent
+ * long ago whose bytes are no longer kept still shows its name and size.
  */
 export function MessageMedia({ media }: { media: readonly MediaDto[] }) {
   const { t, lang } = useI18n();
@@ -16,6 +17,17 @@ export function MessageMedia({ media }: { media: readonly MediaDto[] }) {
     <div className="media">
       {media.map((m, i) => {
         const type = m.contentType ?? '';
+        if (m.url === null && m.filename) {
+          // A file sent from the panel whose bytes were removed long after its link expired.
+          return (
+            <span key={i} className="media-file media-document media-unavailable" data-testid="message-media" data-kind="removed">
+              <span aria-hidden="true">📄 </span>
+              <span className="media-filename" data-testid="media-filename">{m.filename}</span>
+              {m.size != null && <span className="media-size"> · {formatBytes(m.size, lang)}</span>}
+              <span> · {t('msg.fileRemoved')}</span>
+            </span>
+          );
+        }
         if (m.url === null) {
           return (
             <span key={i} className="media-file media-unavailable" data-testid="message-media" data-kind="unavailable">
