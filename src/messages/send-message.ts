@@ -41,7 +41,7 @@ export async function approvedTemplate(templates: TemplateCatalog, contentSid: s
  * "external" twin. Free text is refused before Twilio when WhatsApp's 24-hour window is closed.
  */
 export async function sendFromPanel(
-  ctx: InboxContext & { templates: TemplateCatalog; sender: { whatsappFrom: string | null; messagingServiceSid: string | null }; mediaLinkTtlHours?: number },
+  ctx: InboxContext & { templates: TemplateCatalog; mediaLinkTtlHours?: number },
   conversationId: string,
   userId: string,
   out: Outgoing,
@@ -64,9 +64,11 @@ export async function sendFromPanel(
   const contentSid = 'contentSid' in out ? out.contentSid : null;
   const contentVariables = 'contentSid' in out ? out.contentVariables : null;
   const file = 'media' in out ? out.media : null;
+  // A reply goes from the number the conversation is with.
+  const via = ctx.senders.sendingFrom(conversation.senderAddress);
   const row = {
     conversationId, body, contentSid, contentVariables, sentBy: userId,
-    businessAddress: ctx.sender.whatsappFrom, messagingServiceSid: ctx.sender.messagingServiceSid,
+    businessAddress: via.from, messagingServiceSid: via.messagingServiceSid,
   };
   let mediaUrl: string | null = null;
   let queued: MessageDto;
@@ -97,6 +99,8 @@ export async function sendFromPanel(
   try {
     const answer = await ctx.twilio.send({
       to: whatsappAddress(conversation.phone),
+      from: via.from,
+      messagingServiceSid: via.messagingServiceSid,
       ...(contentSid ? { contentSid, contentVariables: contentVariables ?? undefined } : { body: body ?? undefined }),
       ...(mediaUrl ? { mediaUrl: [mediaUrl] } : {}),
       statusCallback: statusCallbackUrl(ctx.baseUrl, queued.id),
