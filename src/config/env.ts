@@ -40,6 +40,10 @@ export type Env = z.infer<typeof envSchema>;
 /** Demo mode's one WhatsApp number (Twilio's sandbox number), played by the local Twilio. */
 export const DEMO_WHATSAPP_FROM = 'whatsapp:+14155238886';
 
+/** TWILIO_WHATSAPP_FROM's numbers (none: only a Messaging Service, or demo mode). */
+export const configuredNumbers = (t: Pick<TwilioConfig, 'whatsappSenders' | 'whatsappFrom'> | null | undefined): string[] =>
+  t?.whatsappSenders?.length ? t.whatsappSenders : t?.whatsappFrom ? [t.whatsappFrom] : [];
+
 /** The number existing conversations belong to when a migration gives them a sender: the first configured one. */
 export const defaultSenderOf = (config: Config): string | null => (config.twilio ? config.twilio.whatsappFrom : DEMO_WHATSAPP_FROM);
 

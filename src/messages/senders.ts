@@ -1,3 +1,4 @@
+import { configuredNumbers, type TwilioConfig } from '../config/env.ts';
 import type { Database } from '../db/database.ts';
 import { auditRepository } from '../db/audit-repository.ts';
 import { senderRepository } from '../db/sender-repository.ts';
@@ -63,7 +64,7 @@ export function senderDirectory(o: { configured: readonly string[]; inService: r
  */
 export async function loadSenders(
   deps: { db: Database; twilio: TwilioGateway; log: Pick<InboxContext['log'], 'warn'> },
-  cfg: { whatsappSenders?: string[]; whatsappFrom: string | null; messagingServiceSid: string | null },
+  cfg: Pick<TwilioConfig, 'whatsappSenders' | 'whatsappFrom' | 'messagingServiceSid'>,
 ): Promise<SenderDirectory> {
   let inService: string[] = [];
   if (cfg.messagingServiceSid) {
@@ -73,7 +74,7 @@ export async function loadSenders(
       deps.log.warn({ err }, 'could not list the Messaging Service\'s WhatsApp senders; using TWILIO_WHATSAPP_FROM\'s numbers');
     }
   }
-  const configured = cfg.whatsappSenders?.length ? cfg.whatsappSenders : cfg.whatsappFrom ? [cfg.whatsappFrom] : [];
+  const configured = configuredNumbers(cfg);
   const directory = senderDirectory({ configured, inService, messagingServiceSid: cfg.messagingServiceSid });
   await senderRepository.upsertMany(deps.db, [...directory.configured, ...directory.inService]);
   return directory;
