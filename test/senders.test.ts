@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
+import twilio from 'twilio';
+import { EVENTS_PATH } from '../src/http/routes/twilio-events.ts';
 import type { ApiError, AuditEntryDto, ConversationCountsDto, ConversationDto, NewConversationResultDto, PageDto, SenderDto, TemplateDto } from '../src/contract/api.ts';
 import { reconcileRange } from '../src/messages/reconcile.ts';
 import { databaseKinds } from './support/databases.ts';
@@ -88,6 +91,25 @@ for (const kind of databaseKinds()) {
         const race = await conversationsOf('+573150000003');
         assert.deepEqual([...race.keys()], [SECOND]);
         assert.equal(race.get(SECOND)!.messages, 10);
+      });
+
+      test('Event Streams: both numbers\' events go to their own conversations; another number of the account is ignored', async () => {
+        const event = (from: string) => {
+          const sid = newSid();
+          return {
+            specversion: '1.0', type: 'com.twilio.messaging.message.sent', id: 'EZ' + sid.slice(2), time: new Date().toISOString(),
+            data: { messageSid: sid, from, to: 'whatsapp:+573150000007', messageStatus: 'SENT', body: `desde ${from}` },
+          };
+        };
+        const body = JSON.stringify([event(OUR_NUMBER), event(SECOND), event('whatsapp:+15550001111')]);
+        const url = `${inbox.baseUrl}${EVENTS_PATH}?bodySHA256=${createHash('sha256').update(body).digest('hex')}`;
+        const res = await fetch(url, {
+          method: 'POST', body,
+          headers: { 'content-type': 'application/json', 'x-twilio-signature': twilio.getExpectedTwilioSignature(inbox.authToken, url, {}) },
+        });
+        assert.deepEqual(await res.json(), { recorded: 2, ignored: 1 });
+        const byAddress = await conversationsOf('+573150000007');
+        assert.deepEqual([...byAddress.keys()].sort(), [OUR_NUMBER, SECOND].sort());
       });
 
       test('Twilio\'s list brings both numbers\' messages into their own conversations (reconcile)', async () => {
