@@ -6,7 +6,9 @@ import { EVENTS_PATH } from '../src/http/routes/twilio-events.ts';
 import type { ApiError, AuditEntryDto, ConversationCountsDto, ConversationDto, NewConversationResultDto, PageDto, SenderDto, TemplateDto } from '../src/contract/api.ts';
 import { reconcileRange } from '../src/messages/reconcile.ts';
 import { databaseKinds } from './support/databases.ts';
-import { newSid, OUR_NUMBER, startTestInbox, statusParams, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
+import {
+  connectPanelSocket, newSid, OUR_NUMBER, skipTwoInstances, startTestInbox, statusParams, twoInstances, waitFor, type TestInbox, type TestSession,
+} from './support/inbox.ts';
 
 // Several WhatsApp numbers: a conversation is one of our senders × one customer.
 const SECOND = 'whatsapp:+573001110000';
@@ -204,3 +206,35 @@ for (const kind of databaseKinds()) {
     });
   }
 }
+
+describe('two WhatsApp numbers across two instances', { skip: skipTwoInstances }, () => {
+  const instances = twoInstances('senders');
+
+  test('callbacks of a new number and customer reaching both instances at once make one sender and one conversation; a rename on A reaches a panel on B', async () => {
+    const [a, b] = [instances.a(), instances.b()];
+    const post = (base: string, sid: string) => {
+      const params = statusParams(sid, 'sent', { to: 'whatsapp:+573150000099', from: SECOND });
+      const url = `${base}/api/whatsapp/status`;
+      // Both instances check signatures against BASE_URL (A's): a load balancer forwards the same request.
+      const signature = twilio.getExpectedTwilioSignature(a.authToken, `${a.baseUrl}/api/whatsapp/status`, params);
+      return fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body: new URLSearchParams(params).toString() });
+    };
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => post(i % 2 ? b.url : a.baseUrl, newSid())));
+    assert.ok(answers.every((r) => r.status === 204), answers.map((r) => r.status).join());
+    const { rows } = await a.db.query<{ conversations: string; senders: string }>(
+      `SELECT (SELECT count(*) FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE k.phone = '+573150000099') AS conversations,
+              (SELECT count(*) FROM senders WHERE address = $1) AS senders`,
+      [SECOND],
+    );
+    assert.deepEqual(rows[0], { conversations: '1', senders: '1' });
+
+    const s = await a.login();
+    const socket = await connectPanelSocket(b.url, s.cookie);
+    const told = new Promise<{ id: string }>((resolve) => socket.once('senders:changed', resolve));
+    const id = (await a.db.query<{ id: string }>('SELECT id FROM senders WHERE address = $1', [SECOND])).rows[0]!.id;
+    const res = await fetch(`${a.baseUrl}/api/senders/${id}`, { method: 'PATCH', headers: { ...s.headers, 'content-type': 'application/json' }, body: JSON.stringify({ name: 'Sede sur' }) });
+    assert.equal(res.status, 200);
+    assert.deepEqual(await told, { id });
+    socket.close();
+  });
+});
