@@ -63,7 +63,8 @@ export async function insertPanelRows(db: Database, campaign: Campaign): Promise
     const chunk = panel.slice(i, i + 10_000);
     const phones = chunk.map((m) => m.to.replace('whatsapp:', ''));
     await db.query(`INSERT INTO contacts (phone) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [phones]);
-    await db.query(`INSERT INTO conversations (contact_id) SELECT id FROM contacts WHERE phone = ANY($1::text[]) ON CONFLICT DO NOTHING`, [phones]);
+    await db.query(`INSERT INTO senders (address) VALUES ('whatsapp:+14155238886') ON CONFLICT DO NOTHING`);
+    await db.query(`INSERT INTO conversations (contact_id, sender_id) SELECT id, (SELECT id FROM senders ORDER BY created_at, address LIMIT 1) FROM contacts WHERE phone = ANY($1::text[]) ON CONFLICT DO NOTHING`, [phones]);
     const { rows } = await db.query<{ id: string; sid: string }>(
       `WITH saved AS (
          INSERT INTO messages (sid, conversation_id, direction, source, captured_via, status, body)

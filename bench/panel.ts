@@ -22,7 +22,8 @@ async function main() {
   await db.exec(`
     INSERT INTO contacts (phone, name, name_source)
       SELECT '+5730' || lpad(g::text, 8, '0'), 'Paciente ' || g, 'profile' FROM generate_series(1, ${CONVERSATIONS}) g;
-    INSERT INTO conversations (contact_id, last_inbound_at) SELECT id, now() - interval '2 hours' FROM contacts;
+    INSERT INTO senders (address) VALUES ('whatsapp:+14155238886') ON CONFLICT DO NOTHING;
+    INSERT INTO conversations (contact_id, sender_id, last_inbound_at) SELECT id, (SELECT id FROM senders ORDER BY created_at, address LIMIT 1), now() - interval '2 hours' FROM contacts;
     CREATE TEMP TABLE conv_order AS SELECT id, row_number() OVER (ORDER BY id) AS n FROM conversations;
     -- The first conversation holds ${BIG} messages; the rest share the remainder.
     INSERT INTO messages (sid, conversation_id, direction, source, captured_via, status, body, created_at)

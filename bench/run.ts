@@ -112,7 +112,8 @@ async function main() {
   const sidsForPgbench = 20_000;
   await db.exec(`CREATE TABLE bare (sid text PRIMARY KEY, status text NOT NULL)`);
   await db.query(`INSERT INTO contacts (phone) VALUES ('+570000000000') ON CONFLICT DO NOTHING`);
-  await db.query(`INSERT INTO conversations (contact_id) SELECT id FROM contacts WHERE phone = '+570000000000' ON CONFLICT DO NOTHING`);
+  await db.query(`INSERT INTO senders (address) VALUES ('whatsapp:+14155238886') ON CONFLICT DO NOTHING`);
+  await db.query(`INSERT INTO conversations (contact_id, sender_id) SELECT id, (SELECT id FROM senders ORDER BY created_at, address LIMIT 1) FROM contacts WHERE phone = '+570000000000' ON CONFLICT DO NOTHING`);
   await db.query(`INSERT INTO messages (sid, conversation_id, direction, source, captured_via, status)
     SELECT 'PG' || g, (SELECT id FROM conversations LIMIT 1), 'outbound', 'external', 'callback', 'queued' FROM generate_series(1, ${sidsForPgbench}) g`);
   await db.close();

@@ -11,7 +11,9 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const BENCH_POSTGRES = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** A new, migrated database `name` on BENCH_POSTGRES (dropped first if a past run left it). */
-export async function freshDatabase(name: string) {
+export async function freshDatabase(base: string) {
+  // Several people benchmarking on one PostgreSQL each set their own prefix: the database is dropped first.
+  const name = (process.env.BENCH_DATABASE_PREFIX ?? '') + base;
   const admin = connectPostgres(BENCH_POSTGRES, { max: 1 });
   await admin.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
   await admin.exec(`CREATE DATABASE ${name}`);

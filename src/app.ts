@@ -19,6 +19,7 @@ import { demoRoutes, type DemoTwilio } from './http/routes/demo.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import { mediaRoutes } from './http/routes/media.ts';
 import { quickReplyRoutes } from './http/routes/quick-replies.ts';
+import { senderRoutes } from './http/routes/senders.ts';
 import { adminRoutes } from './http/routes/users.ts';
 import { twilioEventRoutes } from './http/routes/twilio-events.ts';
 import { twilioWebhookRoutes } from './http/routes/twilio-webhooks.ts';
@@ -31,6 +32,7 @@ import { startReconciler, type Reconciler } from './messages/reconciler.ts';
 import { startUnconfirmedSendSweep } from './messages/unconfirmed-sends.ts';
 import { startMediaCleanup } from './messages/media-cleanup.ts';
 import { createStatusBatcher } from './messages/record-status.ts';
+import { loadSenders } from './messages/senders.ts';
 import { createSettingsStore } from './messages/settings-store.ts';
 import { createTemplateCatalog } from './messages/template-catalog.ts';
 import { followRealtimeLink } from './realtime/realtime-link-events.ts';
@@ -92,8 +94,9 @@ export async function buildApp(c: AppComponents): Promise<App> {
   const templates = createTemplateCatalog(c.twilio);
   let fetcher: MessageFetcher | null = null;
   const conversations = createConversationFeed({ db: c.db, events, log: app.log });
+  const senders = await loadSenders({ db: c.db, twilio: c.twilio, log: app.log }, c.twilioConfig);
   const ctx: InboxContext = {
-    db: c.db, twilio: c.twilio, events, conversations, settings, baseUrl: c.config.baseUrl, log: app.log,
+    db: c.db, twilio: c.twilio, events, conversations, settings, senders, baseUrl: c.config.baseUrl, log: app.log,
     wakeWorker: () => fetcher?.wake(),
   };
   const statuses = createStatusBatcher(ctx);
@@ -175,18 +178,18 @@ export async function buildApp(c: AppComponents): Promise<App> {
   await app.register(twilioWebhookRoutes, { ctx, statuses, authToken: c.twilioConfig.authToken, baseUrl: c.config.baseUrl });
   await app.register(twilioEventRoutes, {
     ctx, authToken: c.twilioConfig.authToken, baseUrl: c.config.baseUrl, basicAuth: c.config.eventStreamsAuth,
-    senders: { whatsappFrom: c.twilioConfig.whatsappFrom, messagingServiceSid: c.twilioConfig.messagingServiceSid },
+    senders: ctx.senders,
   });
   const loginLimits = createLoginLimits(c.db, { ...DEFAULT_LOGIN_LIMITS, ...c.loginLimits }, app.log);
   await app.register(authRoutes, { db: c.db, secureCookies: httpsOnly, cookieSecret, demoMode, settings, events, limits: loginLimits, defaultCountry: c.config.defaultCountry });
   await app.register(conversationRoutes, {
     ctx, templates,
-    sender: { whatsappFrom: c.twilioConfig.whatsappFrom, messagingServiceSid: c.twilioConfig.messagingServiceSid },
     defaultCountry: c.config.defaultCountry,
     mediaLinkTtlHours: c.config.mediaLinkTtlHours,
   });
   await app.register(contactAndNoteRoutes, { ctx });
   await app.register(quickReplyRoutes, { ctx });
+  await app.register(senderRoutes, { ctx });
   await app.register(adminRoutes, { db: c.db, settings, events });
   await app.register(mediaRoutes, { ctx });
   await app.register(healthRoutes, { db: c.db, realtimeLink: c.realtimeLink });

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import 'dotenv/config';
 import type { FastifyBaseLogger } from 'fastify';
 import { buildApp } from './app.ts';
-import { ConfigError, loadConfig, type TwilioConfig } from './config/env.ts';
+import { ConfigError, DEMO_WHATSAPP_FROM, defaultSenderOf, loadConfig, type TwilioConfig } from './config/env.ts';
 import { connectPostgres, openPglite, type Database } from './db/database.ts';
 import { conversationRepository, WHATSAPP_WINDOW_MS } from './db/conversation-repository.ts';
 import { migrate } from './db/migrate.ts';
@@ -58,7 +58,7 @@ async function main() {
   await claimablePort(config.port, config.host);
 
   const db: Database = config.database.kind === 'postgres' ? connectPostgres(config.database.url) : await openPglite(config.database.dataDir);
-  await migrate(db);
+  await migrate(db, { defaultSender: defaultSenderOf(config) });
 
   // Demo mode: no Twilio credentials, so a local Twilio runs in-process and plays Twilio's side.
   let local: LocalTwilio | null = null;
@@ -69,7 +69,7 @@ async function main() {
     const accountSid = 'AC' + randomBytes(16).toString('hex');
     const authToken = randomBytes(16).toString('hex');
     const messagingServiceSid = 'MG' + randomBytes(16).toString('hex');
-    const whatsappFrom = 'whatsapp:+14155238886';
+    const whatsappFrom = DEMO_WHATSAPP_FROM;
     local = await startLocalTwilio({
       accountSid, authToken, port: 0, messagingServiceSid, whatsappFrom,
       statusCallbackUrl: `${config.baseUrl}/api/whatsapp/status`,

@@ -6,6 +6,7 @@ import { checkpointRepository } from '../src/db/settings-repository.ts';
 import type { InboxContext } from '../src/messages/context.ts';
 import { NO_PANELS } from '../src/messages/conversation-feed.ts';
 import { InboxEvents } from '../src/messages/inbox-events.ts';
+import { senderDirectory } from '../src/messages/senders.ts';
 import { createSettingsStore } from '../src/messages/settings-store.ts';
 import { createTwilioGateway, TwilioRequestError } from '../src/twilio/gateway.ts';
 import { databaseKinds } from './support/databases.ts';
@@ -24,7 +25,8 @@ for (const kind of databaseKinds()) {
       await inbox.stopServer();
       const config = loadConfig({ BASE_URL: inbox.baseUrl, TWILIO_ACCOUNT_SID: inbox.accountSid, TWILIO_AUTH_TOKEN: inbox.authToken, TWILIO_WHATSAPP_FROM: OUR_NUMBER, TWILIO_API_URL: inbox.local.url });
       const silent = { info() {}, warn() {}, error() {}, debug() {} };
-      ctx = { db: inbox.db, twilio: createTwilioGateway(config.twilio!), events: new InboxEvents(), conversations: NO_PANELS, settings: createSettingsStore(inbox.db), baseUrl: inbox.baseUrl, log: silent, wakeWorker: () => {} };
+      ctx = { db: inbox.db, twilio: createTwilioGateway(config.twilio!), events: new InboxEvents(), conversations: NO_PANELS, settings: createSettingsStore(inbox.db), baseUrl: inbox.baseUrl, log: silent, wakeWorker: () => {},
+        senders: senderDirectory({ configured: [OUR_NUMBER], inService: [], messagingServiceSid: null }) };
     });
     after(() => inbox.close());
 

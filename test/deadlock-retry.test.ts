@@ -13,7 +13,8 @@ describe('deadlock retry (postgres)', { skip: !databaseKinds().includes('postgre
   before(async () => {
     ({ db, close } = await openTestDatabase('postgres', { poolSize: 4 }));
     await db.exec('CREATE TABLE counters (id int PRIMARY KEY, n int NOT NULL); INSERT INTO counters VALUES (1, 0), (2, 0);');
-    await db.exec(`INSERT INTO contacts (phone) VALUES ('+573000000001'); INSERT INTO conversations (contact_id) SELECT id FROM contacts;`);
+    await db.exec(`INSERT INTO contacts (phone) VALUES ('+573000000001'); INSERT INTO senders (address) VALUES ('whatsapp:+14155238886');
+      INSERT INTO conversations (contact_id, sender_id) SELECT k.id, s.id FROM contacts k, senders s;`);
   });
   after(() => close());
 
@@ -60,7 +61,7 @@ describe('deadlock retry (postgres)', { skip: !databaseKinds().includes('postgre
          FROM generate_series(1, 200) RETURNING id, sid`,
       );
       const at = new Date();
-      const advance = (status: 'sent' | 'delivered', order: typeof rows) => messageRepository.advanceManyBySid(db, order.map((r) => ({ sid: r.sid, phone, u: { status, errorCode: null, errorMessage: null, at } })));
+      const advance = (status: 'sent' | 'delivered', order: typeof rows) => messageRepository.advanceManyBySid(db, order.map((r) => ({ sid: r.sid, phone, senderAddress: 'whatsapp:+14155238886', u: { status, errorCode: null, errorMessage: null, at } })));
       const reversed = [...rows].reverse();
       const results = await Promise.allSettled([
         advance('sent', rows),

@@ -235,7 +235,7 @@ for (const kind of databaseKinds()) {
     const database = await openTestDatabase(kind, { empty: true });
     try {
       const db = database.db;
-      await migrate(db, { through: '011' });
+      await migrate(db, { before: '012' });
       const user = (await userRepository.insert(db, { email: 'a@clinica.test', name: 'Ana', role: 'admin', passwordHash: 'x' }))!;
       const conversationId = await conversationRepository.ensureForPhone(db, '+573181234567');
       const files = [randomBytes(600_000), randomBytes(2 * MEDIA_CHUNK_BYTES), Buffer.from('%PDF-1.4\n')];

@@ -5,7 +5,7 @@ import { loadConfig } from '../src/config/env.ts';
 import { conversationRepository } from '../src/db/conversation-repository.ts';
 import { parseCustomerPhone } from '../src/messages/phone-numbers.ts';
 import { databaseKinds } from './support/databases.ts';
-import { connectPanelSocket, skipTwoInstances, startTestInbox, twoInstances, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
+import { connectPanelSocket, OUR_NUMBER, skipTwoInstances, startTestInbox, twoInstances, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
 import { record } from './support/realtime.ts';
 
 describe('reading a typed phone number', () => {
@@ -138,9 +138,9 @@ for (const kind of databaseKinds()) {
         const phone = '+573007778899';
         let second: Promise<{ created: boolean }> | null = null;
         const first = await inbox.db.transaction(async (tx) => {
-          const mine = await conversationRepository.ensureForNewChat(tx, phone);
+          const mine = await conversationRepository.ensureForNewChat(tx, phone, OUR_NUMBER);
           // The other writer starts while this insert is uncommitted: it waits on the unique index.
-          second = conversationRepository.ensureForNewChat(inbox.db, phone);
+          second = conversationRepository.ensureForNewChat(inbox.db, phone, OUR_NUMBER);
           await new Promise((r) => setTimeout(r, 200));
           return mine;
         });

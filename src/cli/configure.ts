@@ -1,4 +1,4 @@
-import type { Config } from '../config/env.ts';
+import { configuredNumbers, type Config } from '../config/env.ts';
 import { EVENTS_PATH } from '../http/routes/twilio-events.ts';
 import { MESSAGING_EVENT_TYPES } from '../messages/event-streams.ts';
 import type { TwilioGateway } from '../twilio/gateway.ts';
@@ -33,9 +33,10 @@ export async function configureTwilio(config: Config, twilio: TwilioGateway, o: 
     );
     if (diff && !o.dryRun) await twilio.updateService(serviceSid, { statusCallback: want.statusCallback, inboundRequestUrl: want.inbound });
   }
-  const from = config.twilio?.whatsappFrom;
+  // Every configured number (none configured: every WhatsApp sender of the account).
+  const ours = configuredNumbers(config.twilio);
   const senders = await twilio.listWhatsAppSenders().catch(() => []);
-  for (const sender of senders.filter((s) => !from || s.senderId === from)) {
+  for (const sender of senders.filter((s) => !ours.length || ours.includes(s.senderId))) {
     const diff = sender.statusCallbackUrl !== want.statusCallback || sender.callbackUrl !== want.inbound;
     changes.push(
       { target: `WhatsApp sender ${sender.senderId} (${sender.sid})`, field: 'status callback', before: sender.statusCallbackUrl, after: want.statusCallback, changed: sender.statusCallbackUrl !== want.statusCallback },

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ConfigError, loadConfig, type Config } from '../config/env.ts';
+import { ConfigError, configuredNumbers, loadConfig, type Config } from '../config/env.ts';
 import { lockHolder } from '../db/data-dir-lock.ts';
 import type { Database } from '../db/database.ts';
 import { checkpointRepository } from '../db/settings-repository.ts';
@@ -209,7 +209,8 @@ async function twilioChecks(config: Config, m: Doctor): Promise<Check[]> {
     }
   }
   const senders = await twilio.listWhatsAppSenders().catch(() => []);
-  for (const sender of senders.filter((x) => !config.twilio!.whatsappFrom || x.senderId === config.twilio!.whatsappFrom)) {
+  const ours = configuredNumbers(config.twilio);
+  for (const sender of senders.filter((x) => !ours.length || ours.includes(x.senderId))) {
     checks.push(sender.statusCallbackUrl === urls.statusCallback
       ? { status: 'ok', name: m.name.senderCallback, detail: m.callbackPointsAt(sender.senderId, sender.statusCallbackUrl) }
       : { status: 'fail', name: m.name.senderCallback, detail: m.callbackPointsAt(sender.senderId, sender.statusCallbackUrl), fix: m.configureFix });

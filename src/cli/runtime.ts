@@ -1,7 +1,8 @@
 import 'dotenv/config';
 import pino from 'pino';
-import { loadConfig, type Config } from '../config/env.ts';
+import { defaultSenderOf, loadConfig, type Config } from '../config/env.ts';
 import { connectPostgres, openPglite, type Database } from '../db/database.ts';
+import { loadSenders } from '../messages/senders.ts';
 import { migrate } from '../db/migrate.ts';
 import type { InboxContext } from '../messages/context.ts';
 import { NO_PANELS } from '../messages/conversation-feed.ts';
@@ -26,7 +27,7 @@ export async function openRuntime(o: { needTwilio: boolean; env?: NodeJS.Process
   if (o.needTwilio && !config.twilio) throw new NeedsTwilioError();
   const db = await openDatabase(config);
   try {
-    await migrate(db);
+    await migrate(db, { defaultSender: defaultSenderOf(config) });
   } catch (err) {
     await db.close().catch(() => {}); // releases a PGlite folder's lock
     throw err;
@@ -34,7 +35,10 @@ export async function openRuntime(o: { needTwilio: boolean; env?: NodeJS.Process
   const twilio = config.twilio ? createTwilioGateway(config.twilio) : null;
   const log = pino({ level: config.logLevel === 'info' ? 'warn' : config.logLevel });
   const ctx: InboxContext | null = twilio
-    ? { db, twilio, events: new InboxEvents(), conversations: NO_PANELS, settings: createSettingsStore(db), baseUrl: config.baseUrl, log, wakeWorker: () => {} }
+    ? {
+        db, twilio, events: new InboxEvents(), conversations: NO_PANELS, settings: createSettingsStore(db), baseUrl: config.baseUrl, log, wakeWorker: () => {},
+        senders: await loadSenders({ db, twilio, log }, config.twilio!),
+      }
     : null;
   return { config, db, twilio, ctx, close: () => db.close() };
 }

@@ -14,7 +14,8 @@ const envSchema = z.object({
   DATA_DIR: optional(z.string()),
   TWILIO_ACCOUNT_SID: optional(z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex digits')),
   TWILIO_AUTH_TOKEN: optional(z.string().min(16, 'looks too short for a Twilio auth token')),
-  TWILIO_WHATSAPP_FROM: optional(z.string().regex(/^whatsapp:\+[1-9]\d{6,14}$/, 'must look like whatsapp:+573001234567')),
+  // One number, or several separated by commas (the first is the default for existing data).
+  TWILIO_WHATSAPP_FROM: optional(z.string().transform(parseWhatsAppSenders)),
   TWILIO_MESSAGING_SERVICE_SID: optional(z.string().regex(/^MG[0-9a-fA-F]{32}$/, 'must be MG followed by 32 hex digits')),
   TWILIO_API_URL: optional(z.string().url()),
   REDIS_URL: optional(z.string().regex(/^rediss?:\/\//, 'must be a redis:// URL')),
@@ -35,6 +36,29 @@ const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** Demo mode's one WhatsApp number (Twilio's sandbox number), played by the local Twilio. */
+export const DEMO_WHATSAPP_FROM = 'whatsapp:+14155238886';
+
+/** TWILIO_WHATSAPP_FROM's numbers (none: only a Messaging Service, or demo mode). */
+export const configuredNumbers = (t: Pick<TwilioConfig, 'whatsappSenders' | 'whatsappFrom'> | null | undefined): string[] =>
+  t?.whatsappSenders?.length ? t.whatsappSenders : t?.whatsappFrom ? [t.whatsappFrom] : [];
+
+/** The number existing conversations belong to when a migration gives them a sender: the first configured one. */
+export const defaultSenderOf = (config: Config): string | null => (config.twilio ? config.twilio.whatsappFrom : DEMO_WHATSAPP_FROM);
+
+const WHATSAPP_ADDRESS = /^whatsapp:\+[1-9]\d{6,14}$/;
+
+/** TWILIO_WHATSAPP_FROM: one or more `whatsapp:+57...`, comma-separated, each checked, duplicates dropped. */
+function parseWhatsAppSenders(value: string, ctx: z.RefinementCtx): string[] {
+  const items = value.split(',').map((item) => item.trim()).filter(Boolean);
+  const bad = items.filter((item) => !WHATSAPP_ADDRESS.test(item));
+  if (bad.length || !items.length) {
+    ctx.addIssue({ code: 'custom', message: `must look like whatsapp:+573001234567 (several separated by commas)${bad.length ? `; not valid: ${bad.map((b) => JSON.stringify(b)).join(', ')}` : ''}` });
+    return z.NEVER;
+  }
+  return [...new Set(items)];
+}
 
 // The names @fastify/proxy-addr knows for whole ranges.
 const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -86,7 +110,10 @@ function parseTrustProxy(value: string, ctx: z.RefinementCtx): boolean | string 
 export interface TwilioConfig {
   accountSid: string;
   authToken: string;
+  /** The first of our WhatsApp numbers (TWILIO_WHATSAPP_FROM), or null when only a Messaging Service is set. */
   whatsappFrom: string | null;
+  /** Every number TWILIO_WHATSAPP_FROM lists (whatsappFrom first); absent: just whatsappFrom. */
+  whatsappSenders?: string[];
   messagingServiceSid: string | null;
   /** Origin every Twilio REST call goes to instead of *.twilio.com (the local Twilio). */
   apiUrl: string | null;
@@ -176,7 +203,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? {
           accountSid: e.TWILIO_ACCOUNT_SID!,
           authToken: e.TWILIO_AUTH_TOKEN!,
-          whatsappFrom: e.TWILIO_WHATSAPP_FROM ?? null,
+          whatsappFrom: e.TWILIO_WHATSAPP_FROM?.[0] ?? null,
+          whatsappSenders: e.TWILIO_WHATSAPP_FROM ?? [],
           messagingServiceSid: e.TWILIO_MESSAGING_SERVICE_SID ?? null,
           apiUrl: e.TWILIO_API_URL ?? null,
           requestTimeoutMs,

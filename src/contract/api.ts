@@ -118,9 +118,34 @@ export interface NoteDto {
  */
 export type TimelineItemDto = MessageDto | NoteDto;
 
+/**
+ * One of our WhatsApp numbers (`GET /api/senders`, any user; `PATCH /api/senders/:id` admins: name
+ * and colour, audited as `sender.update`). A conversation is one sender × one customer; the panel
+ * shows senders only when there is more than one.
+ */
+export interface SenderDto {
+  id: string;
+  /** whatsapp:+57... */
+  address: string;
+  /** E.164, as shown. */
+  phone: string;
+  /** Set by an admin; '' until then (the panel shows the phone). */
+  name: string;
+  /** #rrggbb: the admin's choice, else one picked from the address. */
+  colour: string;
+}
+
+/** `PATCH /api/senders/:id`: either or both; `colour: null` goes back to the picked one. */
+export interface SenderPatchDto {
+  name?: string;
+  colour?: string | null;
+}
+
 export interface ConversationDto {
   id: string;
   contact: ContactDto;
+  /** Which of our numbers this conversation is with the customer. */
+  sender: SenderDto;
   lastMessage: MessageDto | null;
   lastMessageAt: string | null;
   unreadCount: number;
@@ -153,6 +178,8 @@ export interface ConversationPatchDto {
  */
 export interface ConversationFilterDto {
   assignee?: 'me' | 'none' | string;
+  /** A sender's id: only that number's conversations (the counts take it too). */
+  sender?: string;
   status?: ConversationStatus;
   unread?: boolean;
 }
@@ -336,6 +363,8 @@ export interface NewConversationDto {
   name?: string;
   contentSid: string;
   contentVariables?: Record<string, string>;
+  /** Which of our numbers writes (a sender's id or its whatsapp:+57... address): required when there are several; 400 when unknown. */
+  sender?: string;
 }
 
 export interface NewConversationResultDto {
@@ -428,6 +457,8 @@ export interface ServerToClientEvents {
    * never leave a panel with an older list than the database's.
    */
   'quickReplies:changed': (change: { action: 'create' | 'update' | 'delete'; id: string }) => void;
+  /** A sender was renamed or recoloured (or a new one appeared): every panel fetches `GET /api/senders` again. */
+  'senders:changed': (change: { id: string }) => void;
   /**
    * Events between instances were lost for a while (Redis was down) and flow again: fetch what
    * was missed from `/api/changes?after=<last seq>`, as after a reconnect.

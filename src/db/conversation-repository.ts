@@ -1,6 +1,7 @@
 import type { ConversationCountsDto, ConversationDto, ConversationStatus } from '../contract/api.ts';
 import { CONTACT_COLUMNS, toContactDto, type ContactRow } from './contact-repository.ts';
-import { ENSURE_CONVERSATIONS } from './ensure-conversations.ts';
+import { ENSURE_CONVERSATIONS, WANTED_FROM_ARRAYS } from './ensure-conversations.ts';
+import { toSenderDto } from './sender-repository.ts';
 import { exactTimeText } from './exact-time.ts';
 import { CONTACT_NAMES_SEARCH_TEXT, containsPattern } from './search-sql.ts';
 import type { Queryable } from './database.ts';
@@ -13,6 +14,7 @@ interface ConversationRow extends ContactRow {
   id: string; last_message_at: Date | null; unread_count: number; seq: string | number;
   assignee_id: string | null; assignee_name: string | null; status: ConversationStatus;
   lm: MessageRow | null;
+  sender_id: string; sender_address: string; sender_name: string; sender_colour: string | null;
 }
 
 /** The list's filters; `assignee`: a user's id, or null for nobody. */
@@ -20,11 +22,17 @@ export interface ConversationFilter {
   assignee?: { id: string | null };
   status?: ConversationStatus;
   unread?: boolean;
+  /** One sender's conversations (its id). */
+  senderId?: string;
 }
 
-/** SQL conditions for a filter, its values appended to `params`. */
-function filterConditions(f: ConversationFilter, params: unknown[]): { assignee: string[]; status: string[]; unread: string[] } {
-  const out = { assignee: [] as string[], status: [] as string[], unread: [] as string[] };
+/** SQL conditions for a filter, its values appended to `params`. `sender` narrows every chip alike. */
+function filterConditions(f: ConversationFilter, params: unknown[]): { assignee: string[]; status: string[]; unread: string[]; sender: string[] } {
+  const out = { assignee: [] as string[], status: [] as string[], unread: [] as string[], sender: [] as string[] };
+  if (f.senderId) {
+    params.push(f.senderId);
+    out.sender.push(`c.sender_id = $${params.length}::uuid`);
+  }
   if (f.assignee) {
     if (f.assignee.id === null) out.assignee.push('c.assignee_id IS NULL');
     else {
@@ -68,6 +76,7 @@ function toConversationDto(r: ConversationRow): ConversationDto {
   return {
     id: r.id,
     contact: toContactDto(r),
+    sender: toSenderDto({ id: r.sender_id, address: r.sender_address, name: r.sender_name, colour: r.sender_colour }),
     lastMessage: r.lm ? toMessageDto(r.lm) : null,
     lastMessageAt: iso(r.last_message_at),
     unreadCount: r.unread_count,
@@ -83,47 +92,55 @@ function toConversationDto(r: ConversationRow): ConversationDto {
 const CONVERSATION_SELECT = `
   SELECT c.id, ${CONTACT_COLUMNS}, c.last_message_at, c.unread_count, c.seq,
     c.assignee_id, (SELECT u.name FROM users u WHERE u.id = c.assignee_id) AS assignee_name, c.status,
-    (SELECT to_jsonb(x) FROM (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = c.last_message_id) x) AS lm
-  FROM conversations c JOIN contacts k ON k.id = c.contact_id`;
+    (SELECT to_jsonb(x) FROM (SELECT ${MESSAGE_COLUMNS} FROM messages m WHERE m.id = c.last_message_id) x) AS lm,
+    c.sender_id, s.address AS sender_address, s.name AS sender_name, s.colour AS sender_colour
+  FROM conversations c JOIN contacts k ON k.id = c.contact_id JOIN senders s ON s.id = c.sender_id`;
 
 export const conversationRepository = {
   /**
-   * The conversation with this customer, created with its contact if new. Upserts (not
+   * The conversation of this customer with this sender of ours (omitted: the oldest sender, the one
+   * number of a single-number install), created with its contact if new. Upserts (not
    * look-up-then-insert), so two callbacks for a new customer at the same instant share one.
    */
-  async ensureForPhone(q: Queryable, phone: string): Promise<string> {
-    return (await this.ensureForPhones(q, [phone])).get(phone)!;
+  async ensureForPhone(q: Queryable, phone: string, senderAddress?: string | null): Promise<string> {
+    const id = (await this.ensureForPhones(q, [{ phone, senderAddress: senderAddress ?? null }]))[0];
+    if (!id) throw new Error('no WhatsApp sender is known yet: set TWILIO_WHATSAPP_FROM');
+    return id;
   },
 
   /**
-   * The conversation of each customer, created with its contact when new. One round trip: known
-   * customers are only read; new ones are upserted (not looked up then inserted), so callbacks for
-   * the same new customer at the same instant still share one contact and one conversation.
+   * The conversation of each (customer, sender), created with its contact when new, in the order
+   * given. One round trip: known ones are only read; new ones are upserted (not looked up then
+   * inserted), so callbacks for the same new customer at the same instant still share one contact
+   * and one conversation.
    */
-  async ensureForPhones(q: Queryable, phones: string[]): Promise<Map<string, string>> {
-    const { rows } = await q.query<{ phone: string; id: string }>(
-      `WITH wanted AS (SELECT DISTINCT unnest($1::text[]) AS phone),
+  async ensureForPhones(q: Queryable, pairs: { phone: string; senderAddress: string | null }[]): Promise<(string | undefined)[]> {
+    const { rows } = await q.query<{ phone: string; address: string; id: string }>(
+      `WITH ${WANTED_FROM_ARRAYS('$1', '$2')},
        ${ENSURE_CONVERSATIONS}
-       SELECT phone, id FROM ensured`,
-      [phones],
+       SELECT phone, address, id FROM ensured`,
+      [pairs.map((p) => p.phone), pairs.map((p) => p.senderAddress)],
     );
-    return new Map(rows.map((r) => [r.phone, r.id]));
+    const byKey = new Map(rows.map((r) => [`${r.phone} ${r.address}`, r.id]));
+    // A pair without a sender got the oldest one: it is the only address for that phone here unless given too.
+    return pairs.map((p) => (p.senderAddress ? byKey.get(`${p.phone} ${p.senderAddress}`) : rows.find((r) => r.phone === p.phone)?.id));
   },
 
   /**
-   * The conversation with this customer and its contact, created when new (the same upserts as
-   * ensureForPhones). `created`: this statement made the conversation (of two writers racing for
-   * the same new number, only one).
+   * The conversation with this customer from this sender of ours, and its contact, created when
+   * new (the same upserts as ensureForPhones). `created`: this statement made the conversation (of
+   * two writers racing for the same new number, only one).
    */
-  async ensureForNewChat(q: Queryable, phone: string): Promise<{ conversationId: string; contactId: string; created: boolean }> {
+  async ensureForNewChat(q: Queryable, phone: string, senderAddress: string | null): Promise<{ conversationId: string; contactId: string; created: boolean }> {
     const { rows } = await q.query<{ id: string; contact_id: string; created: boolean }>(
-      `WITH wanted AS (SELECT $1::text AS phone),
+      `WITH ${WANTED_FROM_ARRAYS('ARRAY[$1::text]', 'ARRAY[$2::text]')},
        ${ENSURE_CONVERSATIONS}
        SELECT e.id, COALESCE(n.contact_id, old.contact_id) AS contact_id, COALESCE(n.inserted, false) AS created
        FROM ensured e LEFT JOIN conversation n ON n.id = e.id LEFT JOIN conversations old ON old.id = e.id`,
-      [phone],
+      [phone, senderAddress],
     );
-    const r = rows[0]!;
+    const r = rows[0];
+    if (!r) throw new Error('no WhatsApp sender is known yet: set TWILIO_WHATSAPP_FROM');
     return { conversationId: r.id, contactId: r.contact_id, created: r.created };
   },
 
@@ -203,7 +220,7 @@ export const conversationRepository = {
     const c = filterConditions(f, params);
     // The search narrows every chip alike, as it narrows the list.
     const matching = search ? `AND ${searchCondition(search, params)}` : '';
-    const all = (...conds: string[][]) => conds.flat().join(' AND ') || 'true';
+    const all = (...conds: string[][]) => [...conds, c.sender].flat().join(' AND ') || 'true';
     const { rows } = await q.query<Record<keyof ConversationCountsDto, string>>(
       `SELECT
          count(*) FILTER (WHERE c.assignee_id = $1::uuid AND ${all(c.status, c.unread)}) AS mine,
@@ -228,12 +245,15 @@ export const conversationRepository = {
     return rows.map(toConversationDto);
   },
 
-  async findContactPhone(q: Queryable, id: string): Promise<{ phone: string; lastInboundAt: Date | null } | null> {
-    const { rows } = await q.query<{ phone: string; last_inbound_at: Date | null }>(
-      'SELECT k.phone, c.last_inbound_at FROM conversations c JOIN contacts k ON k.id = c.contact_id WHERE c.id = $1',
+  /** The customer's phone, when they last wrote, and which of our numbers the conversation is with. */
+  async findContactPhone(q: Queryable, id: string): Promise<{ phone: string; lastInboundAt: Date | null; senderAddress: string } | null> {
+    const { rows } = await q.query<{ phone: string; last_inbound_at: Date | null; address: string }>(
+      `SELECT k.phone, c.last_inbound_at, s.address FROM conversations c JOIN contacts k ON k.id = c.contact_id
+       JOIN senders s ON s.id = c.sender_id WHERE c.id = $1`,
       [id],
     );
-    return rows[0] ? { phone: rows[0].phone, lastInboundAt: rows[0].last_inbound_at ? new Date(rows[0].last_inbound_at) : null } : null;
+    const r = rows[0];
+    return r ? { phone: r.phone, lastInboundAt: r.last_inbound_at ? new Date(r.last_inbound_at) : null, senderAddress: r.address } : null;
   },
 
   /** Customers' phones with when each last wrote, for those who wrote after `since`. */
@@ -258,7 +278,7 @@ export const conversationRepository = {
     if (o.search) where.push(searchCondition(o.search, params));
     if (o.filter) {
       const f = filterConditions(o.filter, params);
-      where.push(...f.assignee, ...f.status, ...f.unread);
+      where.push(...f.assignee, ...f.status, ...f.unread, ...f.sender);
     }
     if (o.after) {
       params.push(o.after.at, o.after.id);

@@ -187,6 +187,9 @@ export interface NewCapturedItem extends NewCapturedMessage {
   activity: { unread: boolean; inbound: boolean; raise: boolean; fetchJob: string | null };
 }
 
+/** How advanceManyBySid keys the conversations it ensured: the customer's phone and our sender's address. */
+export const conversationKey = (phone: string, senderAddress: string) => `${phone} ${senderAddress}`;
+
 export const messageRepository = {
   async findRaw(q: Queryable, id: string) {
     const { rows } = await q.query<{ id: string; sid: string | null; media: { url: string | null; contentType: string | null }[]; content_sid: string | null; content_variables: Record<string, string> | null; conversation_id: string }>(
@@ -215,18 +218,19 @@ export const messageRepository = {
   /**
    * Advances many messages by SID in one statement (a batch of callbacks, each SID at most once).
    * Returns the messages that changed and every SID of the batch already stored. For the SIDs not
-   * stored, the same statement also finds or creates their customers' conversations (by phone),
+   * stored, the same statement also finds or creates their conversations (by customer phone and
+   * our sender's address, see conversationKey),
    * so recording them (insertOrAdvanceMany) is one more statement, not two: a batch costs one or
    * two round trips.
    */
   async advanceManyBySid(
     q: Queryable,
-    items: { sid: string; u: StatusUpdate; phone: string }[],
+    items: { sid: string; u: StatusUpdate; phone: string; senderAddress: string }[],
   ): Promise<{ changed: MessageDto[]; known: Set<string>; conversationsOfNew: Map<string, string> }> {
-    const { rows } = await q.query<{ changed: MessageRow[]; known: string[]; conversations: { phone: string; id: string }[] }>(
+    const { rows } = await q.query<{ changed: MessageRow[]; known: string[]; conversations: { phone: string; address: string; id: string }[] }>(
       `WITH v AS (
-         SELECT * FROM unnest($1::text[], $2::text[], ${advanceUnnestArgs(3)})
-           AS i(sid, phone, ${ADVANCE_COLUMN_NAMES})
+         SELECT * FROM unnest($1::text[], $2::text[], $10::text[], ${advanceUnnestArgs(3)})
+           AS i(sid, phone, address, ${ADVANCE_COLUMN_NAMES})
        ),
        locked AS (${LOCK_IN_ID_ORDER('m.sid IN (SELECT sid FROM v)')}),
        known AS (SELECT sid FROM locked),
@@ -235,16 +239,19 @@ export const messageRepository = {
          WHERE m.id = l.id AND ${advanceChanges(fromRow('v'))}
          RETURNING ${MESSAGE_COLUMNS}
        ),
-       wanted AS (SELECT DISTINCT phone FROM v WHERE sid NOT IN (SELECT sid FROM known)),
+       wanted AS (SELECT DISTINCT phone, address FROM v WHERE sid NOT IN (SELECT sid FROM known)),
        ${ENSURE_CONVERSATIONS}
        SELECT (SELECT coalesce(json_agg(changed), '[]') FROM changed) AS changed,
               (SELECT coalesce(array_agg(sid), '{}') FROM known) AS known,
               (SELECT coalesce(json_agg(ensured), '[]') FROM ensured) AS conversations`,
-      [items.map((i) => i.sid), items.map((i) => i.phone), ...advanceColumns(items.map((i) => i.u))],
+      [items.map((i) => i.sid), items.map((i) => i.phone), ...advanceColumns(items.map((i) => i.u)), items.map((i) => i.senderAddress)],
       { prepare: true },
     );
     const r = rows[0]!;
-    return { changed: r.changed.map(toMessageDto), known: new Set(r.known), conversationsOfNew: new Map(r.conversations.map((c) => [c.phone, c.id])) };
+    return {
+      changed: r.changed.map(toMessageDto), known: new Set(r.known),
+      conversationsOfNew: new Map(r.conversations.map((c) => [conversationKey(c.phone, c.address), c.id])),
+    };
   },
 
   /**

@@ -10,6 +10,7 @@ const DOMAIN_STATUS: Record<string, number> = {
   window_closed: 409,
   template_not_approved: 409,
   unknown_template: 400,
+  unknown_sender: 400,
   email_taken: 409,
   conflict: 409,
   twilio_error: 502,

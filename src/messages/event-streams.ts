@@ -3,6 +3,7 @@ import { MESSAGE_STATUSES, type MessageStatus } from '../contract/api.ts';
 import { checkpointRepository } from '../db/settings-repository.ts';
 import { phoneFromAddress } from './addresses.ts';
 import type { InboxContext } from './context.ts';
+import type { SenderDirectory } from './senders.ts';
 import { recordInboundMessage, type InboundMessage } from './record-inbound.ts';
 import { recordStatuses, type StatusReport } from './record-status.ts';
 
@@ -63,11 +64,8 @@ export interface ParsedDelivery {
   lastType: string | null;
 }
 
-/** Which of our WhatsApp senders count: the configured number and/or Messaging Service. */
-export interface OurSenders {
-  whatsappFrom: string | null;
-  messagingServiceSid: string | null;
-}
+/** Which of our WhatsApp senders count (see SenderDirectory.isOurs). */
+export type OurSenders = Pick<SenderDirectory, 'isOurs'>;
 
 export class MalformedDeliveryError extends Error {}
 
@@ -81,14 +79,12 @@ const timeOf = (...candidates: (string | null | undefined)[]): Date => {
 
 /**
  * Whether a message involves one of our WhatsApp senders: the customer's side is a WhatsApp
- * address, and ours is the configured number or went through the configured Messaging Service
- * (with neither configured, any WhatsApp sender of the account). SMS and other numbers' events
- * are not ours to record.
+ * address, and ours is one of our numbers or went through our Messaging Service. SMS and other
+ * numbers' events are not ours to record.
  */
 function isOurs(ourAddress: string, customerAddress: string, serviceSid: string | null | undefined, senders: OurSenders): boolean {
   if (!customerAddress.startsWith('whatsapp:') || !phoneFromAddress(customerAddress)) return false;
-  if (!senders.whatsappFrom && !senders.messagingServiceSid) return ourAddress.startsWith('whatsapp:');
-  return ourAddress === senders.whatsappFrom || (!!serviceSid && serviceSid === senders.messagingServiceSid);
+  return senders.isOurs(ourAddress, serviceSid);
 }
 
 function statusOf(type: string, given: string | undefined): MessageStatus | null {

@@ -47,6 +47,7 @@ function toFilter(f: ConversationFilterDto, me: string): ConversationFilter {
     ...(f.assignee ? { assignee: { id: f.assignee === 'me' ? me : f.assignee === 'none' ? null : f.assignee } } : {}),
     ...(f.status ? { status: f.status } : {}),
     ...(f.unread ? { unread: true } : {}),
+    ...(f.sender ? { senderId: f.sender } : {}),
   };
 }
 

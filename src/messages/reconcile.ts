@@ -9,7 +9,7 @@ export interface ReconcileCounts {
   seen: number;
   new: number;
   updated: number;
-  /** Messages of other channels (SMS, voice numbers) that are not WhatsApp. */
+  /** Messages of other channels (SMS, voice numbers) that are not WhatsApp, or of numbers not ours. */
   ignored: number;
 }
 
@@ -23,6 +23,8 @@ export interface ReconcileCounts {
 export async function recordListedMessage(ctx: InboxContext, m: TwilioMessage, via: CapturedVia): Promise<'new' | 'updated' | 'unchanged' | 'ignored'> {
   const isWhatsApp = (m.direction === 'inbound' ? m.from : m.to)?.startsWith('whatsapp:');
   if (!isWhatsApp) return 'ignored';
+  // The account's other numbers (not ours, not in our Messaging Service) are not this inbox's.
+  if (!ctx.senders.isOurs(m.direction === 'inbound' ? m.to : m.from, m.messagingServiceSid)) return 'ignored';
   if (m.direction === 'inbound') {
     const customerPhone = phoneFromAddress(m.from);
     if (!customerPhone) return 'ignored';

@@ -31,7 +31,10 @@ export interface InboundMessage {
  * webhook), names the contact from WhatsApp's profile, opens the 24-hour window, counts as unread.
  */
 export async function recordInboundMessage(ctx: InboxContext, m: InboundMessage, via: CapturedVia = 'webhook'): Promise<'recorded' | 'duplicate'> {
-  const conversationId = await conversationRepository.ensureForPhone(ctx.db, m.customerPhone);
+  // Its conversation is with the number the customer wrote to.
+  const senderAddress = ctx.senders.addressFor(m.to);
+  if (!senderAddress) throw new Error(`inbound message ${m.messageSid} names none of our numbers and none is configured`);
+  const conversationId = await conversationRepository.ensureForPhone(ctx.db, m.customerPhone, senderAddress);
   if (m.profileName) await conversationRepository.updateProfileName(ctx.db, conversationId, m.profileName, m.waId);
   const [row] = await messageRepository.insertOrAdvanceMany(ctx.db, [
     {

@@ -1,5 +1,5 @@
 import { withDeadlockRetry, type Queryable } from '../db/database.ts';
-import { messageRepository, type StatusUpdate } from '../db/message-repository.ts';
+import { conversationKey, messageRepository, type StatusUpdate } from '../db/message-repository.ts';
 import type { CapturedVia, MessageDto, MessageStatus } from '../contract/api.ts';
 import { phoneFromAddress } from './addresses.ts';
 import type { InboxContext } from './context.ts';
@@ -50,8 +50,14 @@ export async function recordStatuses(ctx: InboxContext, reports: StatusReport[],
   for (const r of reports) {
     if (!phoneFromAddress(r.to)) throw new Error(`status report for ${r.messageSid} has no customer phone in To`);
   }
+  // Its conversation is with the number it went from (a service's message not yet given one: the default).
+  const senderOf = (r: StatusReport) => {
+    const address = ctx.senders.addressFor(r.from);
+    if (!address) throw new Error(`status report for ${r.messageSid} names none of our numbers and none is configured`);
+    return address;
+  };
   const { externalRaisesConversation } = await ctx.settings.get();
-  const written = await withDeadlockRetry(() => writeStatuses(ctx.db, reports, via, externalRaisesConversation));
+  const written = await withDeadlockRetry(() => writeStatuses(ctx.db, reports, via, externalRaisesConversation, senderOf));
   publishMessages(ctx, written.created, written.updated);
   if (written.created.length && reports.some((r) => r.body === undefined || r.mediaPending)) ctx.wakeWorker();
   return written.outcomes;
@@ -89,13 +95,13 @@ export function mergeBySid(reports: StatusReport[]): { merged: { r: StatusReport
   return { merged, of };
 }
 
-async function writeStatuses(q: Queryable, reports: StatusReport[], via: CapturedVia, raise: boolean): Promise<Written> {
+async function writeStatuses(q: Queryable, reports: StatusReport[], via: CapturedVia, raise: boolean, senderOf: (r: StatusReport) => string): Promise<Written> {
   const w: Written = { outcomes: new Array(reports.length), created: [], updated: [] };
   // One write per message: stored ones advance, and the conversations of new ones are ensured, in
   // one statement; the new ones are recorded in a second.
   const { merged, of } = mergeBySid(reports);
   const { changed, known, conversationsOfNew } = await messageRepository.advanceManyBySid(
-    q, merged.map(({ r, u }) => ({ sid: r.messageSid, u, phone: phoneFromAddress(r.to)! })),
+    q, merged.map(({ r, u }) => ({ sid: r.messageSid, u, phone: phoneFromAddress(r.to)!, senderAddress: senderOf(r) })),
   );
   w.updated.push(...changed);
   const changedSids = new Set(changed.map((m) => m.sid));
@@ -119,7 +125,7 @@ async function writeStatuses(q: Queryable, reports: StatusReport[], via: Capture
       const fetchJob = fetchText || r.mediaPending ? FETCH_MESSAGE_JOB : null;
       return {
         sid: r.messageSid,
-        conversationId: conversationsOfNew.get(phoneFromAddress(r.to)!)!,
+        conversationId: conversationsOfNew.get(conversationKey(phoneFromAddress(r.to)!, senderOf(r)))!,
         direction: 'outbound' as const,
         source: 'external' as const,
         capturedVia: via,

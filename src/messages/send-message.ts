@@ -51,7 +51,7 @@ export async function sendFromPanel(ctx: SendContext, conversationId: string, us
   }
 }
 
-type SendContext = InboxContext & { templates: TemplateCatalog; sender: { whatsappFrom: string | null; messagingServiceSid: string | null }; mediaLinkTtlHours?: number };
+type SendContext = InboxContext & { templates: TemplateCatalog; mediaLinkTtlHours?: number };
 
 async function send(ctx: SendContext, conversationId: string, userId: string, out: Outgoing): Promise<MessageDto> {
   const conversation = isUuid(conversationId) ? await conversationRepository.findContactPhone(ctx.db, conversationId) : null;
@@ -72,9 +72,11 @@ async function send(ctx: SendContext, conversationId: string, userId: string, ou
   const contentSid = 'contentSid' in out ? out.contentSid : null;
   const contentVariables = 'contentSid' in out ? out.contentVariables : null;
   const file = 'media' in out ? out.media : null;
+  // A reply goes from the number the conversation is with.
+  const via = ctx.senders.sendingFrom(conversation.senderAddress);
   const row = {
     conversationId, body, contentSid, contentVariables, sentBy: userId,
-    businessAddress: ctx.sender.whatsappFrom, messagingServiceSid: ctx.sender.messagingServiceSid,
+    businessAddress: via.from, messagingServiceSid: via.messagingServiceSid,
   };
   let mediaUrl: string | null = null;
   let queued: MessageDto;
@@ -105,6 +107,8 @@ async function send(ctx: SendContext, conversationId: string, userId: string, ou
   try {
     const answer = await ctx.twilio.send({
       to: whatsappAddress(conversation.phone),
+      from: via.from,
+      messagingServiceSid: via.messagingServiceSid,
       ...(contentSid ? { contentSid, contentVariables: contentVariables ?? undefined } : { body: body ?? undefined }),
       ...(mediaUrl ? { mediaUrl: [mediaUrl] } : {}),
       statusCallback: statusCallbackUrl(ctx.baseUrl, queued.id),

@@ -163,6 +163,7 @@ export function attachRealtime(
     deps.events.on('list:updated', (update) => io.to(INBOX_ROOM).emit('list:updated', update)),
     // Rare (an admin edits the list): one adapter broadcast reaches the panels on every instance.
     deps.events.on('quickReplies:changed', (change) => io.to(INBOX_ROOM).emit('quickReplies:changed', change)),
+    deps.events.on('senders:changed', (change) => io.to(INBOX_ROOM).emit('senders:changed', change)),
     deps.events.on('alerts:changed', ({ userId, alerts }) => io.to(userRoom(userId)).emit('alerts:updated', alerts)),
   ];
   // A socket outlives the request that opened it: a user disabled or logged out must stop

@@ -28,6 +28,10 @@ export type TwilioTemplate = TemplateDto;
 
 export interface SendRequest {
   to: string;
+  /** Our number it goes from (omitted: the configured one, or the service picks). */
+  from?: string;
+  /** Through this Messaging Service (with `from`, Twilio sends from that number of the service). */
+  messagingServiceSid?: string | null;
   body?: string;
   contentSid?: string;
   contentVariables?: Record<string, string>;
@@ -82,6 +86,8 @@ export interface TwilioGateway {
   fetchService(sid: string): Promise<ServiceWebhooks>;
   updateService(sid: string, w: { statusCallback: string; inboundRequestUrl: string }): Promise<ServiceWebhooks>;
   listWhatsAppSenders(): Promise<SenderWebhooks[]>;
+  /** A Messaging Service's WhatsApp senders (whatsapp:+57...), from its ChannelSenders. */
+  listServiceSenders(serviceSid: string): Promise<string[]>;
   updateSender(sid: string, w: { callbackUrl: string; statusCallbackUrl: string }): Promise<SenderWebhooks>;
   send(r: SendRequest): Promise<TwilioMessage>;
   fetchMessage(sid: string): Promise<TwilioMessage>;
@@ -232,6 +238,12 @@ export function createTwilioGateway(cfg: TwilioConfig): TwilioGateway {
         return senders.map(toSender);
       }),
 
+    listServiceSenders: (serviceSid) =>
+      guarded(async () => {
+        const items = await client.messaging.v1.services(serviceSid).channelSenders.list({ pageSize: 100 });
+        return items.map((x) => x.sender).filter((a): a is string => typeof a === 'string' && a.startsWith('whatsapp:'));
+      }),
+
     // The Senders API takes JSON; twilio-node sends the object as given, so the keys are snake_case.
     updateSender: (sid, w) =>
       guarded(async () =>
@@ -244,7 +256,9 @@ export function createTwilioGateway(cfg: TwilioConfig): TwilioGateway {
       try {
         const m = await client.messages.create({
           to: r.to,
-          ...(cfg.messagingServiceSid ? { messagingServiceSid: cfg.messagingServiceSid } : { from: cfg.whatsappFrom! }),
+          ...(r.from
+            ? { from: r.from, ...(r.messagingServiceSid ? { messagingServiceSid: r.messagingServiceSid } : {}) }
+            : cfg.messagingServiceSid ? { messagingServiceSid: cfg.messagingServiceSid } : { from: cfg.whatsappFrom! }),
           ...(r.contentSid
             ? { contentSid: r.contentSid, contentVariables: r.contentVariables ? JSON.stringify(r.contentVariables) : undefined }
             : { body: r.body }),

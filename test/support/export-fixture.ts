@@ -1,6 +1,7 @@
 import type { Database } from '../../src/db/database.ts';
 import { conversationRepository } from '../../src/db/conversation-repository.ts';
 import { messageRepository, type NewCapturedItem, type StatusUpdate } from '../../src/db/message-repository.ts';
+import { senderRepository } from '../../src/db/sender-repository.ts';
 import { userRepository } from '../../src/db/user-repository.ts';
 import { newSid, OUR_NUMBER } from './inbox.ts';
 
@@ -35,6 +36,8 @@ export async function addInbound(db: Database, conversationId: string, body: str
  * Returns the patient's conversation id and its message ids in the order an export must list them.
  */
 export async function seedConversations(db: Database): Promise<{ conversationId: string; otherConversationId: string; messageIds: string[]; kinds: Record<string, string> }> {
+  // Our one number, as the server adds it at start.
+  await senderRepository.upsertMany(db, [OUR_NUMBER]);
   const agent = (await userRepository.insert(db, { ...AGENT, role: 'agent', passwordHash: 'not-a-real-hash' }))!;
   const conversationId = await conversationRepository.ensureForPhone(db, PATIENT.phone);
   await conversationRepository.updateProfileName(db, conversationId, PATIENT.profileName, PATIENT.phone.slice(1));

@@ -75,6 +75,8 @@ export async function startTestInbox(o: {
   sessionRecheckMs?: number;
   /** More environment variables for the server's configuration. */
   env?: Record<string, string>;
+  /** More WhatsApp numbers of ours besides OUR_NUMBER: at the local Twilio, and in TWILIO_WHATSAPP_FROM. */
+  moreSenders?: string[];
 }): Promise<TestInbox> {
   const database = await openTestDatabase(o.kind);
   const port = await freePort();
@@ -83,14 +85,14 @@ export async function startTestInbox(o: {
   const authToken = hex(16);
   const messagingServiceSid = 'MG' + hex(16);
   const local = await startLocalTwilio({
-    accountSid, authToken, port: 0, whatsappFrom: OUR_NUMBER, messagingServiceSid,
+    accountSid, authToken, port: 0, whatsappFrom: OUR_NUMBER, moreSenders: o.moreSenders, messagingServiceSid,
     statusCallbackUrl: `${baseUrl}/api/whatsapp/status`,
     inboundUrl: `${baseUrl}/api/whatsapp/incoming`,
     lifecycle: o.lifecycle ?? { delayMs: 20 },
   });
   const config = loadConfig({
     PORT: String(port), BASE_URL: baseUrl, TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken,
-    TWILIO_WHATSAPP_FROM: OUR_NUMBER, TWILIO_API_URL: local.url, LOG_LEVEL: process.env.WA_TEST_LOG_LEVEL ?? 'silent',
+    TWILIO_WHATSAPP_FROM: [OUR_NUMBER, ...(o.moreSenders ?? [])].join(','), TWILIO_API_URL: local.url, LOG_LEVEL: process.env.WA_TEST_LOG_LEVEL ?? 'silent',
     RECONCILE_INTERVAL: String(o.reconcileIntervalSeconds ?? 0),
     ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SESSION_SECRET: 'a-test-secret-of-enough-length',
     ...(o.messagingServiceSid ? { TWILIO_MESSAGING_SERVICE_SID: messagingServiceSid } : {}),

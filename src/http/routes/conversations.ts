@@ -19,6 +19,7 @@ const page = z.object({
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const conversationStatus = z.enum(['open', 'resolved']);
 const filterQuery = z.object({
+  sender: z.string().regex(UUID, 'must be a sender id').optional(),
   assignee: z.union([z.enum(['me', 'none']), z.string().regex(UUID, 'must be me, none or a user id')]).optional(),
   status: conversationStatus.optional(),
   unread: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
@@ -47,6 +48,8 @@ const newConversationBody = z.strictObject({
   name: z.string().trim().max(100).optional(),
   contentSid,
   contentVariables,
+  // A sender's id or address; checked by the domain (chooseSender): 400 when unknown.
+  sender: z.string().trim().min(1).max(64).optional(),
 });
 const changesQuery = z.object({ after: z.coerce.number().int().min(0) });
 const caption = z.string().trim().max(4096).transform((v) => v || null);
@@ -84,7 +87,7 @@ async function readMultipartSend(request: FastifyRequest, ctx: InboxContext): Pr
 export async function conversationRoutes(
   app: FastifyInstance,
   opts: {
-    ctx: InboxContext; templates: TemplateCatalog; sender: { whatsappFrom: string | null; messagingServiceSid: string | null };
+    ctx: InboxContext; templates: TemplateCatalog;
     /** DEFAULT_COUNTRY: a new chat's number without + is read in it. */
     defaultCountry: string;
     /** MEDIA_LINK_TTL_HOURS: how long Twilio's link to a sent file works. */
@@ -92,12 +95,12 @@ export async function conversationRoutes(
   },
 ) {
   const { ctx } = opts;
-  const sending = { ...ctx, templates: opts.templates, sender: opts.sender, mediaLinkTtlHours: opts.mediaLinkTtlHours };
+  const sending = { ...ctx, templates: opts.templates, mediaLinkTtlHours: opts.mediaLinkTtlHours };
   // Only for the send below: every other route keeps answering multipart with 415 (body-types.ts).
   await app.register(multipart);
   app.get('/api/conversations', async (request) => {
-    const { assignee, status, unread, ...rest } = listQuery.parse(request.query);
-    return listConversations(ctx, { ...rest, filter: { assignee, status, unread }, me: request.user!.id });
+    const { assignee, status, unread, sender, ...rest } = listQuery.parse(request.query);
+    return listConversations(ctx, { ...rest, filter: { assignee, status, unread, sender }, me: request.user!.id });
   });
   app.post('/api/conversations', async (request, reply) => {
     const started = await startConversation({ ...sending, defaultCountry: opts.defaultCountry }, request.user!.id, newConversationBody.parse(request.body));

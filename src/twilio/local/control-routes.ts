@@ -17,7 +17,7 @@ export function controlRoutes(account: LocalAccount, store: LocalStore, faults: 
       pattern: /^\/_local\/webhooks$/,
       handle: (r) => {
         account.setWebhooks(r.json() as { statusCallbackUrl?: string; inboundUrl?: string });
-        return { json: { statusCallbackUrl: account.service.statusCallback, inboundUrl: account.inboundUrl() } };
+        return { json: { statusCallbackUrl: account.service.statusCallback, inboundUrl: account.inboundUrl(account.whatsappFrom) } };
       },
     },
     {

@@ -9,7 +9,7 @@ import { newSid, type LocalMedia, type LocalMessage, type LocalSender, type Loca
 import { badRequest } from './twilio-errors.ts';
 import { inboundParams, statusCallbackParams, type InboundExtras } from './webhook-payloads.ts';
 
-// The rules of one Twilio account with one WhatsApp sender in one Messaging Service: sending,
+// The rules of one Twilio account with its WhatsApp senders in one Messaging Service: sending,
 // receiving, WhatsApp's 24-hour window, and where webhooks go. Routes and the control API call
 // this; it changes the store and schedules webhooks.
 
@@ -18,6 +18,8 @@ const WHATSAPP_ADDRESS = /^whatsapp:\+[1-9]\d{6,14}$/;
 
 export interface InboundInput extends InboundExtras {
   from: string;
+  /** Which of our numbers the customer writes to (default: the first). */
+  to?: string;
   body?: string;
   /** `url` may be a data: URL (its bytes are served); otherwise a small sample file is. */
   media?: { url?: string; contentType: string }[];
@@ -29,6 +31,8 @@ export interface ExternalSendInput {
   contentSid?: string;
   contentVariables?: Record<string, string>;
   viaService?: boolean;
+  /** Which of our numbers it goes from (default: the first; through the service: the service picks, unless given). */
+  from?: string;
   statusCallback?: string;
 }
 
@@ -36,6 +40,8 @@ export interface AccountSetup {
   accountSid: string;
   serviceSid: string;
   whatsappFrom: string;
+  /** More WhatsApp numbers of the account, all in the service's sender pool. */
+  moreSenders: string[];
   statusCallbackUrl: string | null;
   inboundUrl: string | null;
   lifecycle: LifecycleOptions | undefined;
@@ -45,8 +51,11 @@ export interface AccountSetup {
 export class LocalAccount {
   readonly accountSid: string;
   readonly service: LocalService;
+  /** The first WhatsApp sender (whatsappFrom's). */
   readonly sender: LocalSender;
   readonly whatsappFrom: string;
+  /** Every WhatsApp sender of the account, the first one first. */
+  readonly senders: LocalSender[];
   enforceWindow: boolean;
   private lifecycle: ReturnType<typeof withLifecycleDefaults>;
   /** Origin media URLs point at; known once the server listens. */
@@ -62,9 +71,11 @@ export class LocalAccount {
     this.lifecycle = withLifecycleDefaults(setup.lifecycle);
     const now = new Date();
     this.service = { sid: setup.serviceSid, friendlyName: 'Clínica de Salud Ocupacional', statusCallback: null, inboundRequestUrl: null, dateCreated: now, dateUpdated: now };
-    this.sender = { sid: newSid('XE'), senderId: setup.whatsappFrom, callbackUrl: null, callbackMethod: 'POST', fallbackUrl: null, statusCallbackUrl: null, statusCallbackMethod: 'POST' };
+    const addresses = [...new Set([setup.whatsappFrom, ...setup.moreSenders])];
+    this.senders = addresses.map((senderId) => ({ sid: newSid('XE'), senderId, callbackUrl: null, callbackMethod: 'POST', fallbackUrl: null, statusCallbackUrl: null, statusCallbackMethod: 'POST' }));
+    this.sender = this.senders[0]!;
     store.services.set(this.service.sid, this.service);
-    store.senders.set(this.sender.sid, this.sender);
+    for (const x of this.senders) store.senders.set(x.sid, x);
     this.setWebhooks({ statusCallbackUrl: setup.statusCallbackUrl ?? undefined, inboundUrl: setup.inboundUrl ?? undefined });
   }
 
@@ -72,11 +83,11 @@ export class LocalAccount {
   setWebhooks(w: { statusCallbackUrl?: string | null; inboundUrl?: string | null }): void {
     if (w.statusCallbackUrl !== undefined) {
       this.service.statusCallback = w.statusCallbackUrl || null;
-      this.sender.statusCallbackUrl = w.statusCallbackUrl || null;
+      for (const x of this.senders) x.statusCallbackUrl = w.statusCallbackUrl || null;
     }
     if (w.inboundUrl !== undefined) {
       this.service.inboundRequestUrl = w.inboundUrl || null;
-      this.sender.callbackUrl = w.inboundUrl || null;
+      for (const x of this.senders) x.callbackUrl = w.inboundUrl || null;
     }
   }
 
@@ -93,17 +104,22 @@ export class LocalAccount {
   statusCallbackUrl(m: LocalMessage): string | null {
     if (m.statusCallback) return m.statusCallback;
     const service = m.messagingServiceSid ? this.store.services.get(m.messagingServiceSid) : undefined;
-    return service?.statusCallback ?? this.sender.statusCallbackUrl ?? this.service.statusCallback;
+    return service?.statusCallback ?? this.senderOf(m.from).statusCallbackUrl ?? this.service.statusCallback;
   }
 
   /** A number in a Messaging Service hands inbound messages to the service's URL first. */
-  inboundUrl(): string | null {
-    return this.service.inboundRequestUrl ?? this.sender.callbackUrl;
+  inboundUrl(to: string): string | null {
+    return this.service.inboundRequestUrl ?? this.senderOf(to).callbackUrl;
+  }
+
+  /** The sender of one of our numbers (unknown or none: the first). */
+  private senderOf(address: string | null): LocalSender {
+    return this.senders.find((x) => x.senderId === address) ?? this.sender;
   }
 
   /** POST .../Messages.json: validated, stored, and its lifecycle scheduled. */
   send(form: URLSearchParams): LocalMessage {
-    const r = parseOutboundRequest(form, this.store, this.whatsappFrom);
+    const r = parseOutboundRequest(form, this.store, this.senders.map((x) => x.senderId));
     const now = new Date();
     const viaService = r.messagingServiceSid !== null;
     // The bytes arrive once downloaded (below); until then the type is judged by the extension.
@@ -112,8 +128,8 @@ export class LocalAccount {
       sid: newSid(media.length ? 'MM' : 'SM'),
       accountSid: this.accountSid,
       direction: 'outbound-api',
-      // Through a service the sender is chosen later: `from` is null while `accepted`.
-      from: viaService ? null : r.from,
+      // Through a service the sender is chosen later (`from` null while `accepted`), unless From names it.
+      from: r.from,
       to: r.to,
       // twilio-node issue #1081: a Content API template sent with MessagingServiceSid comes back
       // (and stays) with body "".
@@ -143,7 +159,7 @@ export class LocalAccount {
         scheduler: this.scheduler,
         whatsappFrom: this.whatsappFrom,
         statusCallbackUrl: (x) => this.statusCallbackUrl(x),
-        callbackParams: (x, status) => statusCallbackParams(x, status, { accountSid: this.accountSid, senderSid: this.sender.sid, whatsappFrom: this.whatsappFrom }),
+        callbackParams: (x, status) => statusCallbackParams(x, status, { accountSid: this.accountSid, senderSid: this.senderOf(x.from).sid, whatsappFrom: this.whatsappFrom }),
         post: (url, params, token) => this.webhooks.post(url, params, token),
         emit: (x, status) => this.emitEvent(x, status),
       });
@@ -174,7 +190,7 @@ export class LocalAccount {
   externalSend(x: ExternalSendInput): LocalMessage {
     const form = new URLSearchParams({ To: x.to });
     if (x.viaService) form.set('MessagingServiceSid', this.service.sid);
-    else form.set('From', this.whatsappFrom);
+    if (x.from || !x.viaService) form.set('From', x.from ?? this.whatsappFrom);
     if (x.body) form.set('Body', x.body);
     if (x.contentSid) form.set('ContentSid', x.contentSid);
     if (x.contentVariables) form.set('ContentVariables', JSON.stringify(x.contentVariables));
@@ -188,6 +204,8 @@ export class LocalAccount {
    */
   async receive(x: InboundInput): Promise<{ sid: string; status: number }> {
     if (!WHATSAPP_ADDRESS.test(x.from ?? '')) throw badRequest(21211, `Invalid 'From' Phone Number: ${x.from}`);
+    const to = x.to ?? this.whatsappFrom;
+    if (!this.senders.some((s) => s.senderId === to)) throw badRequest(21211, `Invalid 'To' Phone Number: ${to} is not one of this account's WhatsApp senders`);
     const now = new Date();
     const media = (x.media ?? []).map((item) => ({ sid: newSid('ME'), contentType: item.contentType, bytes: bytesFromUrl(item.url, item.contentType) }));
     const m = this.store.addMessage({
@@ -195,7 +213,7 @@ export class LocalAccount {
       accountSid: this.accountSid,
       direction: 'inbound',
       from: x.from,
-      to: this.whatsappFrom,
+      to,
       body: x.body ?? '',
       status: 'received',
       numMedia: media.length,
@@ -211,7 +229,7 @@ export class LocalAccount {
     });
     this.store.lastInbound.set(x.from, now);
     void this.scheduler.track(this.emitEvent(m, 'received'));
-    const url = this.inboundUrl();
+    const url = this.inboundUrl(to);
     if (!url) return { sid: m.sid, status: 0 };
     const repliedTo = x.repliedToSid ? this.store.messages.get(x.repliedToSid) : undefined;
     const params = inboundParams(m, { ...x, repliedToSender: x.repliedToSender ?? repliedTo?.from ?? undefined }, (i) => this.mediaUrl(m, i));

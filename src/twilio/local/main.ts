@@ -20,8 +20,10 @@ function readEnv(env: NodeJS.ProcessEnv) {
   const authToken = env.TWILIO_AUTH_TOKEN || randomBytes(16).toString('hex');
   const messagingServiceSid = env.TWILIO_MESSAGING_SERVICE_SID || undefined;
   if (messagingServiceSid && !MESSAGING_SERVICE_SID.test(messagingServiceSid)) problems.push('TWILIO_MESSAGING_SERVICE_SID must be MG followed by 32 lowercase hex digits');
-  const whatsappFrom = env.TWILIO_WHATSAPP_FROM || undefined;
-  if (whatsappFrom && !/^whatsapp:\+[1-9]\d{6,14}$/.test(whatsappFrom)) problems.push('TWILIO_WHATSAPP_FROM must look like whatsapp:+573001234567');
+  // One number, or several separated by commas (the account's WhatsApp senders, the first first).
+  const numbers = (env.TWILIO_WHATSAPP_FROM ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  if (numbers.some((n) => !/^whatsapp:\+[1-9]\d{6,14}$/.test(n))) problems.push('TWILIO_WHATSAPP_FROM must look like whatsapp:+573001234567 (several separated by commas)');
+  const [whatsappFrom, ...moreSenders] = numbers;
   for (const key of ['STATUS_CALLBACK_URL', 'INBOUND_URL', 'LOCAL_TWILIO_PUBLIC_URL'] as const) {
     const value = env[key];
     if (value && !/^https?:\/\//.test(value)) problems.push(`${key} must be an http(s) URL`);
@@ -37,6 +39,7 @@ function readEnv(env: NodeJS.ProcessEnv) {
     authToken,
     messagingServiceSid,
     whatsappFrom,
+    moreSenders,
     statusCallbackUrl: env.STATUS_CALLBACK_URL || undefined,
     inboundUrl: env.INBOUND_URL || undefined,
     lifecycle: delay === undefined ? undefined : { delayMs: delay },
@@ -55,7 +58,7 @@ async function main() {
   const { generatedCredentials, ...options } = settings;
   const local = await startLocalTwilio({ ...options, logger: console });
   console.log(`Local Twilio at ${local.url}`);
-  console.log(`  account ${local.accountSid}, messaging service ${local.messagingServiceSid}, sender ${local.whatsappFrom} (${local.whatsappSenderSid})`);
+  console.log(`  account ${local.accountSid}, messaging service ${local.messagingServiceSid}, sender${local.whatsappSenders.length > 1 ? 's' : ''} ${local.whatsappSenders.join(', ')}`);
   // Printed so a generated token can be copied into wa-inbox's env; a chosen one is never printed.
   if (generatedCredentials) console.log(`  generated credentials: TWILIO_ACCOUNT_SID=${local.accountSid} TWILIO_AUTH_TOKEN=${local.authToken}`);
   console.log(`  status callbacks -> ${options.statusCallbackUrl ?? '(none set)'}; inbound -> ${options.inboundUrl ?? '(none set)'}`);

@@ -42,7 +42,7 @@ function parseContentVariables(raw: string): Record<string, string> {
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
 }
 
-export function parseOutboundRequest(form: URLSearchParams, store: LocalStore, whatsappFrom: string): OutboundRequest {
+export function parseOutboundRequest(form: URLSearchParams, store: LocalStore, ourNumbers: readonly string[]): OutboundRequest {
   const to = form.get('To');
   const from = form.get('From') || null;
   const messagingServiceSid = form.get('MessagingServiceSid') || null;
@@ -56,7 +56,7 @@ export function parseOutboundRequest(form: URLSearchParams, store: LocalStore, w
   if (!WHATSAPP_ADDRESS.test(to)) throw badRequest(21211, `Invalid 'To' Phone Number: ${to}`);
   if (!from && !messagingServiceSid) throw badRequest(21603, "A 'From' or 'MessagingServiceSid' parameter is required to send a message");
   if (from && !from.startsWith('whatsapp:')) throw badRequest(21910, 'Invalid From and To pair. From and To should be of the same channel');
-  if (from && from !== whatsappFrom) throw badRequest(63007, `Twilio could not find a Channel with the specified From address: ${from}`);
+  if (from && !ourNumbers.includes(from)) throw badRequest(63007, `Twilio could not find a Channel with the specified From address: ${from}`);
   if (messagingServiceSid && !store.services.has(messagingServiceSid)) throw badRequest(21701, `The Messaging Service Sid ${messagingServiceSid} is invalid.`);
   if (statusCallback && !isHttpUrl(statusCallback)) throw badRequest(21609, `Invalid StatusCallback url: ${statusCallback}`);
   if (rawVariables && !contentSid) throw badRequest(21654, 'ContentVariables cannot be used without a ContentSid.');

@@ -117,6 +117,21 @@ export function serviceResource(s: LocalService, accountSid: string) {
   };
 }
 
+/** A Messaging Service's ChannelSender (GET /v1/Services/{MG}/ChannelSenders): one of its WhatsApp senders. */
+export function channelSenderResource(s: LocalSender, serviceSid: string, accountSid: string, created: Date) {
+  return {
+    account_sid: accountSid,
+    messaging_service_sid: serviceSid,
+    sid: s.sid,
+    sender: s.senderId,
+    sender_type: 'WhatsApp',
+    country_code: 'US',
+    date_created: iso8601(created),
+    date_updated: iso8601(created),
+    url: `${MESSAGING_ORIGIN}/v1/Services/${serviceSid}/ChannelSenders/${s.sid}`,
+  };
+}
+
 export function senderResource(s: LocalSender) {
   return {
     sid: s.sid,

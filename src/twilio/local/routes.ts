@@ -1,7 +1,7 @@
 import type { LocalAccount } from './local-account.ts';
 import { filterMessages, messageFilters } from './message-filters.ts';
 import { metaPage, v2010Page } from './paging.ts';
-import { CONTENT_ORIGIN, contentResource, contentWithApprovalResource, mediaResource, messageResource, MESSAGING_ORIGIN, senderResource, serviceResource } from './resources.ts';
+import { channelSenderResource, CONTENT_ORIGIN, contentResource, contentWithApprovalResource, mediaResource, messageResource, MESSAGING_ORIGIN, senderResource, serviceResource } from './resources.ts';
 import type { Route } from './router.ts';
 import type { LocalStore } from './store.ts';
 import { notFound } from './twilio-errors.ts';
@@ -110,6 +110,21 @@ export function restRoutes(account: LocalAccount, store: LocalStore): Route[] {
         if (form.get('FriendlyName')) s.friendlyName = form.get('FriendlyName')!;
         s.dateUpdated = new Date();
         return { json: serviceResource(s, account.accountSid) };
+      },
+    },
+
+    {
+      // The service's WhatsApp senders (every sender of this account is in its one service).
+      method: 'GET',
+      pattern: new RegExp(`^/v1/Services/${SID('MG')}/ChannelSenders$`),
+      handle: (r) => {
+        const service = store.services.get(r.params[0]!);
+        if (!service) throw notFound(r.path);
+        const senders = [...store.senders.values()];
+        return {
+          json: metaPage('senders', senders, r.query, `${MESSAGING_ORIGIN}/v1/Services/${service.sid}/ChannelSenders`, new URLSearchParams(),
+            (x) => channelSenderResource(x, service.sid, account.accountSid, service.dateCreated)),
+        };
       },
     },
 

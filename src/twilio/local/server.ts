@@ -40,6 +40,8 @@ export interface LocalTwilioOptions {
   messagingServiceSid?: string;
   /** 'whatsapp:+57...': our WhatsApp sender. Default Twilio's sandbox number. */
   whatsappFrom?: string;
+  /** More WhatsApp numbers of the account (all in the Messaging Service's sender pool). */
+  moreSenders?: string[];
   lifecycle?: LifecycleOptions;
   /** Free text to a customer who has not written in 24 h fails with 63016, as on WhatsApp. Default true. */
   enforceWindow?: boolean;
@@ -63,6 +65,8 @@ export interface LocalTwilio {
   /** The WhatsApp sender's SID (XE...), as GET /v2/Channels/Senders lists it. */
   whatsappSenderSid: string;
   whatsappFrom: string;
+  /** Every WhatsApp number of the account (whatsappFrom first). */
+  whatsappSenders: string[];
   close(): Promise<void>;
   /** What someone would change in the console: the service's and the sender's URLs. */
   setWebhooks(w: { statusCallbackUrl?: string; inboundUrl?: string }): void;
@@ -111,6 +115,7 @@ export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwil
     accountSid: o.accountSid,
     serviceSid: o.messagingServiceSid ?? newSid('MG'),
     whatsappFrom: o.whatsappFrom ?? 'whatsapp:+14155238886',
+    moreSenders: o.moreSenders ?? [],
     statusCallbackUrl: o.statusCallbackUrl ?? null,
     inboundUrl: o.inboundUrl ?? null,
     lifecycle: o.lifecycle,
@@ -176,6 +181,7 @@ export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwil
     messagingServiceSid: account.service.sid,
     whatsappSenderSid: account.sender.sid,
     whatsappFrom: account.whatsappFrom,
+    whatsappSenders: account.senders.map((x) => x.senderId),
     async close() {
       closing = true;
       scheduler.cancelAll();

@@ -4,10 +4,11 @@ import type { UserDto } from '../api/contract.ts';
 import { useI18n } from '../i18n/I18nProvider.tsx';
 import { describeApiError } from '../i18n/format.ts';
 import { AddUserForm } from './AddUserForm.tsx';
+import { SendersPanel } from './SendersPanel.tsx';
 import { SettingsPanel } from './SettingsPanel.tsx';
 import { UserRow } from './UserRow.tsx';
 
-/** Admins only: the team (add, change role, reset password, disable) and the inbox settings. */
+/** Admins only: the team (add, change role, reset password, disable), the inbox settings and our numbers. */
 export function UsersPage({ me, settings, onSettings }: { me: UserDto; settings: Settings; onSettings(s: Settings): void }) {
   const { t, lang } = useI18n();
   const [users, setUsers] = useState<UserDto[] | null>(null);
@@ -68,6 +69,7 @@ export function UsersPage({ me, settings, onSettings }: { me: UserDto; settings:
       )}
       <AddUserForm onCreated={(u) => done(t('users.created', { name: u.name }))} />
       <SettingsPanel settings={settings} onSaved={onSettings} />
+      <SendersPanel />
     </main>
   );
 }

@@ -1,6 +1,6 @@
 import type {
   AlertPreferencesDto, ApiError, AssigneeDto, AuditEntryDto, ContactDto, ContactPatchDto, ConversationCountsDto, ConversationDto, ConversationPatchDto, MessageDto,
-  MessageSearchHitDto, NewConversationDto, NewConversationResultDto, NoteDto, QuickReplyDto, QuickReplyInputDto, TimelineItemDto, UserDto,
+  MessageSearchHitDto, NewConversationDto, NewConversationResultDto, NoteDto, QuickReplyDto, QuickReplyInputDto, SenderDto, SenderPatchDto, TimelineItemDto, UserDto,
 } from './contract.ts';
 
 export type {
@@ -154,6 +154,9 @@ export const api = {
   createQuickReply: (r: QuickReplyInputDto) => request<QuickReplyDto>('POST', '/api/quick-replies', r),
   updateQuickReply: (id: string, p: Partial<QuickReplyInputDto>) => request<QuickReplyDto>('PATCH', `/api/quick-replies/${enc(id)}`, p),
   deleteQuickReply: (id: string) => request<null>('DELETE', `/api/quick-replies/${enc(id)}`),
+
+  senders: () => request<{ items: SenderDto[] }>('GET', '/api/senders'),
+  updateSender: (id: string, p: SenderPatchDto) => request<SenderDto>('PATCH', `/api/senders/${enc(id)}`, p),
 
   users: () => request<{ items: UserDto[] }>('GET', '/api/users'),
   createUser: (u: { email: string; name: string; password: string; role: UserDto['role'] }) => request<UserDto>('POST', '/api/users', u),

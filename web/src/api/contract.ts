@@ -13,6 +13,8 @@ export type {
   PageDto,
   QuickReplyDto,
   QuickReplyInputDto,
+  SenderDto,
+  SenderPatchDto,
   SessionDto,
   SettingsDto,
   TemplateDto,

@@ -3,6 +3,7 @@ import type { UserDto } from '../api/contract.ts';
 import { Avatar } from '../components/Avatar.tsx';
 import { useI18n } from '../i18n/I18nProvider.tsx';
 import { contactLabel, describeApiError, formatPhone } from '../i18n/format.ts';
+import { SenderTag } from '../senders/SenderTag.tsx';
 import { useConversation, useInboxStore, useThread } from '../inbox/useInbox.ts';
 import { navigate } from '../router.ts';
 import { Composer } from './Composer.tsx';
@@ -90,6 +91,7 @@ export function Chat({ conversationId, me }: { conversationId: string; me: UserD
             {conversation.contact.name && <p className="chat-phone" data-testid="chat-phone">{formatPhone(conversation.contact.phone)}</p>}
           </div>
         </button>
+        <SenderTag sender={conversation.sender} className="chat-sender" />
         <ConversationActions conversation={conversation} me={me} />
       </header>
       {showContact && <ContactPanel conversation={conversation} onClose={() => setShowContact(false)} />}

@@ -1,6 +1,7 @@
 import { api, ApiRequestError, type Outgoing } from '../api/client.ts';
 import type { ConversationCountsDto, ConversationDto, ConversationPatchDto, ListUpdateDto, MessageChangeDto, MessageDto, NoteDto, TimelineItemDto, UserDto } from '../api/contract.ts';
 import { QuickReplyStore } from '../quickReplies/quickReplyStore.ts';
+import { SenderStore } from '../senders/senderStore.ts';
 import { DEFAULT_FILTER, filterParams, matchesFilter, storedFilter, storeFilter, type ListFilter } from './listFilter.ts';
 
 /**
@@ -132,6 +133,8 @@ export class InboxStore {
   private tellServerWatching: (conversationId: string | null) => Promise<void> = async () => {};
   /** The team's canned answers: the composer's `/` list and the admin page. */
   readonly quickReplies = new QuickReplyStore();
+  /** Our WhatsApp numbers: tags, the sender filter and the new chat's choice when there are several. */
+  readonly senders = new SenderStore();
   private arrivalListeners = new Set<ArrivalListener>();
 
   constructor(private readonly me: UserDto) {}

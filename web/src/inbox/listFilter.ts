@@ -5,9 +5,11 @@ export interface ListFilter {
   assignee: 'me' | 'none' | 'all';
   status: ConversationStatus;
   unread: boolean;
+  /** One of our numbers (its id), or null for all; offered only when there are several. */
+  sender: string | null;
 }
 
-export const DEFAULT_FILTER: ListFilter = { assignee: 'all', status: 'open', unread: false };
+export const DEFAULT_FILTER: ListFilter = { assignee: 'all', status: 'open', unread: false, sender: null };
 const STORAGE_KEY = 'wa-inbox.list-filter';
 
 /** The filter chosen last in this browser: it survives a reload. */
@@ -18,6 +20,8 @@ export function storedFilter(): ListFilter {
       assignee: v?.assignee === 'me' || v?.assignee === 'none' ? v.assignee : 'all',
       status: v?.status === 'resolved' ? 'resolved' : 'open',
       unread: v?.unread === true,
+      // Not kept across reloads: a number removed meanwhile would leave the list empty for no visible reason.
+      sender: null,
     };
   } catch {
     return DEFAULT_FILTER;
@@ -33,8 +37,11 @@ export function storeFilter(f: ListFilter): void {
 }
 
 /** The query string's filter fields, as `GET /api/conversations` and `/counts` take them. */
-export function filterParams(f: ListFilter): { assignee?: string; status: string; unread?: string } {
-  return { ...(f.assignee !== 'all' ? { assignee: f.assignee } : {}), status: f.status, ...(f.unread ? { unread: 'true' } : {}) };
+export function filterParams(f: ListFilter): { assignee?: string; status: string; unread?: string; sender?: string } {
+  return {
+    ...(f.assignee !== 'all' ? { assignee: f.assignee } : {}), status: f.status, ...(f.unread ? { unread: 'true' } : {}),
+    ...(f.sender ? { sender: f.sender } : {}),
+  };
 }
 
 /** Whether the server would list this conversation under the filter (live changes are placed with it). */
@@ -42,5 +49,6 @@ export function matchesFilter(c: ConversationDto, f: ListFilter, meId: string): 
   if (f.assignee === 'me' && c.assignee?.id !== meId) return false;
   if (f.assignee === 'none' && c.assignee !== null) return false;
   if (c.status !== f.status) return false;
+  if (f.sender && c.sender.id !== f.sender) return false;
   return !f.unread || c.unreadCount > 0;
 }

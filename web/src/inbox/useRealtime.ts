@@ -31,6 +31,7 @@ export function useRealtime(store: InboxStore, onUnauthenticated: () => void, on
     const catchUp = () => {
       // Quick replies changed meanwhile are not in /api/changes: the list is fetched again.
       void store.quickReplies.refresh();
+      void store.senders.refresh();
       // The open chat, if its first page never arrived (the server went away meanwhile).
       const watched = store.getWatched();
       if (watched && !store.getThread(watched).loaded) void store.openThread(watched);
@@ -55,6 +56,7 @@ export function useRealtime(store: InboxStore, onUnauthenticated: () => void, on
     socket.on('note:new', (n) => store.upsertNote(n));
     socket.on('list:updated', (update) => store.applyListUpdate(update));
     socket.on('quickReplies:changed', () => void store.quickReplies.refresh());
+    socket.on('senders:changed', () => void store.senders.refresh());
     // This user changed their alerts in another tab.
     socket.on('alerts:updated', (alerts) => alertsHandler.current(alerts));
     // Events between the server's instances were lost for a while (Redis was down): catch up.

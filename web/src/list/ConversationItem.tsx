@@ -5,6 +5,7 @@ import { Ticks } from '../chat/Ticks.tsx';
 import { useI18n } from '../i18n/I18nProvider.tsx';
 import { contactLabel, formatListTime, previewText } from '../i18n/format.ts';
 import { useConversation } from '../inbox/useInbox.ts';
+import { SenderTag } from '../senders/SenderTag.tsx';
 
 export const ROW_HEIGHT = 72;
 
@@ -56,6 +57,7 @@ export const ConversationItem = memo(function ConversationItem({ id, index, tota
       <div className="conversation-main">
         <div className="conversation-top">
           <span className="conversation-name" data-testid="conversation-name">{name}</span>
+          <SenderTag sender={c.sender} />
           {c.lastMessageAt && (
             <time className="conversation-time" dateTime={c.lastMessageAt} data-testid="conversation-time">
               {formatListTime(c.lastMessageAt, now, t, locale)}

@@ -4,6 +4,8 @@ import { useI18n } from '../i18n/I18nProvider.tsx';
 import type { MessageKey } from '../i18n/strings.ts';
 import { useConversationList, useInboxStore } from '../inbox/useInbox.ts';
 import type { ListFilter } from '../inbox/listFilter.ts';
+import { senderLabel } from '../senders/SenderTag.tsx';
+import { useSenders } from '../senders/useSenders.ts';
 
 interface Chip {
   key: keyof ConversationCountsDto;
@@ -38,6 +40,7 @@ export function ListFilters() {
   const { t } = useI18n();
   const { filter } = useConversationList();
   const counts = useSyncExternalStore(store.subscribe, store.getCounts);
+  const senders = useSenders();
 
   useEffect(() => store.refreshCounts(), [store]);
 
@@ -60,6 +63,20 @@ export function ListFilters() {
           ))}
         </div>
       ))}
+      {senders.several && (
+        <select
+          className="sender-filter"
+          aria-label={t('filter.sender')}
+          value={filter.sender ?? ''}
+          onChange={(e) => store.setFilter({ ...filter, sender: e.target.value || null })}
+          data-testid="filter-sender"
+        >
+          <option value="">{t('filter.allSenders')}</option>
+          {senders.items.map((s) => (
+            <option key={s.id} value={s.id}>{senderLabel(s)}</option>
+          ))}
+        </select>
+      )}
     </div>
   );
 }

@@ -4,6 +4,8 @@ import { TemplatePicker } from '../chat/TemplatePicker.tsx';
 import { useI18n } from '../i18n/I18nProvider.tsx';
 import { useInboxStore } from '../inbox/useInbox.ts';
 import { conversationPath, navigate } from '../router.ts';
+import { senderLabel } from '../senders/SenderTag.tsx';
+import { useSenders } from '../senders/useSenders.ts';
 import { PhoneField } from './PhoneField.tsx';
 
 /**
@@ -18,10 +20,15 @@ export function NewChatDialog({ defaultCountry, onClose }: { defaultCountry: str
   const [phone, setPhone] = useState('');
   const [name, setName] = useState('');
   const nameId = useId();
+  const senderId = useId();
+  const senders = useSenders();
+  // With several numbers the agent chooses one (the server requires it); with one, nothing to choose.
+  const [sender, setSender] = useState('');
 
   async function start(template: Template, variables: Record<string, string>) {
     const started = await api.startConversation({
       phone, country, ...(name.trim() ? { name: name.trim() } : {}), contentSid: template.sid, contentVariables: variables,
+      ...(senders.several && sender ? { sender } : {}),
     });
     store.upsertConversation(started.conversation);
     store.upsertMessage(started.message);
@@ -34,9 +41,20 @@ export function NewChatDialog({ defaultCountry, onClose }: { defaultCountry: str
       testId="new-chat"
       onSend={start}
       onClose={onClose}
-      canSend={phone.trim() !== ''}
+      canSend={phone.trim() !== '' && (!senders.several || sender !== '')}
       lead={
         <>
+          {senders.several && (
+            <div className="field">
+              <label htmlFor={senderId}>{t('newChat.sender')}</label>
+              <select id={senderId} value={sender} onChange={(e) => setSender(e.target.value)} required data-testid="new-chat-sender">
+                <option value="" disabled>{t('newChat.chooseSender')}</option>
+                {senders.items.map((s) => (
+                  <option key={s.id} value={s.id}>{s.name ? `${senderLabel(s)} (${s.phone})` : s.phone}</option>
+                ))}
+              </select>
+            </div>
+          )}
           <PhoneField country={country} phone={phone} onCountry={setCountry} onPhone={setPhone} />
           <div className="field">
             <label htmlFor={nameId}>{t('newChat.name')}</label>
