@@ -10,17 +10,36 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The PostgreSQL server the benches make their databases on. */
 export const BENCH_POSTGRES = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** A new, migrated database `name` on BENCH_POSTGRES (dropped first if a past run left it). */
+/**
+ * A new, migrated database `name`_<this process's id> on BENCH_POSTGRES: two benches running at
+ * once on one server (other work on the machine) must not drop each other's database, nor count
+ * each other's backends. Those a finished bench left are dropped first.
+ */
 export async function freshDatabase(name: string) {
   const admin = connectPostgres(BENCH_POSTGRES, { max: 1 });
-  await admin.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.exec(`CREATE DATABASE ${name}`);
+  const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname ~ $1`, [`^${name}_\\d+$`]);
+  for (const { datname } of rows) {
+    const pid = Number(/_(\d+)$/.exec(datname)?.[1]);
+    if (!pid || !processAlive(pid)) await admin.exec(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+  }
+  const own = `${name}_${process.pid}`;
+  await admin.exec(`DROP DATABASE IF EXISTS ${own} WITH (FORCE)`);
+  await admin.exec(`CREATE DATABASE ${own}`);
   await admin.close();
   const url = new URL(BENCH_POSTGRES);
-  url.pathname = `/${name}`;
+  url.pathname = `/${own}`;
   const db = connectPostgres(url.toString(), { max: 2 });
   await migrate(db);
   return { db, url: url.toString() };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
 }
 
 export function percentile(sorted: ArrayLike<number>, p: number): number {
