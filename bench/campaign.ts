@@ -219,6 +219,10 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   const generatorProfile = process.env.BENCH_PROFILE ? await startGeneratorProfile() : null;
   const started = performance.now();
   await Promise.all(connections.map(async (lane, laneIndex) => {
+    // Each lane turns through the instances itself, so they share the callbacks evenly. (Choosing by
+    // the callback's index plus the lane's sent the lanes' first callbacks all to the first instance,
+    // and kept most of them there: the second instance took a small part of the campaign.)
+    let turn = laneIndex;
     for (;;) {
       const i = next++;
       const cb = campaign.callbacks[i];
@@ -230,7 +234,7 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
       listClock.sent(cb.sid, cb.status);
       if (watchedSids.has(cb.sid)) chatClock.sent(cb.sid, cb.status);
       const t0 = performance.now();
-      const status = await lane[(i + laneIndex) % lane.length]!.send(requests[i]!).catch(() => 0);
+      const status = await lane[turn++ % lane.length]!.send(requests[i]!).catch(() => 0);
       latencies[i] = performance.now() - t0;
       sentAt[i] = t0 - started;
       if (status !== 204) errors++;
