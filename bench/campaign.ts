@@ -153,7 +153,22 @@ export interface CampaignRun {
 }
 
 /** Plays the campaign's callbacks against the servers (round robin) and prints the figures and the database check. */
-export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise<void> {
+/** What a run measured, for the bench's summary against the issue's targets. */
+export interface CampaignFigures {
+  perSecond: number;
+  /** Answer latency after the first seconds, ms. */
+  answerP99: number;
+  listP99: number;
+  chatP99: number;
+  /** CPU per callback, µs. */
+  serverUs: number;
+  postgresUs: number;
+  /** Server + load generator + PostgreSQL (this database's backends and its shared processes) + Redis. */
+  attributedUs: number;
+  machineUs: number;
+}
+
+export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise<CampaignFigures> {
   // Callbacks of panel sends carry our id (`?mid=`), like the statusCallback sendFromPanel sets.
   const ourIds = new Map(campaign.messages.filter((m) => m.ourId).map((m) => [m.sid, m.ourId!]));
   const pathOf = (sid: string) => `/api/whatsapp/status${ourIds.has(sid) ? `?mid=${ourIds.get(sid)}` : ''}`;
@@ -329,4 +344,15 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
     `database: ${rows.length.toLocaleString('en-US')} messages for ${campaign.messages.length.toLocaleString('en-US')} SIDs — ` +
     `missing ${missing}, extra ${rows.length - (campaign.messages.length - missing)}, wrong final status ${wrongStatus}, wrong source ${wrongSource}, without text ${noText}`,
   );
+  const us = (seconds: number) => (seconds * 1e6) / campaign.callbacks.length;
+  return {
+    perSecond: campaign.callbacks.length / elapsed,
+    answerP99: percentile(warm, 99),
+    listP99: percentile(listClock.latencies, 99),
+    chatP99: percentile(chatClock.latencies, 99),
+    serverUs: us(serverTotalCpu),
+    postgresUs: us(postgresOurs + postgresShared),
+    attributedUs: us(serverTotalCpu + generatorCpu + postgresOurs + postgresShared + redisCpu),
+    machineUs: us(machineBusySeconds),
+  };
 }
