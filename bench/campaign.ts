@@ -7,7 +7,7 @@ import type { Database, Queryable } from '../src/db/database.ts';
 import type { LocalTwilio } from '../src/twilio/local/server.ts';
 import type { PanelClientsSetup, PanelReport } from './panel-clients.ts';
 import { encodeRequest, RawConnection } from './raw-http.ts';
-import { fmt, machineCpuSeconds, percentile, startGeneratorProfile, type ServerProcess } from './support.ts';
+import { commandCpuSeconds, cpuSince, fmt, machineCpuSeconds, percentile, postgresCpu, startGeneratorProfile, type ServerProcess } from './support.ts';
 
 export const OUR_NUMBER = 'whatsapp:+14155238886';
 const FINAL_ORDER = ['sent', 'delivered', 'read', 'undelivered'] as const;
@@ -154,7 +154,22 @@ export interface CampaignRun {
 }
 
 /** Plays the campaign's callbacks against the servers (round robin) and prints the figures and the database check. */
-export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise<void> {
+/** What a run measured, for the bench's summary against the issue's targets. */
+export interface CampaignFigures {
+  perSecond: number;
+  /** Answer latency after the first seconds, ms. */
+  answerP99: number;
+  listP99: number;
+  chatP99: number;
+  /** CPU per callback, µs. */
+  serverUs: number;
+  postgresUs: number;
+  /** Server + load generator + PostgreSQL (this database's backends and its shared processes) + Redis. */
+  attributedUs: number;
+  machineUs: number;
+}
+
+export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise<CampaignFigures> {
   // Callbacks of panel sends carry our id (`?mid=`), like the statusCallback sendFromPanel sets.
   const ourIds = new Map(campaign.messages.filter((m) => m.ourId).map((m) => [m.sid, m.ourId!]));
   const pathOf = (sid: string) => `/api/whatsapp/status${ourIds.has(sid) ? `?mid=${ourIds.get(sid)}` : ''}`;
@@ -213,10 +228,17 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   const sentAt = new Float64Array(campaign.callbacks.length);
   let errors = 0;
   let next = 0;
-  const cpuBefore = { servers: run.servers.map((s) => s.process.cpuSeconds()), generator: process.cpuUsage(), machine: machineCpuSeconds() };
+  const cpuBefore = {
+    servers: run.servers.map((s) => s.process.cpuSeconds()), generator: process.cpuUsage(), machine: machineCpuSeconds(),
+    postgres: 'db' in run.database ? await postgresCpu(run.database.db) : null, redis: commandCpuSeconds('redis-server'),
+  };
   const generatorProfile = process.env.BENCH_PROFILE ? await startGeneratorProfile() : null;
   const started = performance.now();
   await Promise.all(connections.map(async (lane, laneIndex) => {
+    // Each lane turns through the instances itself, so they share the callbacks evenly. (Choosing by
+    // the callback's index plus the lane's sent the lanes' first callbacks all to the first instance,
+    // and kept most of them there: the second instance took a small part of the campaign.)
+    let turn = laneIndex;
     for (;;) {
       const i = next++;
       const cb = campaign.callbacks[i];
@@ -228,7 +250,7 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
       listClock.sent(cb.sid, cb.status);
       if (watchedSids.has(cb.sid)) chatClock.sent(cb.sid, cb.status);
       const t0 = performance.now();
-      const status = await lane[(i + laneIndex) % lane.length]!.send(requests[i]!).catch(() => 0);
+      const status = await lane[turn++ % lane.length]!.send(requests[i]!).catch(() => 0);
       latencies[i] = performance.now() - t0;
       sentAt[i] = t0 - started;
       if (status !== 204) errors++;
@@ -240,13 +262,17 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   const sentAll = performance.now();
   // Where the machine's CPU went while the callbacks were played: how much each callback costs the server.
   const machine = machineCpuSeconds();
+  const postgresAfter = 'db' in run.database ? await postgresCpu(run.database.db) : null;
+  const postgresOurs = cpuBefore.postgres && postgresAfter ? cpuSince(cpuBefore.postgres.ours, postgresAfter.ours) : 0;
+  const postgresShared = cpuBefore.postgres && postgresAfter ? cpuSince(cpuBefore.postgres.shared, postgresAfter.shared) : 0;
+  const redisCpu = commandCpuSeconds('redis-server') - cpuBefore.redis;
   const serverCpu = run.servers.map((s, i) => s.process.cpuSeconds() - cpuBefore.servers[i]!);
   const generatorCpu = (() => { const u = process.cpuUsage(cpuBefore.generator); return (u.user + u.system) / 1e6; })();
   const machineBusySeconds = machine.busy - cpuBefore.machine.busy;
   const machineBusy = machineBusySeconds / (machine.total - cpuBefore.machine.total);
-  // PostgreSQL's backends come and go (pool connections, autovacuum): the rest of the busy machine is counted instead.
+  // The rest is everything else the machine did meanwhile (the kernel, other work on the machine).
   const serverTotalCpu = serverCpu.reduce((a, b) => a + b, 0);
-  const restCpu = machineBusySeconds - serverTotalCpu - generatorCpu;
+  const restCpu = machineBusySeconds - serverTotalCpu - generatorCpu - postgresOurs - postgresShared - redisCpu;
 
   // The outside messages' texts are fetched in the background; the run ends when all are in.
   const database = run.database;
@@ -309,11 +335,25 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   console.log(`callback to message event (${watchedSids.size} panels with one chat open): p50 ${fmt(percentile(chatClock.latencies, 50), 1)} ms, p99 ${fmt(percentile(chatClock.latencies, 99), 1)} ms (${chatClock.latencies.length} events)`);
   const perCallback = (seconds: number) => fmt((seconds * 1e6) / campaign.callbacks.length, 0);
   console.log(`CPU while playing: machine ${fmt(machineBusy * 100, 0)}% busy; server ${serverCpu.map((c) => fmt(c)).join(' + ')} s (${perCallback(serverTotalCpu)} µs a callback), ` +
-    `load generator with local Twilio and panels ${fmt(generatorCpu)} s (${perCallback(generatorCpu)} µs), PostgreSQL and the rest ${fmt(restCpu)} s (${perCallback(restCpu)} µs)`);
+    `load generator with local Twilio and panels ${fmt(generatorCpu)} s (${perCallback(generatorCpu)} µs), PostgreSQL's backends ${fmt(postgresOurs)} s (${perCallback(postgresOurs)} µs) ` +
+    `and its shared processes ${fmt(postgresShared)} s (${perCallback(postgresShared)} µs), ` +
+    `Redis ${fmt(redisCpu)} s (${perCallback(redisCpu)} µs), the rest ${fmt(restCpu)} s (${perCallback(restCpu)} µs); ` +
+    `whole machine ${perCallback(machineBusySeconds)} µs a callback, server + generator + PostgreSQL + Redis ${perCallback(serverTotalCpu + generatorCpu + postgresOurs + postgresShared + redisCpu)} µs`);
   console.log(`outside texts all fetched ${fmt(textsDoneAfter)} s after the last callback`);
   console.log(`server memory: peak RSS ${peaks}, ${rssAtEnd} at the end`);
   console.log(
     `database: ${rows.length.toLocaleString('en-US')} messages for ${campaign.messages.length.toLocaleString('en-US')} SIDs — ` +
     `missing ${missing}, extra ${rows.length - (campaign.messages.length - missing)}, wrong final status ${wrongStatus}, wrong source ${wrongSource}, without text ${noText}`,
   );
+  const us = (seconds: number) => (seconds * 1e6) / campaign.callbacks.length;
+  return {
+    perSecond: campaign.callbacks.length / elapsed,
+    answerP99: percentile(warm, 99),
+    listP99: percentile(listClock.latencies, 99),
+    chatP99: percentile(chatClock.latencies, 99),
+    serverUs: us(serverTotalCpu),
+    postgresUs: us(postgresOurs + postgresShared),
+    attributedUs: us(serverTotalCpu + generatorCpu + postgresOurs + postgresShared + redisCpu),
+    machineUs: us(machineBusySeconds),
+  };
 }

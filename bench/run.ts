@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { openPglite } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { startLocalTwilio } from '../src/twilio/local/server.ts';
-import { chooseWatchedChats, insertPanelRows, OUR_NUMBER, planCampaign, runCampaign, type Campaign } from './campaign.ts';
+import { chooseWatchedChats, insertPanelRows, OUR_NUMBER, planCampaign, runCampaign, type Campaign, type CampaignFigures } from './campaign.ts';
 import { fmt, freshDatabase, startServerProcess } from './support.ts';
 
 const CAMPAIGN = Number(process.env.BENCH_CAMPAIGN ?? 100_000);
@@ -52,7 +52,7 @@ async function main() {
       });
     }
     try {
-      await runCampaign(plan, { label, database: { db }, servers, accountSid, authToken, baseUrl, admin: ADMIN, concurrency: CONCURRENCY, rate: o.rate });
+      return await runCampaign(plan, { label, database: { db }, servers, accountSid, authToken, baseUrl, admin: ADMIN, concurrency: CONCURRENCY, rate: o.rate });
     } finally {
       for (const s of servers) await s.process.stop();
       await db.close();
@@ -99,8 +99,9 @@ async function main() {
     }
   }
 
-  if (RUNS.has('one')) await play('One instance, campaign as fast as it answers', campaign, { instances: 1, database: 'wa_bench_one' });
-  if (RUNS.has('two')) await play('Two instances (Redis adapter, callbacks round robin, panels on the second), same campaign', campaign, { instances: 2, database: 'wa_bench_two' });
+  const one = RUNS.has('one') ? await play('One instance, campaign as fast as it answers', campaign, { instances: 1, database: 'wa_bench_one' }) : null;
+  const two = RUNS.has('two') ? await play('Two instances (Redis adapter, callbacks round robin, panels on the second), same campaign', campaign, { instances: 2, database: 'wa_bench_two' }) : null;
+  if (one) printTargets(one, two);
   if (RUNS.has('steady')) await play(`One instance, ${STEADY_RATE} callbacks/s (a steady day)`, steady, { instances: 1, rate: STEADY_RATE, database: 'wa_bench_steady' });
   if (RUNS.has('pglite')) await playPglite(pgliteCampaign);
   await local.close();
@@ -142,6 +143,31 @@ WHERE wa_status_rank(EXCLUDED.status) > wa_status_rank(m.status);
       console.log(`pgbench could not run: ${(err as Error).message.split('\n')[0]}`);
     }
   }
+}
+
+/**
+ * Issue 16's targets, each with the figure the issue started from (its own runs and this bench's
+ * 2026-11-28 README figures, this machine) and what this run measured. Other work on the machine
+ * shows in the whole machine's figure, so the CPU of what the bench runs is printed too.
+ */
+function printTargets(one: CampaignFigures, two: CampaignFigures | null) {
+  const us = (n: number) => `${fmt(n, 0)} µs`;
+  const ms = (n: number) => `${fmt(n, 0)} ms`;
+  const rows: [string, string, string, string][] = [
+    ['CPU a callback, whole machine (one instance, with its panels)', '≤ 250 µs', '526 µs (issue), 638 µs (README)', `${us(one.machineUs)} (server + generator + PostgreSQL + Redis: ${us(one.attributedUs)})`],
+    ['  of which the server', '≤ 120 µs', '250 µs (issue), 308 µs (README)', us(one.serverUs)],
+    ['  of which PostgreSQL', '', '207 µs with the rest (README)', us(one.postgresUs)],
+    ['callbacks a second', '≥ 4,000', '2,469 (issue), 2,305 (README)', fmt(one.perSecond, 0)],
+    ['answer p99', '< 25 ms', '34 ms (issue), 46 ms (README)', ms(one.answerP99)],
+    ['callback → open-chat event p99', '< 100 ms', '— (p50 21 ms, README)', ms(one.chatP99)],
+    ['callback → list update on every panel p99', '< 300 ms', '281 ms (README)', ms(one.listP99)],
+  ];
+  if (two) {
+    rows.push(['two instances: CPU a callback against one (server + generator + PostgreSQL + Redis)', '≤ +10%', '+57% (servers 483 µs against 308, README)',
+      `${us(two.attributedUs)} against ${us(one.attributedUs)}: ${fmt((two.attributedUs / one.attributedUs - 1) * 100, 0)}% (servers ${us(two.serverUs)} against ${us(one.serverUs)})`]);
+  }
+  console.log('\n## Issue 16 targets (before: the issue\'s figures and the README\'s of 2026-11-28)');
+  for (const [what, target, before, now] of rows) console.log(`${what}: target ${target || '—'}; before ${before}; now ${now}`);
 }
 
 main().then(() => process.exit(0), (err) => {

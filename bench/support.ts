@@ -1,28 +1,45 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
-import { connectPostgres } from '../src/db/database.ts';
+import { connectPostgres, type Queryable } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 /** The PostgreSQL server the benches make their databases on. */
 export const BENCH_POSTGRES = process.env.BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** A new, migrated database `name` on BENCH_POSTGRES (dropped first if a past run left it). */
-export async function freshDatabase(base: string) {
-  // Several people benchmarking on one PostgreSQL each set their own prefix: the database is dropped first.
-  const name = (process.env.BENCH_DATABASE_PREFIX ?? '') + base;
+/**
+ * A new, migrated database `name`_<this process's id> on BENCH_POSTGRES: two benches running at
+ * once on one server (other work on the machine) must not drop each other's database, nor count
+ * each other's backends. Those a finished bench left are dropped first.
+ */
+export async function freshDatabase(name: string) {
   const admin = connectPostgres(BENCH_POSTGRES, { max: 1 });
-  await admin.exec(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.exec(`CREATE DATABASE ${name}`);
+  const { rows } = await admin.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname ~ $1`, [`^${name}_\\d+$`]);
+  for (const { datname } of rows) {
+    const pid = Number(/_(\d+)$/.exec(datname)?.[1]);
+    if (!pid || !processAlive(pid)) await admin.exec(`DROP DATABASE IF EXISTS ${datname} WITH (FORCE)`);
+  }
+  const own = `${name}_${process.pid}`;
+  await admin.exec(`DROP DATABASE IF EXISTS ${own} WITH (FORCE)`);
+  await admin.exec(`CREATE DATABASE ${own}`);
   await admin.close();
   const url = new URL(BENCH_POSTGRES);
-  url.pathname = `/${name}`;
+  url.pathname = `/${own}`;
   const db = connectPostgres(url.toString(), { max: 2 });
   await migrate(db);
   return { db, url: url.toString() };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string }).code === 'EPERM';
+  }
 }
 
 export function percentile(sorted: ArrayLike<number>, p: number): number {
@@ -93,6 +110,50 @@ function processCpuSeconds(pid: number): number {
   // Fields after the command name (which may hold spaces) closed by ')': utime and stime are 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/**
+ * CPU seconds used so far by this database's PostgreSQL backends (on this machine) and, apart, by
+ * PostgreSQL's shared processes (WAL writer, checkpointer, background writer: they work for every
+ * database on the server, so other work on it shows there too). Per process id, so a later reading
+ * subtracts an earlier one process by process (`cpuSince`).
+ */
+export async function postgresCpu(db: Queryable): Promise<{ ours: Map<number, number>; shared: Map<number, number> }> {
+  const { rows } = await db.query<{ pid: number; ours: boolean }>(
+    `SELECT pid, datname IS NOT NULL AS ours FROM pg_stat_activity WHERE datname = current_database() OR datname IS NULL`,
+  );
+  const ours = new Map<number, number>();
+  const shared = new Map<number, number>();
+  for (const r of rows) {
+    try {
+      (r.ours ? ours : shared).set(r.pid, processCpuSeconds(r.pid));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { ours, shared };
+}
+
+/** CPU seconds between two readings of postgresCpu's maps: processes new since `before` count whole. */
+export function cpuSince(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, cpu] of after) sum += cpu - (before.get(pid) ?? 0);
+  return sum;
+}
+
+/** CPU seconds used so far by the processes named `command` (the bench's local Redis). */
+export function commandCpuSeconds(command: string): number {
+  let sum = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')) === command) sum += processCpuSeconds(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return sum;
 }
 
 /** The whole machine's busy and total CPU seconds so far (all cores), from /proc/stat. */

@@ -60,7 +60,7 @@ function searchCondition(search: string, params: unknown[]): string {
   params.push(search.replace(/[^\d]/g, ''));
   const digits = `$${params.length}`;
   return `(${CONTACT_NAMES_SEARCH_TEXT} LIKE ${pattern}
-    OR (length(${digits}) >= 3 AND k.phone LIKE '%' || ${digits} || '%')
+    OR (length(${digits}) >= 3 AND ltrim(k.phone, '+') LIKE '%' || ${digits} || '%')
     OR EXISTS (SELECT 1 FROM messages s WHERE s.conversation_id = c.id AND search_text(s.body) LIKE ${pattern}))`;
 }
 
