@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ApiError, AuditEntryDto, ConversationCountsDto, ConversationDto, PageDto, UserDto } from '../src/contract/api.ts';
 import { databaseKinds } from './support/databases.ts';
-import { connectPanelSocket, newSid, OUR_NUMBER, skipTwoInstances, startTestInbox, twoInstances, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
+import { callApi, connectPanelSocket, newSid, OUR_NUMBER, skipTwoInstances, startTestInbox, twoInstances, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
 import { record } from './support/realtime.ts';
 
 for (const kind of databaseKinds()) {
@@ -14,14 +14,7 @@ for (const kind of databaseKinds()) {
     let agentUser: UserDto;
     let disabledUser: UserDto;
 
-    const call = async <T>(s: TestSession, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> => {
-      const res = await fetch(inbox.baseUrl + path, {
-        method,
-        headers: { ...s.headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
-      });
-      return { status: res.status, json: (await res.json()) as T };
-    };
+    const call = <T>(s: TestSession, method: string, path: string, body?: unknown) => callApi<T>(inbox.baseUrl, s, method, path, body);
     const ok = async <T>(s: TestSession, method: string, path: string, body?: unknown): Promise<T> => {
       const r = await call<T>(s, method, path, body);
       assert.equal(r.status, 200, `${method} ${path}: ${JSON.stringify(r.json)}`);

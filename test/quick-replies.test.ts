@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ApiError, AuditEntryDto, PageDto, QuickReplyDto, UserDto } from '../src/contract/api.ts';
 import { fillQuickReply, matchQuickReplies, slashQueryAt } from '../web/src/chat/quickReplyText.ts';
 import { databaseKinds } from './support/databases.ts';
-import { connectPanelSocket, newSid, skipTwoInstances, startTestInbox, twoInstances, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
+import { callApi, connectPanelSocket, newSid, skipTwoInstances, startTestInbox, twoInstances, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
 
 const HORARIO = 'Hola {{nombre}}, atendemos de 7 a 5';
 
@@ -14,15 +14,7 @@ for (const kind of databaseKinds()) {
     let agent: TestSession;
     let adminId: string;
 
-    const call = async <T>(s: TestSession, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> => {
-      const res = await fetch(inbox.baseUrl + path, {
-        method,
-        headers: { ...s.headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
-      });
-      const text = await res.text();
-      return { status: res.status, json: (text ? JSON.parse(text) : null) as T };
-    };
+    const call = <T>(s: TestSession, method: string, path: string, body?: unknown) => callApi<T>(inbox.baseUrl, s, method, path, body);
     const list = async (s: TestSession = agent) => {
       const r = await call<{ items: QuickReplyDto[] }>(s, 'GET', '/api/quick-replies');
       assert.equal(r.status, 200);

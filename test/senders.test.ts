@@ -7,8 +7,7 @@ import type { ApiError, AuditEntryDto, ConversationCountsDto, ConversationDto, N
 import { reconcileRange } from '../src/messages/reconcile.ts';
 import { databaseKinds } from './support/databases.ts';
 import {
-  connectPanelSocket, newSid, OUR_NUMBER, skipTwoInstances, startTestInbox, statusParams, twoInstances, waitFor, type TestInbox, type TestSession,
-} from './support/inbox.ts';
+  callApi, connectPanelSocket, newSid, OUR_NUMBER, skipTwoInstances, startTestInbox, statusParams, twoInstances, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
 
 // Several WhatsApp numbers: a conversation is one of our senders × one customer.
 const SECOND = 'whatsapp:+573001110000';
@@ -21,15 +20,7 @@ for (const kind of databaseKinds()) {
       let agent: TestSession;
       let template: TemplateDto;
 
-      const call = async <T>(s: TestSession, method: string, path: string, body?: unknown): Promise<{ status: number; json: T }> => {
-        const res = await fetch(inbox.baseUrl + path, {
-          method,
-          headers: { ...s.headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-          body: body !== undefined ? JSON.stringify(body) : undefined,
-        });
-        const text = await res.text();
-        return { status: res.status, json: (text ? JSON.parse(text) : null) as T };
-      };
+      const call = <T>(s: TestSession, method: string, path: string, body?: unknown) => callApi<T>(inbox.baseUrl, s, method, path, body);
       const senders = async () => (await call<{ items: SenderDto[] }>(agent, 'GET', '/api/senders')).json.items;
       const senderId = async (address: string) => (await senders()).find((s) => s.address === address)!.id;
       /** The customer's conversations, keyed by our number's address. */

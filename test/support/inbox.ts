@@ -177,6 +177,22 @@ export async function startTestInbox(o: {
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
+/**
+ * A JSON call to the inbox's API as `session` (its cookie and CSRF header): the status and the parsed
+ * answer (null for an empty body). `body` goes as JSON; a string is sent as it is (malformed-body tests).
+ */
+export async function callApi<T>(
+  baseUrl: string, session: { headers: Record<string, string> }, method: string, path: string, body?: unknown,
+): Promise<{ status: number; json: T }> {
+  const res = await fetch(baseUrl + path, {
+    method,
+    headers: { ...session.headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, json: (text ? JSON.parse(text) : null) as T };
+}
+
 export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 5_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;

@@ -1,5 +1,6 @@
 import { api } from '../api/client.ts';
 import type { QuickReplyDto, QuickReplyInputDto } from '../api/contract.ts';
+import { FollowedList } from '../api/followedList.ts';
 
 export interface QuickReplies {
   /** Sorted by shortcut, as the server sends them; null until the first answer. */
@@ -7,61 +8,29 @@ export interface QuickReplies {
   error: unknown;
 }
 
-/**
- * The team's quick replies, loaded when first wanted (a composer or the admin page) and fetched
- * again whenever the server says they changed, after a reconnect and after a resync. Only the
- * newest request's answer is kept, so answers arriving out of order never bring back an older list.
- */
-export class QuickReplyStore {
-  private state: QuickReplies = { items: null, error: null };
-  private listeners = new Set<() => void>();
-  private wanted = false;
-  private token = 0;
-
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
-  get = (): QuickReplies => this.state;
-
-  private set(next: QuickReplies): void {
-    this.state = next;
-    for (const l of this.listeners) l();
+/** The team's quick replies, loaded when first wanted (a composer or the admin page) and followed through `quickReplies:changed`. */
+export class QuickReplyStore extends FollowedList<QuickReplyDto, QuickReplies> {
+  constructor() {
+    super({ items: null, error: null });
   }
 
-  /** The first caller loads the list; after that it follows the server's changes. */
-  want(): void {
-    if (this.wanted) return;
-    this.wanted = true;
-    void this.refresh();
+  protected fetchItems() {
+    return api.quickReplies();
   }
 
-  /** Fetches the list again, if anyone wants it. */
-  async refresh(): Promise<void> {
-    if (!this.wanted) return;
-    const token = ++this.token;
-    try {
-      const { items } = await api.quickReplies();
-      if (token === this.token) this.set({ items, error: null });
-    } catch (error) {
-      if (token === this.token) this.set({ ...this.state, error });
-    }
+  protected stateOf(items: readonly QuickReplyDto[]): QuickReplies {
+    return { items, error: null };
   }
 
-  async create(input: QuickReplyInputDto): Promise<QuickReplyDto> {
-    const created = await api.createQuickReply(input);
-    void this.refresh();
-    return created;
+  create(input: QuickReplyInputDto): Promise<QuickReplyDto> {
+    return this.thenRefresh(api.createQuickReply(input));
   }
 
-  async update(id: string, patch: Partial<QuickReplyInputDto>): Promise<QuickReplyDto> {
-    const updated = await api.updateQuickReply(id, patch);
-    void this.refresh();
-    return updated;
+  update(id: string, patch: Partial<QuickReplyInputDto>): Promise<QuickReplyDto> {
+    return this.thenRefresh(api.updateQuickReply(id, patch));
   }
 
   async remove(id: string): Promise<void> {
-    await api.deleteQuickReply(id);
-    void this.refresh();
+    await this.thenRefresh(api.deleteQuickReply(id));
   }
 }
