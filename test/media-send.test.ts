@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ApiError, ConversationDto, MessageDto } from '../src/contract/api.ts';
 import { conversationRepository } from '../src/db/conversation-repository.ts';
 import { databaseKinds } from './support/databases.ts';
-import { startTestInbox, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
+import { customerWrites as customerWritesFirst, startTestInbox, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
 
 const MB = 1024 * 1024;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -34,14 +34,7 @@ for (const kind of databaseKinds()) {
     });
     after(() => inbox.close());
 
-    async function customerWrites(): Promise<ConversationDto> {
-      const phone = `+5731700000${String(++phoneSeq).padStart(2, '0')}`;
-      await inbox.local.simulateInbound({ from: `whatsapp:${phone}`, body: 'Necesito el certificado de aptitud laboral', profileName: 'Paciente' });
-      return waitFor(async () => {
-        const res = await fetch(`${inbox.baseUrl}/api/conversations?q=${phone.slice(1)}`, { headers: session.headers });
-        return ((await res.json()) as { items: ConversationDto[] }).items.find((c) => c.contact.phone === phone);
-      }, 'the conversation');
-    }
+    const customerWrites = () => customerWritesFirst(inbox, session, `+5731700000${String(++phoneSeq).padStart(2, '0')}`, { body: 'Necesito el certificado de aptitud laboral', profileName: 'Paciente' });
 
     async function sendFile(conversationId: string, file: Buffer, type: string, name: string, o: { caption?: string; headers?: Record<string, string> } = {}) {
       const form = new FormData();

@@ -13,7 +13,7 @@ import { MAX_FILE_BYTES } from '../src/messages/outgoing-media.ts';
 import { mediaTokenHash } from '../src/messages/send-message.ts';
 import { storedFileStream } from '../src/messages/stored-file-stream.ts';
 import { databaseKinds, openTestDatabase } from './support/databases.ts';
-import { skipTwoInstances, startTestInbox, twoInstances, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
+import { customerWrites as customerWritesFirst, skipTwoInstances, startTestInbox, twoInstances, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
 
 const MB = 1024 * 1024;
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -39,14 +39,7 @@ for (const kind of databaseKinds()) {
     });
     after(() => inbox.close());
 
-    async function customerWrites(): Promise<ConversationDto> {
-      const phone = `+5731800000${String(++phoneSeq).padStart(2, '0')}`;
-      await inbox.local.simulateInbound({ from: `whatsapp:${phone}`, body: 'Necesito el certificado de aptitud laboral', profileName: 'Paciente' });
-      return waitFor(async () => {
-        const res = await fetch(`${inbox.baseUrl}/api/conversations?q=${phone.slice(1)}`, { headers: session.headers });
-        return ((await res.json()) as { items: ConversationDto[] }).items.find((c) => c.contact.phone === phone);
-      }, 'the conversation');
-    }
+    const customerWrites = () => customerWritesFirst(inbox, session, `+5731800000${String(++phoneSeq).padStart(2, '0')}`, { body: 'Necesito el certificado de aptitud laboral', profileName: 'Paciente' });
 
     async function sendFile(conversationId: string, file: Buffer, type: string, name: string, caption?: string) {
       const form = new FormData();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { ApiError, ConversationDto, MessageDto } from '../src/contract/api.ts';
 import { databaseKinds } from './support/databases.ts';
-import { startTestInbox, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
+import { customerWrites as customerWritesFirst, startTestInbox, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
 
 for (const kind of databaseKinds()) {
   describe(`sending from the panel (${kind})`, () => {
@@ -22,13 +22,7 @@ for (const kind of databaseKinds()) {
     };
 
     /** A customer writes first (opening the window) through the local Twilio; returns the conversation. */
-    async function customerWrites(phone: string, body = 'Buenos días'): Promise<ConversationDto> {
-      await inbox.local.simulateInbound({ from: `whatsapp:${phone}`, body, profileName: 'Cliente' });
-      return waitFor(async () => {
-        const { json } = await call('GET', `/api/conversations?q=${encodeURIComponent(phone.slice(1))}`);
-        return (json as { items: ConversationDto[] }).items.find((c) => c.contact.phone === phone);
-      }, 'the conversation');
-    }
+    const customerWrites = (phone: string, body?: string) => customerWritesFirst(inbox, session, phone, { body });
 
     async function conversationWithoutWindow(phone: string): Promise<string> {
       const { conversationRepository } = await import('../src/db/conversation-repository.ts');

@@ -7,7 +7,7 @@ import { buildApp, type App } from '../../src/app.ts';
 import { ensureFirstAdmin } from '../../src/auth/users.ts';
 import { loadConfig } from '../../src/config/env.ts';
 import { connectPostgres, type Database } from '../../src/db/database.ts';
-import type { ClientToServerEvents, ServerToClientEvents } from '../../src/contract/api.ts';
+import type { ClientToServerEvents, ConversationDto, ServerToClientEvents } from '../../src/contract/api.ts';
 import { connectRedisAdapter } from '../../src/realtime/redis-adapter.ts';
 import { createTwilioGateway } from '../../src/twilio/gateway.ts';
 import { startLocalTwilio, type LifecycleOptions, type LocalTwilio } from '../../src/twilio/local/server.ts';
@@ -177,6 +177,20 @@ export async function startTestInbox(o: {
 }
 
 /** Polls until `check` returns a value other than undefined/false, or fails after `timeoutMs`. */
+/**
+ * A customer writes to us first (opening WhatsApp's 24-hour window) through the local Twilio; resolves
+ * with the conversation once the inbox lists it.
+ */
+export async function customerWrites(
+  inbox: TestInbox, session: TestSession, phone: string, o: { body?: string; profileName?: string } = {},
+): Promise<ConversationDto> {
+  await inbox.local.simulateInbound({ from: `whatsapp:${phone}`, body: o.body ?? 'Buenos días', profileName: o.profileName ?? 'Cliente' });
+  return waitFor(async () => {
+    const res = await fetch(`${inbox.baseUrl}/api/conversations?q=${encodeURIComponent(phone.slice(1))}`, { headers: session.headers });
+    return ((await res.json()) as { items: ConversationDto[] }).items.find((c) => c.contact.phone === phone);
+  }, 'the conversation');
+}
+
 /**
  * A JSON call to the inbox's API as `session` (its cookie and CSRF header): the status and the parsed
  * answer (null for an empty body). `body` goes as JSON; a string is sent as it is (malformed-body tests).
