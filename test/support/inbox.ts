@@ -193,7 +193,7 @@ export async function customerWrites(
 
 /**
  * A JSON call to the inbox's API as `session` (its cookie and CSRF header): the status and the parsed
- * answer (null for an empty body). `body` goes as JSON; a string is sent as it is (malformed-body tests).
+ * answer (null for an empty body). `body`, when given, goes as JSON (a string too: `"texto"`).
  */
 export async function callApi<T>(
   baseUrl: string, session: { headers: Record<string, string> }, method: string, path: string, body?: unknown,
@@ -201,7 +201,7 @@ export async function callApi<T>(
   const res = await fetch(baseUrl + path, {
     method,
     headers: { ...session.headers, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
-    body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
   return { status: res.status, json: (text ? JSON.parse(text) : null) as T };
