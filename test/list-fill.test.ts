@@ -2,6 +2,7 @@
 // fetcher fills them from Twilio's message list, a page per request, instead of a fetch each.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { ConfigError, loadConfig } from '../src/config/env.ts';
 import { startMessageFetcher, type MessageFetcher } from '../src/messages/message-fetcher.ts';
 import { createTemplateCatalog } from '../src/messages/template-catalog.ts';
 import { createTwilioGateway } from '../src/twilio/gateway.ts';
@@ -206,4 +207,10 @@ describe('the local Twilio pages its message list as Twilio does', () => {
     assert.equal(await count(tomorrow, tomorrow), 0);
     assert.equal(await count(yesterday, tomorrow), 2_500);
   });
+});
+
+test('FETCH_LIST_FILL: 200 waiting texts by default, 0 turns list fill off, a bad value stops the start naming it', () => {
+  assert.equal(loadConfig({}).fetchListFill, 200);
+  assert.equal(loadConfig({ FETCH_LIST_FILL: '0' }).fetchListFill, 0);
+  assert.throws(() => loadConfig({ FETCH_LIST_FILL: '-5' }), (err) => err instanceof ConfigError && /FETCH_LIST_FILL/.test(err.message));
 });

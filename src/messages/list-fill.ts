@@ -22,11 +22,13 @@ const PAGE_SIZE = 1000;
 // little behind Twilio's. Both only widen what is listed.
 const SENT_BEFORE_MS = 15 * 60_000;
 const SENT_AFTER_MS = 5 * 60_000;
+/** Rows filled per statement. */
+const FILL_CHUNK = 250;
 /** Senders listed per pass (a Messaging Service's pool may have several). */
 const MAX_SENDERS = 4;
 
 export interface ListFillOptions {
-  /** Due fetch jobs from which listing pays: fewer go one fetch each. */
+  /** Due fetch jobs from which listing pays: fewer go one fetch each (a pass may ask for more). */
   minBacklog: number;
   pageSize?: number;
   /** Requests to Twilio in flight at once (a listed message's media are one request each). */
@@ -58,35 +60,40 @@ export function createListFill(ctx: InboxContext & { templates: TemplateCatalog 
   const holder = randomUUID();
   const pageSize = o.pageSize ?? PAGE_SIZE;
 
-  /** One listed page: fills the pending messages it holds; returns their jobs. */
+  /** One listed page: fills the pending messages it holds, a chunk per statement; returns their jobs. */
   async function fillPage(page: TwilioMessage[]): Promise<PendingBySid[]> {
     if (!page.length) return [];
     const pending = await jobRepository.pendingBySid(ctx.db, FETCH_MESSAGE_JOB, page.map((m) => m.sid));
-    if (!pending.length) return [];
     const listed = new Map(page.map((m) => [m.sid, m]));
-    const fills: { id: string; jobId: string; body: string | null; media: StoredMediaItem[] | null; u: StatusUpdate }[] = [];
     const done: PendingBySid[] = [];
-    for (let i = 0; i < pending.length; i += o.parallel) {
-      await Promise.all(pending.slice(i, i + o.parallel).map(async (job) => {
-        const m = listed.get(job.sid!)!;
-        let media: StoredMediaItem[] | null = null;
-        if (m.numMedia > 0) {
-          // The list counts media but does not carry them: a request each, and on failure the
-          // job stays for the single fetch, which retries.
-          try {
-            media = await listedMedia(ctx.twilio, m.sid);
-          } catch {
-            return;
+    for (let start = 0; start < pending.length; start += FILL_CHUNK) {
+      // A statement holds its rows' locks until it commits: callbacks of those messages wait for
+      // it, so a burst's callbacks wait for a chunk at most, and get the CPU between chunks.
+      if (start > 0) await o.giveWay?.();
+      const fills: { id: string; jobId: string; body: string | null; media: StoredMediaItem[] | null; u: StatusUpdate }[] = [];
+      const chunk = pending.slice(start, start + FILL_CHUNK);
+      for (let i = 0; i < chunk.length; i += o.parallel) {
+        await Promise.all(chunk.slice(i, i + o.parallel).map(async (job) => {
+          const m = listed.get(job.sid!)!;
+          let media: StoredMediaItem[] | null = null;
+          if (m.numMedia > 0) {
+            // The list counts media but does not carry them: a request each, and on failure the
+            // job stays for the single fetch, which retries.
+            try {
+              media = await listedMedia(ctx.twilio, m.sid);
+            } catch {
+              return;
+            }
           }
-        }
-        const body = await shownText(ctx.templates, m, { contentSid: job.content_sid, contentVariables: job.content_variables });
-        fills.push({ id: job.message_id, jobId: job.id, body, media, u: fetchedStatus(m) });
-        done.push(job);
-      }));
+          const body = await shownText(ctx.templates, m, { contentSid: job.content_sid, contentVariables: job.content_variables });
+          fills.push({ id: job.message_id, jobId: job.id, body, media, u: fetchedStatus(m) });
+          done.push(job);
+        }));
+      }
+      if (!fills.length) continue;
+      const updated = await withDeadlockRetry(() => messageRepository.applyFetchedContent(ctx.db, fills));
+      publishMessages(ctx, [], updated);
     }
-    if (!fills.length) return [];
-    const updated = await withDeadlockRetry(() => messageRepository.applyFetchedContent(ctx.db, fills));
-    publishMessages(ctx, [], updated);
     return done;
   }
 
@@ -114,8 +121,9 @@ export function createListFill(ctx: InboxContext & { templates: TemplateCatalog 
   }
 
   return {
-    async run(): Promise<ListFillOutcome> {
-      if ((await jobRepository.countDue(ctx.db, FETCH_MESSAGE_JOB, o.minBacklog)) < o.minBacklog) return { kind: 'small' };
+    /** One pass, when at least `minBacklog` (default the option's) jobs are due. */
+    async run(minBacklog = o.minBacklog): Promise<ListFillOutcome> {
+      if ((await jobRepository.countDue(ctx.db, FETCH_MESSAGE_JOB, minBacklog)) < minBacklog) return { kind: 'small' };
       if (!(await leaseRepository.tryAcquire(ctx.db, LEASE, holder, LEASE_SECONDS))) return { kind: 'elsewhere' };
       const total = { pages: 0, filled: 0, found: 0 };
       let sought = 0;

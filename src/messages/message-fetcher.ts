@@ -20,6 +20,8 @@ export const TWILIO_PARALLEL = 8;
 
 /** How often a large backlog is looked for while fetching one by one. */
 const LIST_CHECK_MS = 1_000;
+/** During a burst, texts each page of the last pass must now have to fill, for another pass. */
+const TEXTS_PER_PAGE_IN_BURST = 100;
 /** After a list fill that found less than half of what it listed for. */
 const LIST_FRUITLESS_MS = 30_000;
 
@@ -47,6 +49,8 @@ export function startMessageFetcher(
      * third of one).
      */
     giveWay?: () => Promise<void> | undefined;
+    /** Whether callbacks are arriving in a burst (the status batcher's). */
+    underLoad?: () => boolean;
     /**
      * From how many due jobs texts are filled from Twilio's message list, a page of up to 1,000 per
      * request, rather than fetched one by one (0 or absent: never). `pageSize` for tests.
@@ -63,6 +67,7 @@ export function startMessageFetcher(
   /** When the backlog is next measured (for a list fill), and until when another instance is listing it. */
   let listCheckAt = 0;
   let listedElsewhereUntil = 0;
+  let lastListPages = 0;
 
   type Fetched = { id: string; jobId: string; body: string | null; media: StoredMediaItem[] | null; u: StatusUpdate | null };
 
@@ -123,8 +128,12 @@ export function startMessageFetcher(
       for (;;) {
         if (stopped) return done;
         if (listFill && Date.now() >= listCheckAt) {
-          const outcome = await listFill.run();
+          // During a burst of callbacks a pass waits until each page it took last time would fill
+          // enough texts to be worth a request: listing a campaign's whole span again for a few
+          // new messages would take the callbacks' CPU (and Twilio's rate) for little.
+          const outcome = await listFill.run(o.underLoad?.() ? Math.max(o.listFill!.minBacklog, lastListPages * TEXTS_PER_PAGE_IN_BURST) : undefined);
           listCheckAt = Date.now() + LIST_CHECK_MS;
+          if (outcome.kind === 'listed') lastListPages = outcome.pages;
           if (outcome.kind === 'elsewhere') listedElsewhereUntil = listCheckAt;
           // The list lacked most of what it was asked for (messages older than their callbacks, or
           // not in it), or the backlog was no sender's to list: single fetches take it for a while.
