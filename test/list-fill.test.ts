@@ -154,6 +154,32 @@ for (const kind of databaseKinds()) {
       assert.equal(new Set(pages.map((p) => p.query)).size, 3);
     });
 
+    test('during a burst of callbacks, a new pass waits until the backlog is worth 100 texts for each page the last pass listed', async () => {
+      let burst = false;
+      const fetcher = startMessageFetcher({ ...inbox.ctx, templates: createTemplateCatalog(inbox.ctx.twilio) }, { underLoad: () => burst, listFill: { minBacklog: 50, pageSize: PAGE } });
+      try {
+        const first = await outsideCampaign(120);
+        const before = inbox.local.requests().length;
+        // The backlog is looked at once a second while fetching.
+        await new Promise((r) => setTimeout(r, 1_100));
+        fetcher.wake();
+        await allFilled(first.map((m) => m.sid));
+        assert.ok(requestsSince(inbox, before).pages.length >= 2, 'the first backlog was listed');
+        burst = true;
+        // The first pass listed 2 pages at least: 150 waiting texts are not worth listing them again.
+        const second = await outsideCampaign(150);
+        const from = inbox.local.requests().length;
+        await new Promise((r) => setTimeout(r, 1_100));
+        fetcher.wake();
+        await allFilled(second.map((m) => m.sid));
+        const { pages, fetches } = requestsSince(inbox, from);
+        assert.equal(pages.length, 0, 'no list during the burst');
+        assert.equal(fetches.length, 150);
+      } finally {
+        await fetcher.stop();
+      }
+    });
+
     test('below the backlog threshold each text is fetched on its own', async () => {
       const sent = await outsideCampaign(60);
       const from = inbox.local.requests().length;
