@@ -20,7 +20,7 @@ const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 /**
  * Which parts to run (comma-separated): one, two, steady, pglite, floor; `outside`: a campaign
  * whose messages all come from outside, texts filled from Twilio's list and, alternately, fetched
- * one by one (FETCH_LIST_FILL=0), BENCH_OUTSIDE_PAIRS times.
+ * one by one (FETCH_LIST_FILL=0), BENCH_OUTSIDE_PAIRS times (each pair in the other order).
  */
 const RUNS = new Set((process.env.BENCH_RUNS ?? 'one,two,steady,pglite,floor').split(','));
 const ADMIN = { email: 'bench@example.com', password: 'bench-password-1' };
@@ -111,9 +111,11 @@ async function main() {
   if (RUNS.has('pglite')) await playPglite(pgliteCampaign);
   if (RUNS.has('outside')) {
     const outside = await planCampaign(local, CAMPAIGN, { externalShare: 1 });
+    const listed = () => play(`One instance, all ${CAMPAIGN.toLocaleString('en-US')} messages from outside, texts filled from Twilio's list`, outside, { instances: 1, database: 'wa_bench_outside' });
+    const single = () => play(`One instance, all ${CAMPAIGN.toLocaleString('en-US')} messages from outside, texts fetched one by one (FETCH_LIST_FILL=0)`, outside, { instances: 1, database: 'wa_bench_outside', env: { FETCH_LIST_FILL: '0' } });
+    // Alternately, each pair in the other order: the machine's load drifts.
     for (let pair = 0; pair < Number(process.env.BENCH_OUTSIDE_PAIRS ?? 1); pair++) {
-      await play(`One instance, all ${CAMPAIGN.toLocaleString('en-US')} messages from outside, texts filled from Twilio's list`, outside, { instances: 1, database: 'wa_bench_outside' });
-      await play(`One instance, all ${CAMPAIGN.toLocaleString('en-US')} messages from outside, texts fetched one by one (FETCH_LIST_FILL=0)`, outside, { instances: 1, database: 'wa_bench_outside', env: { FETCH_LIST_FILL: '0' } });
+      for (const run of pair % 2 ? [single, listed] : [listed, single]) await run();
     }
   }
   await local.close();
