@@ -182,6 +182,10 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   const chatClock = new EventClock();
   let batches = 0;
   let listEntries = 0;
+  // The outside messages' texts as the list panel showed them: how many, and when the last one came.
+  const outside = new Set(campaign.messages.filter((m) => !m.fromPanel).map((m) => m.sid));
+  const textsShown = new Set<string>();
+  let lastTextShownAt = 0;
   const chats = 'db' in run.database ? await chooseWatchedChats(run.database.db, campaign, run.watchers ?? Number(process.env.BENCH_PANELS ?? 20)) : run.database.watch;
   const watchedSids = new Set(chats.map((c) => c.sid));
   const watch = chats.map((c) => c.conversationId);
@@ -197,6 +201,11 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
         batches++;
         listEntries += r.entries;
         for (const [sid, status] of r.shown) listClock.shown(sid, status, r.at);
+        for (const sid of r.texts) {
+          if (!outside.has(sid) || textsShown.has(sid)) continue;
+          textsShown.add(sid);
+          lastTextShownAt = r.at;
+        }
       } else if (r.kind === 'chat') for (const [sid, status] of r.shown) chatClock.shown(sid, status, r.at);
       else if (r.kind === 'closed') resolve();
     });
@@ -293,6 +302,8 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
     }
   }
   const textsDoneAfter = (performance.now() - sentAll) / 1000 - ('db' in database ? 0 : TWILIO_QUIET_MS / 1000);
+  // The texts are work too, done during the callbacks or after them: the machine's CPU until the last one.
+  const machineUntilTexts = machineCpuSeconds().busy - cpuBefore.machine.busy;
   await new Promise((r) => setTimeout(r, 1000)); // the last list batch
   panels.postMessage({ kind: 'close' });
   await panelsClosed;
@@ -339,7 +350,10 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
     `and its shared processes ${fmt(postgresShared)} s (${perCallback(postgresShared)} µs), ` +
     `Redis ${fmt(redisCpu)} s (${perCallback(redisCpu)} µs), the rest ${fmt(restCpu)} s (${perCallback(restCpu)} µs); ` +
     `whole machine ${perCallback(machineBusySeconds)} µs a callback, server + generator + PostgreSQL + Redis ${perCallback(serverTotalCpu + generatorCpu + postgresOurs + postgresShared + redisCpu)} µs`);
-  console.log(`outside texts all fetched ${fmt(textsDoneAfter)} s after the last callback`);
+  console.log(`machine CPU from the first callback to the last text: ${fmt(machineUntilTexts)} s (${perCallback(machineUntilTexts)} µs a callback)`);
+  console.log(`outside texts all fetched ${fmt(textsDoneAfter)} s after the last callback` + (outside.size
+    ? `; shown in the list panel: ${textsShown.size.toLocaleString('en-US')} of ${outside.size.toLocaleString('en-US')}, the last ${fmt(Math.max(0, (lastTextShownAt - (performance.timeOrigin + sentAll)) / 1000))} s after the last callback`
+    : ''));
   console.log(`server memory: peak RSS ${peaks}, ${rssAtEnd} at the end`);
   console.log(
     `database: ${rows.length.toLocaleString('en-US')} messages for ${campaign.messages.length.toLocaleString('en-US')} SIDs — ` +

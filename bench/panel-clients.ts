@@ -13,10 +13,10 @@ export interface PanelClientsSetup {
   watch: string[];
 }
 
-/** What the worker reports: `shown` entries are [sid, status] pairs seen at `at`. */
+/** What the worker reports: `shown` entries are [sid, status] pairs seen at `at`; `texts`: the SIDs it showed with their text. */
 export type PanelReport =
   | { kind: 'ready' }
-  | { kind: 'list'; at: number; shown: [string, string][]; entries: number }
+  | { kind: 'list'; at: number; shown: [string, string][]; texts: string[]; entries: number }
   | { kind: 'chat'; at: number; shown: [string, string][] }
   | { kind: 'closed' };
 
@@ -34,9 +34,16 @@ const list = await connect(setup.url, setup.cookie);
 list.on('list:updated', (update) => {
   const at = now();
   const shown: [string, string][] = [];
-  for (const c of update.conversations) if (c.lastMessage?.sid) shown.push([c.lastMessage.sid, c.lastMessage.status]);
-  for (const m of update.messages) if (m.sid) shown.push([m.sid, m.status]);
-  post({ kind: 'list', at, shown, entries: update.conversations.length + update.messages.length });
+  const texts: string[] = [];
+  for (const c of update.conversations) {
+    if (c.lastMessage?.sid) shown.push([c.lastMessage.sid, c.lastMessage.status]);
+    if (c.lastMessage?.sid && c.lastMessage.body) texts.push(c.lastMessage.sid);
+  }
+  for (const m of update.messages) {
+    if (m.sid) shown.push([m.sid, m.status]);
+    if (m.sid && m.body) texts.push(m.sid);
+  }
+  post({ kind: 'list', at, shown, texts, entries: update.conversations.length + update.messages.length });
 });
 const sockets = [list];
 for (const conversationId of setup.watch) {

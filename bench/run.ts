@@ -17,7 +17,11 @@ const STEADY_RATE = Number(process.env.BENCH_STEADY_RATE ?? 1000);
 const PGLITE_CAMPAIGN = Number(process.env.BENCH_PGLITE_CAMPAIGN ?? 2_000);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 50);
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
-/** Which parts to run (comma-separated): one, two, steady, pglite, floor. */
+/**
+ * Which parts to run (comma-separated): one, two, steady, pglite, floor; `outside`: a campaign
+ * whose messages all come from outside, texts filled from Twilio's list and, alternately, fetched
+ * one by one (FETCH_LIST_FILL=0), BENCH_OUTSIDE_PAIRS times (each pair in the other order).
+ */
 const RUNS = new Set((process.env.BENCH_RUNS ?? 'one,two,steady,pglite,floor').split(','));
 const ADMIN = { email: 'bench@example.com', password: 'bench-password-1' };
 
@@ -29,13 +33,15 @@ async function main() {
   const accountSid = 'AC' + hex(16);
   const authToken = hex(16);
   const local = await startLocalTwilio({ accountSid, authToken, port: 0, whatsappFrom: OUR_NUMBER, lifecycle: { statuses: [] }, enforceWindow: false });
-  const campaign = await planCampaign(local, CAMPAIGN);
-  const steady = await planCampaign(local, STEADY);
-  const pgliteCampaign = await planCampaign(local, PGLITE_CAMPAIGN);
-  console.log(`campaign: ${campaign.callbacks.length.toLocaleString('en-US')} callbacks for ${campaign.messages.length.toLocaleString('en-US')} SIDs ` +
+  // Only the campaigns of the parts that run: each is in the local Twilio's message list.
+  const none: Campaign = { messages: [], callbacks: [] };
+  const campaign = RUNS.has('one') || RUNS.has('two') ? await planCampaign(local, CAMPAIGN) : none;
+  const steady = RUNS.has('steady') ? await planCampaign(local, STEADY) : none;
+  const pgliteCampaign = RUNS.has('pglite') ? await planCampaign(local, PGLITE_CAMPAIGN) : none;
+  if (campaign.messages.length) console.log(`campaign: ${campaign.callbacks.length.toLocaleString('en-US')} callbacks for ${campaign.messages.length.toLocaleString('en-US')} SIDs ` +
     `(${campaign.messages.filter((m) => !m.fromPanel).length.toLocaleString('en-US')} sent from outside, ${campaign.messages.filter((m) => m.final === 'undelivered').length.toLocaleString('en-US')} undelivered)`);
 
-  async function play(label: string, plan: Campaign, o: { instances: number; rate?: number; database: string }) {
+  async function play(label: string, plan: Campaign, o: { instances: number; rate?: number; database: string; env?: Record<string, string> }) {
     const { db, url } = await freshDatabase(o.database);
     await insertPanelRows(db, plan);
     const ports = Array.from({ length: o.instances }, () => 18080 + Math.floor(Math.random() * 1000));
@@ -47,7 +53,7 @@ async function main() {
         process: await startServerProcess({
           DATABASE_URL: url, BASE_URL: baseUrl, TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken, TWILIO_WHATSAPP_FROM: OUR_NUMBER,
           TWILIO_API_URL: local.url, LOG_LEVEL: 'info', ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SESSION_SECRET: 'bench-secret-0123456789',
-          RECONCILE_INTERVAL: '0', ...(o.instances > 1 ? { REDIS_URL: REDIS } : {}),
+          RECONCILE_INTERVAL: '0', ...(o.instances > 1 ? { REDIS_URL: REDIS } : {}), ...o.env,
         }, port),
       });
     }
@@ -104,6 +110,15 @@ async function main() {
   if (one) printTargets(one, two);
   if (RUNS.has('steady')) await play(`One instance, ${STEADY_RATE} callbacks/s (a steady day)`, steady, { instances: 1, rate: STEADY_RATE, database: 'wa_bench_steady' });
   if (RUNS.has('pglite')) await playPglite(pgliteCampaign);
+  if (RUNS.has('outside')) {
+    const outside = await planCampaign(local, CAMPAIGN, { externalShare: 1 });
+    const listed = () => play(`One instance, all ${CAMPAIGN.toLocaleString('en-US')} messages from outside, texts filled from Twilio's list`, outside, { instances: 1, database: 'wa_bench_outside' });
+    const single = () => play(`One instance, all ${CAMPAIGN.toLocaleString('en-US')} messages from outside, texts fetched one by one (FETCH_LIST_FILL=0)`, outside, { instances: 1, database: 'wa_bench_outside', env: { FETCH_LIST_FILL: '0' } });
+    // Alternately, each pair in the other order: the machine's load drifts.
+    for (let pair = 0; pair < Number(process.env.BENCH_OUTSIDE_PAIRS ?? 1); pair++) {
+      for (const run of pair % 2 ? [single, listed] : [listed, single]) await run();
+    }
+  }
   await local.close();
   if (!RUNS.has('floor')) return;
 

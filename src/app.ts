@@ -209,7 +209,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
   let reconciler: Reconciler | null = null;
   if (c.startWorkers !== false) {
     // Texts of outside messages wait while a burst of callbacks is being answered.
-    fetcher = startMessageFetcher({ ...ctx, templates }, { giveWay: statuses.giveWay });
+    fetcher = startMessageFetcher({ ...ctx, templates }, { giveWay: statuses.giveWay, underLoad: statuses.underLoad, listFill: { minBacklog: c.config.fetchListFill } });
     reconciler = startReconciler(ctx, c.config.reconcileIntervalSeconds, c.config.reconcileRecheck);
     const unconfirmed = startUnconfirmedSendSweep(ctx, c.config.unconfirmedSendSeconds);
     const mediaCleanup = startMediaCleanup(ctx);

@@ -26,6 +26,7 @@ const envSchema = z.object({
   RECONCILE_INTERVAL: optional(z.coerce.number().int().min(0)),
   RECONCILE_RECHECK_PER_PASS: optional(z.coerce.number().int().min(0).max(10_000)),
   RECONCILE_RECHECK_DAYS: optional(z.coerce.number().int().min(1).max(3650)),
+  FETCH_LIST_FILL: optional(z.coerce.number().int().min(0)),
   TWILIO_REQUEST_TIMEOUT_MS: optional(z.coerce.number().int().min(100).max(120_000)),
   UNCONFIRMED_SEND_TIMEOUT: optional(z.coerce.number().int().min(1)),
   MEDIA_LINK_TTL_HOURS: optional(z.coerce.number().int().min(1).max(24 * 365)),
@@ -146,6 +147,11 @@ export interface Config {
    */
   reconcileRecheck: { perPass: number; maxAgeDays: number };
   /**
+   * Outside messages waiting for their text from which the texts are filled from Twilio's message
+   * list (a request per 1,000) instead of one fetch each; 0 turns it off.
+   */
+  fetchListFill: number;
+  /**
    * Seconds after which a panel send that Twilio never confirmed (its answer timed out and no
    * callback came) is marked failed.
    */
@@ -216,6 +222,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL ?? 'info',
     reconcileIntervalSeconds: e.RECONCILE_INTERVAL ?? 300,
     reconcileRecheck: { perPass: e.RECONCILE_RECHECK_PER_PASS ?? 100, maxAgeDays: e.RECONCILE_RECHECK_DAYS ?? 30 },
+    fetchListFill: e.FETCH_LIST_FILL ?? 200,
     unconfirmedSendSeconds,
     mediaLinkTtlHours: e.MEDIA_LINK_TTL_HOURS ?? 72,
     trustProxy: e.TRUST_PROXY ?? false,

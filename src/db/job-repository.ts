@@ -11,6 +11,20 @@ export interface Job {
   content_variables: Record<string, string> | null;
 }
 
+/** Messages sent from one address whose fetch jobs wait: how many, and when the first and last came in. */
+export interface PendingSpan {
+  /** Our side (whatsapp:+57...), null when the callback did not say. */
+  sender: string | null;
+  count: number;
+  firstAt: Date;
+  lastAt: Date;
+}
+
+/** A waiting fetch job of an outbound message, found by the message's SID. */
+export interface PendingBySid extends Job {
+  created_at: Date;
+}
+
 export const jobRepository = {
   /**
    * Claims due jobs for `leaseSeconds`. SKIP LOCKED lets several workers (or instances) claim at
@@ -39,5 +53,41 @@ export const jobRepository = {
       `UPDATE jobs SET run_at = now() + make_interval(secs => $2), locked_until = NULL, last_error = $3 WHERE id = $1`,
       [id, delaySeconds, error.slice(0, 1000)],
     );
+  },
+
+  /** How many jobs of `kind` are due and unclaimed, counted up to `upTo` (enough to compare with it). */
+  async countDue(q: Queryable, kind: string, upTo: number): Promise<number> {
+    const { rows } = await q.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (
+         SELECT 1 FROM jobs WHERE kind = $1 AND run_at <= now() AND (locked_until IS NULL OR locked_until < now()) LIMIT $2) due`,
+      [kind, upTo],
+      { prepare: true },
+    );
+    return rows[0]!.n;
+  },
+
+  /** The due, unclaimed jobs of `kind` on outbound messages, per sender, the largest group first. */
+  async pendingSpans(q: Queryable, kind: string): Promise<PendingSpan[]> {
+    const { rows } = await q.query<{ sender: string | null; n: number; first_at: Date; last_at: Date }>(
+      `SELECT m.business_address AS sender, count(*)::int AS n, min(m.created_at) AS first_at, max(m.created_at) AS last_at
+       FROM jobs j JOIN messages m ON m.id = j.message_id
+       WHERE j.kind = $1 AND j.run_at <= now() AND (j.locked_until IS NULL OR j.locked_until < now())
+         AND m.direction = 'outbound' AND m.sid IS NOT NULL
+       GROUP BY m.business_address ORDER BY n DESC`,
+      [kind],
+    );
+    return rows.map((r) => ({ sender: r.sender, count: r.n, firstAt: new Date(r.first_at), lastAt: new Date(r.last_at) }));
+  },
+
+  /** The jobs of `kind` waiting on the outbound messages with these SIDs (claimed or not: a fill makes them moot). */
+  async pendingBySid(q: Queryable, kind: string, sids: string[]): Promise<PendingBySid[]> {
+    const { rows } = await q.query<PendingBySid>(
+      `SELECT j.id, j.kind, j.message_id, j.attempts, m.sid, m.content_sid, m.content_variables, m.created_at
+       FROM messages m JOIN jobs j ON j.message_id = m.id AND j.kind = $1
+       WHERE m.sid = ANY($2::text[]) AND m.direction = 'outbound'`,
+      [kind, sids],
+      { prepare: true },
+    );
+    return rows;
   },
 };

@@ -1,8 +1,10 @@
 import { withDeadlockRetry } from '../db/database.ts';
 import { jobRepository, type Job } from '../db/job-repository.ts';
 import { messageRepository, type StatusUpdate } from '../db/message-repository.ts';
-import { renderTemplate, TwilioRequestError, type TwilioMessage } from '../twilio/gateway.ts';
+import { TwilioRequestError, type TwilioMessage } from '../twilio/gateway.ts';
 import type { InboxContext } from './context.ts';
+import { fetchedStatus, shownText } from './fetched-content.ts';
+import { createListFill } from './list-fill.ts';
 import { listedMedia } from './listed-media.ts';
 import type { StoredMediaItem } from './media-items.ts';
 import { publishMessages } from './publish.ts';
@@ -15,6 +17,13 @@ const STOP_WAIT_MS = 5_000;
 const BATCH = 32;
 /** Requests to Twilio in flight at once: its API limits concurrency per account. */
 export const TWILIO_PARALLEL = 8;
+
+/** How often a large backlog is looked for while fetching one by one. */
+const LIST_CHECK_MS = 1_000;
+/** During a burst, texts each page of the last pass must now have to fill, for another pass. */
+const TEXTS_PER_PAGE_IN_BURST = 100;
+/** After a list fill that found less than half of what it listed for. */
+const LIST_FRUITLESS_MS = 30_000;
 
 /** Seconds before attempt n+1: 2, 4, 8 ... capped at 10 minutes. */
 export const backoffSeconds = (attempts: number) => Math.min(2 ** attempts, 600);
@@ -40,11 +49,25 @@ export function startMessageFetcher(
      * third of one).
      */
     giveWay?: () => Promise<void> | undefined;
+    /** Whether callbacks are arriving in a burst (the status batcher's). */
+    underLoad?: () => boolean;
+    /**
+     * From how many due jobs texts are filled from Twilio's message list, a page of up to 1,000 per
+     * request, rather than fetched one by one (0 or absent: never). `pageSize` for tests.
+     */
+    listFill?: { minBacklog: number; pageSize?: number };
   } = {},
 ): MessageFetcher {
   let running: Promise<number> | null = null;
   let again = false;
   let stopped = false;
+  const listFill = o.listFill?.minBacklog
+    ? createListFill(ctx, { minBacklog: o.listFill.minBacklog, pageSize: o.listFill.pageSize, parallel: TWILIO_PARALLEL, giveWay: o.giveWay, stopped: () => stopped })
+    : null;
+  /** When the backlog is next measured (for a list fill), and until when another instance is listing it. */
+  let listCheckAt = 0;
+  let listedElsewhereUntil = 0;
+  let lastListPages = 0;
 
   type Fetched = { id: string; jobId: string; body: string | null; media: StoredMediaItem[] | null; u: StatusUpdate | null };
 
@@ -64,13 +87,7 @@ export function startMessageFetcher(
       await jobRepository.retryLater(ctx.db, job.id, backoffSeconds(job.attempts), reasonOf(err));
       return null;
     }
-    let body: string | null = m.body;
-    if (!body && m.numMedia === 0) {
-      // A Content API template sent through a Messaging Service can come back with an empty
-      // body (twilio-node #1081): show the template's own text when we know which one it was.
-      const template = job.content_sid ? await ctx.templates.find(job.content_sid).catch(() => null) : null;
-      body = template ? renderTemplate(template.body, job.content_variables) : null;
-    }
+    const body = await shownText(ctx.templates, m, { contentSid: job.content_sid, contentVariables: job.content_variables });
     // The media come in the same write as the text, so the message shows complete at once.
     let media: StoredMediaItem[] | null = null;
     if (m.numMedia > 0) {
@@ -85,7 +102,7 @@ export function startMessageFetcher(
         ctx.log.warn({ sid: job.sid, attempts: job.attempts, reason: reasonOf(err) }, 'giving up listing message media');
       }
     }
-    return { ...base, body, media, u: { status: m.status, errorCode: m.errorCode, errorMessage: m.errorMessage, at: m.dateSent ?? new Date() } };
+    return { ...base, body, media, u: fetchedStatus(m) };
   }
 
   /** Fetches a batch (a few requests to Twilio at a time), then applies all results in one statement. */
@@ -110,6 +127,20 @@ export function startMessageFetcher(
       again = false;
       for (;;) {
         if (stopped) return done;
+        if (listFill && Date.now() >= listCheckAt) {
+          // During a burst of callbacks a pass waits until each page it took last time would fill
+          // enough texts to be worth a request: listing a campaign's whole span again for a few
+          // new messages would take the callbacks' CPU (and Twilio's rate) for little.
+          const outcome = await listFill.run(o.underLoad?.() ? Math.max(o.listFill!.minBacklog, lastListPages * TEXTS_PER_PAGE_IN_BURST) : undefined);
+          listCheckAt = Date.now() + LIST_CHECK_MS;
+          if (outcome.kind === 'listed') lastListPages = outcome.pages;
+          if (outcome.kind === 'elsewhere') listedElsewhereUntil = listCheckAt;
+          // The list lacked most of what it was asked for (messages older than their callbacks, or
+          // not in it), or the backlog was no sender's to list: single fetches take it for a while.
+          if (outcome.kind === 'listed' && (outcome.sought === 0 || outcome.found * 2 < outcome.sought)) listCheckAt = Date.now() + LIST_FRUITLESS_MS;
+        }
+        // Another instance lists this backlog: single fetches here would only repeat its work.
+        if (Date.now() < listedElsewhereUntil) return done;
         const jobs = await jobRepository.claimDue(ctx.db, BATCH, LEASE_SECONDS);
         if (!jobs.length) break;
         await fetchBatch(jobs);

@@ -93,6 +93,11 @@ export interface TwilioGateway {
   fetchMessage(sid: string): Promise<TwilioMessage>;
   /** Every message of the account in the date range, newest first, page by page. */
   listMessages(o: { since: Date; until?: Date; pageSize?: number }): AsyncIterable<TwilioMessage>;
+  /**
+   * The account's messages sent on the UTC days `firstDay` to `lastDay` (YYYY-MM-DD, both included),
+   * optionally only those from one sender, newest first, one page (one request) at a time.
+   */
+  listMessagePagesByDay(o: { firstDay: string; lastDay: string; from?: string; pageSize?: number }): AsyncIterable<TwilioMessage[]>;
   listTemplates(): Promise<TwilioTemplate[]>;
   /**
    * The media items of a message (its Media subresource): each item's URL is where Twilio serves
@@ -206,6 +211,24 @@ export function createTwilioGateway(cfg: TwilioConfig): TwilioGateway {
   });
   type Subscription = { sid: string; sinkSid: string; description: string };
   const toSubscription = (x: Subscription): EventSubscription => ({ sid: x.sid, sinkSid: x.sinkSid, description: x.description });
+  /** Follows the list's next_page_uri page by page. */
+  async function* pagesOf(params: { dateSentAfter?: Date; dateSentBefore?: Date; from?: string; pageSize: number }): AsyncIterable<TwilioMessage[]> {
+    let page;
+    try {
+      page = await client.messages.page(params);
+    } catch (err) {
+      throw toRequestError(err);
+    }
+    while (page) {
+      yield page.instances.map((m) => toTwilioMessage(m as unknown as MessageInstance));
+      try {
+        page = await page.nextPage();
+      } catch (err) {
+        throw toRequestError(err);
+      }
+    }
+  }
+
   return {
     accountSid: cfg.accountSid,
 
@@ -280,22 +303,14 @@ export function createTwilioGateway(cfg: TwilioConfig): TwilioGateway {
     },
 
     async *listMessages(o) {
-      let page;
-      try {
-        // The library sends whole seconds: round the upper bound up so the last second is included.
-        const until = o.until ? new Date(Math.ceil(o.until.getTime() / 1000) * 1000 + 1000) : undefined;
-        page = await client.messages.page({ dateSentAfter: o.since, dateSentBefore: until, pageSize: o.pageSize ?? 1000 });
-      } catch (err) {
-        throw toRequestError(err);
-      }
-      while (page) {
-        for (const m of page.instances) yield toTwilioMessage(m as unknown as MessageInstance);
-        try {
-          page = await page.nextPage();
-        } catch (err) {
-          throw toRequestError(err);
-        }
-      }
+      // The library sends whole seconds: round the upper bound up so the last second is included.
+      const until = o.until ? new Date(Math.ceil(o.until.getTime() / 1000) * 1000 + 1000) : undefined;
+      for await (const page of pagesOf({ dateSentAfter: o.since, dateSentBefore: until, pageSize: o.pageSize ?? 1000 })) yield* page;
+    },
+
+    listMessagePagesByDay(o) {
+      // Twilio documents its DateSent filters by day (YYYY-MM-DD); the library passes a string as is.
+      return pagesOf({ dateSentAfter: o.firstDay as unknown as Date, dateSentBefore: o.lastDay as unknown as Date, from: o.from, pageSize: o.pageSize ?? 1000 });
     },
 
     async listTemplates() {
