@@ -30,6 +30,17 @@ export interface Campaign {
 }
 
 /** Creates the campaign's messages in the local Twilio (so text fetches find them) and its callbacks. */
+/**
+ * Dates the campaign's messages at the local Twilio as sent now. A campaign is planned once and
+ * played several times; Twilio's date_sent comes just before a message's first callback, and the
+ * texts' list fill lists by it (15 minutes' margin), so a replay minutes after planning would see
+ * every message "sent" long before its callbacks and fall back to fetching them one by one.
+ */
+export function markSentNow(local: LocalTwilio, campaign: Campaign): void {
+  const now = new Date();
+  for (const m of campaign.messages) local.updateMessage(m.sid, { dateCreated: now, dateSent: now });
+}
+
 export async function planCampaign(local: LocalTwilio, size: number, o: { externalShare?: number; undeliveredShare?: number } = {}): Promise<Campaign> {
   const messages: CampaignMessage[] = [];
   const callbacks: Campaign['callbacks'] = [];
@@ -340,7 +351,7 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   }
   console.log(`\n## ${run.label}`);
   console.log(`callbacks: ${campaign.callbacks.length.toLocaleString('en-US')} in ${fmt(elapsed)} s = ${fmt(campaign.callbacks.length / elapsed, 0)}/s; non-204 answers: ${errors}`);
-  const spread = (l: Float64Array) => `p50 ${fmt(percentile(l, 50), 2)}, p90 ${fmt(percentile(l, 90), 2)}, p99 ${fmt(percentile(l, 99), 2)}, max ${fmt(l.at(-1)!, 2)}`;
+  const spread = (l: Float64Array) => !l.length ? 'none (the run was shorter)' : `p50 ${fmt(percentile(l, 50), 2)}, p90 ${fmt(percentile(l, 90), 2)}, p99 ${fmt(percentile(l, 99), 2)}, max ${fmt(l.at(-1)!, 2)}`;
   console.log(`answer latency ms: ${spread(latencies)}; after the first ${WARM_AFTER_MS / 1000} s: ${spread(warm)}`);
   console.log(`callback to list batch (${watch.length + 1} panels, ${batches} batches, ${listEntries.toLocaleString('en-US')} entries): p50 ${fmt(percentile(listClock.latencies, 50), 1)} ms, p99 ${fmt(percentile(listClock.latencies, 99), 1)} ms (${listClock.latencies.length.toLocaleString('en-US')} callbacks that changed the list)`);
   console.log(`callback to message event (${watchedSids.size} panels with one chat open): p50 ${fmt(percentile(chatClock.latencies, 50), 1)} ms, p99 ${fmt(percentile(chatClock.latencies, 99), 1)} ms (${chatClock.latencies.length} events)`);

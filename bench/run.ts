@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { openPglite } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { startLocalTwilio } from '../src/twilio/local/server.ts';
-import { chooseWatchedChats, insertPanelRows, OUR_NUMBER, planCampaign, runCampaign, type Campaign, type CampaignFigures } from './campaign.ts';
+import { chooseWatchedChats, insertPanelRows, markSentNow, OUR_NUMBER, planCampaign, runCampaign, type Campaign, type CampaignFigures } from './campaign.ts';
 import { fmt, freshDatabase, startServerProcess } from './support.ts';
 
 const CAMPAIGN = Number(process.env.BENCH_CAMPAIGN ?? 100_000);
@@ -44,6 +44,7 @@ async function main() {
   async function play(label: string, plan: Campaign, o: { instances: number; rate?: number; database: string; env?: Record<string, string> }) {
     const { db, url } = await freshDatabase(o.database);
     await insertPanelRows(db, plan);
+    markSentNow(local, plan);
     const ports = Array.from({ length: o.instances }, () => 18080 + Math.floor(Math.random() * 1000));
     const baseUrl = `http://127.0.0.1:${ports[0]}`;
     const servers = [];
@@ -85,6 +86,7 @@ async function main() {
       const seed = await openPglite(dataDir);
       await migrate(seed);
       await insertPanelRows(seed, plan);
+      markSentNow(local, plan);
       const watch = await chooseWatchedChats(seed, plan, Number(process.env.BENCH_PANELS ?? 20));
       await seed.close();
       const server = await startServerProcess(env(dataDir), port, 180_000);
