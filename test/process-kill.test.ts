@@ -80,7 +80,9 @@ for (const kind of databaseKinds()) {
         ...(databaseUrl ? { DATABASE_URL: databaseUrl } : { DATA_DIR: dataDir! }),
         TWILIO_ACCOUNT_SID: accountSid, TWILIO_AUTH_TOKEN: authToken, TWILIO_WHATSAPP_FROM: OUR_NUMBER, TWILIO_API_URL: local.url,
         ADMIN_EMAIL: ADMIN.email, ADMIN_PASSWORD: ADMIN.password, SESSION_SECRET: 'a-test-secret-of-enough-length',
-        RECONCILE_INTERVAL: '0', LOG_LEVEL: 'info',
+        // The single fetch's jobs are what this kill interrupts: with several hundred texts waiting,
+        // the list fill would take them from Twilio's message list instead (list-fill.test.ts).
+        RECONCILE_INTERVAL: '0', LOG_LEVEL: 'info', FETCH_LIST_FILL: '0',
       });
       children.push(child);
       return child;
