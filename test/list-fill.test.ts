@@ -50,6 +50,18 @@ for (const kind of databaseKinds()) {
       return sent;
     }
 
+    /** One fetcher fills `sent`: the rows it left, and the list pages and single fetches it asked Twilio for. */
+    async function fillAll(sent: { sid: string }[]) {
+      const from = inbox.local.requests().length;
+      const fetcher = startFetcher();
+      try {
+        await allFilled(sent.map((m) => m.sid));
+      } finally {
+        await fetcher.stop();
+      }
+      return { rows: await textsOf(sent.map((m) => m.sid)), ...requestsSince(inbox, from) };
+    }
+
     const startFetcher = (minBacklog = 50) =>
       startMessageFetcher({ ...inbox.ctx, templates: createTemplateCatalog(inbox.ctx.twilio) }, { listFill: { minBacklog, pageSize: PAGE } });
 
@@ -77,16 +89,8 @@ for (const kind of databaseKinds()) {
       const chat = await inbox.db.query<{ conversation_id: string }>('SELECT conversation_id FROM messages WHERE sid = $1', [sent.at(-1)!.sid]);
       assert.equal(await watch(socket, chat.rows[0]!.conversation_id), true);
 
-      const from = inbox.local.requests().length;
-      const fetcher = startFetcher();
-      try {
-        await allFilled(sent.map((m) => m.sid));
-      } finally {
-        await fetcher.stop();
-      }
-      const rows = await textsOf(sent.map((m) => m.sid));
+      const { rows, pages, fetches } = await fillAll(sent);
       for (const m of sent) assert.equal(rows.get(m.sid)!.body, m.body);
-      const { pages, fetches } = requestsSince(inbox, from);
       assert.equal(fetches.length, 0, 'no message fetched on its own');
       // 250 of our messages (the customers' own are another sender's), 100 a page.
       assert.equal(pages.length, 3, `three pages: ${pages.map((p) => p.query).join(' ')}`);
@@ -110,35 +114,19 @@ for (const kind of databaseKinds()) {
       const sent = await outsideCampaign(120);
       const old = sent[40]!;
       inbox.local.updateMessage(old.sid, { dateSent: new Date(Date.now() - 3 * 86_400_000) });
-      const from = inbox.local.requests().length;
-      const fetcher = startFetcher();
-      try {
-        await allFilled(sent.map((m) => m.sid));
-      } finally {
-        await fetcher.stop();
-      }
-      const rows = await textsOf(sent.map((m) => m.sid));
+      const { rows, pages, fetches } = await fillAll(sent);
       for (const m of sent) assert.equal(rows.get(m.sid)!.body, m.body);
-      const { pages, fetches } = requestsSince(inbox, from);
       assert.deepEqual(fetches.map((f) => f.path.split('/').at(-1)), [`${old.sid}.json`], 'only the missing one fetched');
       assert.ok(pages.length >= 2);
     });
 
     test('a fill never moves a status backwards: Twilio\'s list says queued, the callbacks said read', async () => {
       const sent = await outsideCampaign(80, 'read');
-      const from = inbox.local.requests().length;
-      const fetcher = startFetcher();
-      try {
-        await allFilled(sent.map((m) => m.sid));
-      } finally {
-        await fetcher.stop();
-      }
-      const rows = await textsOf(sent.map((m) => m.sid));
+      const { rows, pages, fetches } = await fillAll(sent);
       for (const m of sent) {
         assert.equal(rows.get(m.sid)!.status, 'read');
         assert.equal(rows.get(m.sid)!.body, m.body);
       }
-      const { pages, fetches } = requestsSince(inbox, from);
       assert.ok(pages.length > 0 && fetches.length === 0, 'filled from the list');
     });
 
