@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { loadConfig } from '../src/config/env.ts';
+import { isWhatsappAddress } from '../src/messages/addresses.ts';
 import { senderDirectory } from '../src/messages/senders.ts';
 import { pickedSenderColour, SENDER_PALETTE, textColourOn } from '../src/contract/sender-colours.ts';
 
@@ -50,4 +51,16 @@ test('picked colours are stable per number and readable: white text on each at 4
   for (const colour of SENDER_PALETTE) assert.equal(textColourOn(colour), '#fff', colour);
   assert.equal(textColourOn('#ffff00'), '#000');
   assert.equal(textColourOn('#000000'), '#fff');
+});
+
+test('one rule for a WhatsApp address (config, senders, local Twilio): whatsapp: then an E.164 phone, nothing around it', () => {
+  for (const ok of [A, C, 'whatsapp:+1234567', 'whatsapp:+123456789012345']) assert.equal(isWhatsappAddress(ok), true, ok);
+  for (const bad of [null, undefined, '', '+573001234567', 'whatsapp:573001234567', 'whatsapp:+0573001234567', 'whatsapp:+123456',
+    'whatsapp:+1234567890123456', ` ${A}`, `${A} `, `${A}\n`, 'WhatsApp:+573001234567', 'whatsapp:+57 300 1234567', 'messenger:+573001234567']) {
+    assert.equal(isWhatsappAddress(bad), false, String(bad));
+  }
+  // The directory ignores what is not one: a report naming it lands on the default number.
+  const d = senderDirectory({ configured: [A, 'whatsapp:+57 300'], inService: [], messagingServiceSid: null });
+  assert.deepEqual(d.configured, [A]);
+  assert.equal(d.addressFor('whatsapp:+57300'), A);
 });

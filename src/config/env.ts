@@ -1,6 +1,7 @@
 import { isIP, isIPv4 } from 'node:net';
 import { isSupportedCountry } from 'libphonenumber-js/max';
 import { z } from 'zod';
+import { isWhatsappAddress } from '../messages/addresses.ts';
 
 // One schema for the whole environment, validated once at start; tests reuse it through loadConfig().
 const optional = <T extends z.ZodTypeAny>(schema: T) =>
@@ -48,12 +49,11 @@ export const configuredNumbers = (t: Pick<TwilioConfig, 'whatsappSenders' | 'wha
 /** The number existing conversations belong to when a migration gives them a sender: the first configured one. */
 export const defaultSenderOf = (config: Config): string | null => (config.twilio ? config.twilio.whatsappFrom : DEMO_WHATSAPP_FROM);
 
-const WHATSAPP_ADDRESS = /^whatsapp:\+[1-9]\d{6,14}$/;
 
 /** TWILIO_WHATSAPP_FROM: one or more `whatsapp:+57...`, comma-separated, each checked, duplicates dropped. */
 function parseWhatsAppSenders(value: string, ctx: z.RefinementCtx): string[] {
   const items = value.split(',').map((item) => item.trim()).filter(Boolean);
-  const bad = items.filter((item) => !WHATSAPP_ADDRESS.test(item));
+  const bad = items.filter((item) => !isWhatsappAddress(item));
   if (bad.length || !items.length) {
     ctx.addIssue({ code: 'custom', message: `must look like whatsapp:+573001234567 (several separated by commas)${bad.length ? `; not valid: ${bad.map((b) => JSON.stringify(b)).join(', ')}` : ''}` });
     return z.NEVER;

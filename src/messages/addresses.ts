@@ -8,6 +8,11 @@ export function phoneFromAddress(address: string | null | undefined): string | n
   return E164.test(phone) ? phone : null;
 }
 
+/** Whether this is a WhatsApp address with an E.164 phone, exactly as Twilio writes it (no spaces). */
+export function isWhatsappAddress(address: string | null | undefined): address is string {
+  return !!address && address.startsWith('whatsapp:') && E164.test(address.slice('whatsapp:'.length));
+}
+
 export function whatsappAddress(phone: string): string {
   return `whatsapp:${phone}`;
 }

@@ -7,8 +7,8 @@ import type { TwilioGateway } from '../twilio/gateway.ts';
 import type { InboxContext } from './context.ts';
 import { DomainError, NotFoundError } from './errors.ts';
 import { isUuid } from './inbox-queries.ts';
+import { isWhatsappAddress } from './addresses.ts';
 
-const WHATSAPP_ADDRESS = /^whatsapp:\+[1-9]\d{6,14}$/;
 
 /**
  * Our WhatsApp numbers as this instance knows them from its configuration: TWILIO_WHATSAPP_FROM's
@@ -39,8 +39,8 @@ export interface SenderDirectory {
 }
 
 export function senderDirectory(o: { configured: readonly string[]; inService: readonly string[]; messagingServiceSid: string | null }): SenderDirectory {
-  const configured = o.configured.filter((a) => WHATSAPP_ADDRESS.test(a));
-  const inService = o.inService.filter((a) => WHATSAPP_ADDRESS.test(a));
+  const configured = o.configured.filter(isWhatsappAddress);
+  const inService = o.inService.filter(isWhatsappAddress);
   const ours = new Set([...configured, ...inService]);
   const defaultAddress = configured[0] ?? inService[0] ?? null;
   return {
@@ -49,7 +49,7 @@ export function senderDirectory(o: { configured: readonly string[]; inService: r
       if (!ours.size && !o.messagingServiceSid) return !!ourAddress?.startsWith('whatsapp:');
       return (!!ourAddress && ours.has(ourAddress)) || (!!serviceSid && serviceSid === o.messagingServiceSid);
     },
-    addressFor: (ourAddress) => (ourAddress && WHATSAPP_ADDRESS.test(ourAddress) ? ourAddress : defaultAddress),
+    addressFor: (ourAddress) => (isWhatsappAddress(ourAddress) ? ourAddress : defaultAddress),
     sendingFrom(address) {
       const viaService = !!o.messagingServiceSid && (inService.includes(address) || !configured.includes(address));
       return { from: address, messagingServiceSid: viaService ? o.messagingServiceSid : null };

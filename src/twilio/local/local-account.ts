@@ -8,13 +8,13 @@ import type { Scheduler } from './scheduler.ts';
 import { newSid, type LocalMedia, type LocalMessage, type LocalSender, type LocalService, type LocalStore } from './store.ts';
 import { badRequest } from './twilio-errors.ts';
 import { inboundParams, statusCallbackParams, type InboundExtras } from './webhook-payloads.ts';
+import { isWhatsappAddress } from '../../messages/addresses.ts';
 
 // The rules of one Twilio account with its WhatsApp senders in one Messaging Service: sending,
 // receiving, WhatsApp's 24-hour window, and where webhooks go. Routes and the control API call
 // this; it changes the store and schedules webhooks.
 
 const WINDOW_MS = 24 * 3600_000;
-const WHATSAPP_ADDRESS = /^whatsapp:\+[1-9]\d{6,14}$/;
 
 export interface InboundInput extends InboundExtras {
   from: string;
@@ -203,7 +203,7 @@ export class LocalAccount {
    * webhook is posted. Resolves with the HTTP status our server answered (0: none, or no URL).
    */
   async receive(x: InboundInput): Promise<{ sid: string; status: number }> {
-    if (!WHATSAPP_ADDRESS.test(x.from ?? '')) throw badRequest(21211, `Invalid 'From' Phone Number: ${x.from}`);
+    if (!isWhatsappAddress(x.from)) throw badRequest(21211, `Invalid 'From' Phone Number: ${x.from}`);
     const to = x.to ?? this.whatsappFrom;
     if (!this.senders.some((s) => s.senderId === to)) throw badRequest(21211, `Invalid 'To' Phone Number: ${to} is not one of this account's WhatsApp senders`);
     const now = new Date();

@@ -5,6 +5,7 @@
 //        -d '{"from":"whatsapp:+573001234567","body":"Hola"}' http://127.0.0.1:4010/_local/inbound
 import { randomBytes } from 'node:crypto';
 import { startLocalTwilio } from './server.ts';
+import { isWhatsappAddress } from '../../messages/addresses.ts';
 
 const ACCOUNT_SID = /^AC[0-9a-f]{32}$/;
 const MESSAGING_SERVICE_SID = /^MG[0-9a-f]{32}$/;
@@ -22,7 +23,7 @@ function readEnv(env: NodeJS.ProcessEnv) {
   if (messagingServiceSid && !MESSAGING_SERVICE_SID.test(messagingServiceSid)) problems.push('TWILIO_MESSAGING_SERVICE_SID must be MG followed by 32 lowercase hex digits');
   // One number, or several separated by commas (the account's WhatsApp senders, the first first).
   const numbers = (env.TWILIO_WHATSAPP_FROM ?? '').split(',').map((n) => n.trim()).filter(Boolean);
-  if (numbers.some((n) => !/^whatsapp:\+[1-9]\d{6,14}$/.test(n))) problems.push('TWILIO_WHATSAPP_FROM must look like whatsapp:+573001234567 (several separated by commas)');
+  if (numbers.some((n) => !isWhatsappAddress(n))) problems.push('TWILIO_WHATSAPP_FROM must look like whatsapp:+573001234567 (several separated by commas)');
   const [whatsappFrom, ...moreSenders] = numbers;
   for (const key of ['STATUS_CALLBACK_URL', 'INBOUND_URL', 'LOCAL_TWILIO_PUBLIC_URL'] as const) {
     const value = env[key];

@@ -1,5 +1,6 @@
 import { badRequest } from './twilio-errors.ts';
 import type { LocalStore, LocalTemplate } from './store.ts';
+import { isWhatsappAddress } from '../../messages/addresses.ts';
 
 // POST .../Messages.json as Twilio checks it: the same error codes, in the same order, before
 // anything is stored. twilio-node sends the form with qs `arrayFormat: 'repeat'`, so repeated
@@ -16,7 +17,6 @@ export interface OutboundRequest {
   statusCallback: string | null;
 }
 
-const WHATSAPP_ADDRESS = /^whatsapp:\+[1-9]\d{6,14}$/;
 // WhatsApp through Twilio: at most 1600 characters per message.
 const MAX_BODY = 1600;
 
@@ -53,7 +53,7 @@ export function parseOutboundRequest(form: URLSearchParams, store: LocalStore, o
   const statusCallback = form.get('StatusCallback') || null;
 
   if (!to) throw badRequest(21604, "A 'To' phone number is required.");
-  if (!WHATSAPP_ADDRESS.test(to)) throw badRequest(21211, `Invalid 'To' Phone Number: ${to}`);
+  if (!isWhatsappAddress(to)) throw badRequest(21211, `Invalid 'To' Phone Number: ${to}`);
   if (!from && !messagingServiceSid) throw badRequest(21603, "A 'From' or 'MessagingServiceSid' parameter is required to send a message");
   if (from && !from.startsWith('whatsapp:')) throw badRequest(21910, 'Invalid From and To pair. From and To should be of the same channel');
   if (from && !ourNumbers.includes(from)) throw badRequest(63007, `Twilio could not find a Channel with the specified From address: ${from}`);
