@@ -47,6 +47,16 @@ export async function recordStatus(ctx: InboxContext, r: StatusReport, via: Capt
  * the commits saved); events go out after the writes.
  */
 export async function recordStatuses(ctx: InboxContext, reports: StatusReport[], via: CapturedVia = 'callback'): Promise<RecordOutcome[]> {
+  const written = await writeStatusReports(ctx, reports, via);
+  written.publish();
+  return written.outcomes;
+}
+
+/**
+ * The writes of `recordStatuses`, with the events left to the caller: the batcher answers the
+ * callbacks first and publishes after, so encoding events for every panel never delays an answer.
+ */
+async function writeStatusReports(ctx: InboxContext, reports: StatusReport[], via: CapturedVia): Promise<{ outcomes: RecordOutcome[]; publish: () => void }> {
   for (const r of reports) {
     if (!phoneFromAddress(r.to)) throw new Error(`status report for ${r.messageSid} has no customer phone in To`);
   }
@@ -58,9 +68,11 @@ export async function recordStatuses(ctx: InboxContext, reports: StatusReport[],
   };
   const { externalRaisesConversation } = await ctx.settings.get();
   const written = await withDeadlockRetry(() => writeStatuses(ctx.db, reports, via, externalRaisesConversation, senderOf));
-  publishMessages(ctx, written.created, written.updated);
-  if (written.created.length && reports.some((r) => r.body === undefined || r.mediaPending)) ctx.wakeWorker();
-  return written.outcomes;
+  const publish = () => {
+    publishMessages(ctx, written.created, written.updated);
+    if (written.created.length && reports.some((r) => r.body === undefined || r.mediaPending)) ctx.wakeWorker();
+  };
+  return { outcomes: written.outcomes, publish };
 }
 
 interface Written { outcomes: RecordOutcome[]; created: MessageDto[]; updated: MessageDto[] }
@@ -189,9 +201,11 @@ export function createStatusBatcher(ctx: InboxContext, o: { maxBatch?: number } 
     smoothedBatch = 0.8 * smoothedBatch + 0.2 * batch.length;
     lastFlushAt = Date.now();
     let answer: () => void;
+    let publish = () => {};
     try {
-      const outcomes = await recordStatuses(ctx, batch.map((b) => b.r));
-      answer = () => batch.forEach((b, i) => b.resolve(outcomes[i]!));
+      const written = await writeStatusReports(ctx, batch.map((b) => b.r), 'callback');
+      answer = () => batch.forEach((b, i) => b.resolve(written.outcomes[i]!));
+      publish = written.publish;
     } catch (err) {
       answer = () => batch.forEach((b) => b.reject(err));
     }
@@ -200,6 +214,9 @@ export function createStatusBatcher(ctx: InboxContext, o: { maxBatch?: number } 
     if (queue.length) void flush();
     else writing = false;
     answer();
+    // The events go out once the answers are written (their handlers run as microtasks, before
+    // this): Twilio waits on the answers, the panels on nothing.
+    setImmediate(publish);
   }
 
   const underLoad = () => smoothedBatch >= BURST_BATCH_SIZE && Date.now() - lastFlushAt < BURST_QUIET_MS;
