@@ -116,6 +116,60 @@ describe('voice notes from the composer in Chromium', { skip, timeout: 300_000 }
     await composerIdle();
   });
 
+  test('an upload that fails keeps the note: Reintentar sends it, the bin discards it', async () => {
+    const before = await sentVoiceNotes();
+    // The network drops the voice note's upload (a multipart POST); text sends are not touched.
+    let dropped = 0;
+    const upload = '**/api/conversations/*/messages';
+    await s.page.route(upload, (route) => {
+      if (route.request().method() === 'POST' && /multipart/.test(route.request().headers()['content-type'] ?? '')) {
+        dropped++;
+        return route.abort('connectionreset');
+      }
+      return route.continue();
+    });
+    try {
+      await pressMic();
+      await s.page.getByTestId('voice-clock').filter({ hasText: '0:01' }).waitFor();
+      await s.page.mouse.up();
+      const unsent = s.page.getByTestId('voice-unsent');
+      await unsent.waitFor({ timeout: 60_000 });
+      assert.match(await unsent.innerText(), /Nota de voz sin enviar \(0:0[1-3]\)/);
+      assert.match(await s.page.getByTestId('voice-notice').innerText(), /No hay conexión con el servidor/);
+      assert.equal(await s.page.getByTestId('voice-button').count(), 0, 'no new recording over a kept one');
+      assert.equal(dropped, 1);
+      assert.equal(await sentVoiceNotes(), before, 'nothing stored');
+
+      // Still failing: kept again.
+      await s.page.getByTestId('voice-retry').click();
+      await waitFor(() => dropped === 2, 'the retry was uploaded');
+      await unsent.waitFor();
+      await s.page.unroute(upload);
+
+      await s.page.getByTestId('voice-retry').click();
+      await waitFor(async () => (await sentVoiceNotes()) === before + 1, 'the kept voice note sent', 60_000);
+      await composerIdle();
+      assert.equal(await unsent.count(), 0);
+      assert.equal(await s.page.getByTestId('voice-notice').count(), 0, 'the failure notice is gone');
+      const { rows } = await s.inbox.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages m JOIN outgoing_media o ON o.message_id = m.id WHERE o.content_type = 'audio/ogg' AND m.status IN ('sent', 'delivered')`);
+      assert.equal(rows[0]!.n, before + 1, 'the retried note went to Twilio');
+
+      // Failed again, then discarded with the bin: nothing is sent.
+      await s.page.route(upload, (route) => (route.request().method() === 'POST' ? route.abort('connectionreset') : route.continue()));
+      await pressMic();
+      await s.page.getByTestId('voice-clock').filter({ hasText: '0:01' }).waitFor();
+      await s.page.mouse.up();
+      await unsent.waitFor({ timeout: 60_000 });
+      await unsent.getByTestId('voice-cancel').click();
+      await composerIdle();
+      assert.equal(await unsent.count(), 0);
+      assert.equal(await s.page.getByTestId('voice-notice').count(), 0);
+      assert.equal(await sentVoiceNotes(), before + 1);
+    } finally {
+      await s.page.unroute(upload);
+    }
+  });
+
   test('on a phone (390 × 844) the microphone is in reach and a hold sends', async () => {
     await s.page.setViewportSize({ width: 390, height: 844 });
     try {

@@ -201,7 +201,7 @@ export function Composer({ conversation, attached, onAttach }: { conversation: C
           data-testid="composer-input"
         />
         {voiceActive && <VoiceRecordingBar voice={voice} />}
-        {showMic && <VoiceButton voice={voice} disabled={!open} />}
+        {showMic && voice.state.phase !== 'unsent' && <VoiceButton voice={voice} disabled={!open} />}
         <button type="submit" className="send-button" disabled={!writable || !text.trim() || tooLong} hidden={showMic} data-testid="send-button" aria-label={noting ? t('composer.addNote') : t('composer.send')}>
           <svg viewBox="0 0 24 24" width="24" height="24" aria-hidden="true" focusable="false">
             <path fill="currentColor" d="M3.4 20.4 21 12 3.4 3.6l-.01 6.53L15 12 3.39 13.87z" />

@@ -8,7 +8,10 @@ function clock(ms: number): string {
   return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
 }
 
-/** In place of the text box while a voice note is recorded or sent: the running time and how to finish. */
+/**
+ * In place of the text box while a voice note is recorded or sent: the running time and how to
+ * finish; after a failed upload, the kept note with Reintentar and the bin.
+ */
 export function VoiceRecordingBar({ voice }: { voice: ReturnType<typeof useVoiceRecorder> }) {
   const { t } = useI18n();
   const now = useNow(250);
@@ -31,6 +34,17 @@ export function VoiceRecordingBar({ voice }: { voice: ReturnType<typeof useVoice
       <div className="voice-bar" role="status" data-testid="voice-sending">
         <span>{t('voice.sending')}</span>
         <progress max={1} value={state.progress} aria-label={t('voice.sending')} />
+      </div>
+    );
+  }
+  if (state.phase === 'unsent') {
+    return (
+      <div className="voice-bar" data-testid="voice-unsent">
+        <button type="button" className="icon-button" onClick={voice.cancel} aria-label={t('voice.cancel')} title={t('voice.cancel')} data-testid="voice-cancel">
+          <span aria-hidden="true">🗑</span>
+        </button>
+        <span className="voice-hint">{t('voice.unsent', { duration: clock(state.durationMs) })}</span>
+        <button type="button" className="primary" onClick={voice.retry} data-testid="voice-retry">{t('voice.retry')}</button>
       </div>
     );
   }

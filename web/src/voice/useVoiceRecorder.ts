@@ -18,10 +18,14 @@ export type VoicePhase =
   | { phase: 'idle' }
   | { phase: 'asking'; mode: VoiceMode }
   | { phase: 'recording'; mode: VoiceMode; startedAt: number }
-  | { phase: 'sending'; progress: number };
+  | { phase: 'sending'; progress: number }
+  /** Recorded but its upload failed: kept, so the agent can send it again or discard it. */
+  | { phase: 'unsent'; file: File; durationMs: number };
 
 /** What the composer shows after a voice note that was not sent (or was cut at the limit). */
 export type VoiceNotice = { key: MessageKey; vars?: Record<string, string | number> } | { apiError: unknown };
+
+const reasonOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 interface Session {
   stream: MediaStream;
@@ -58,6 +62,19 @@ export function useVoiceRecorder(send: (file: File, onProgress: (fraction: numbe
     session.current = null;
   }, []);
 
+  /** Sends a finished note; when that fails the note is kept (phase `unsent`) with the reason shown. */
+  const upload = useCallback(async (file: File, durationMs: number, limitReached = false) => {
+    set({ phase: 'sending', progress: 0 });
+    try {
+      await sendRef.current(file, (progress) => set({ phase: 'sending', progress }));
+      setNotice(limitReached ? { key: 'voice.limit', vars: { minutes: MAX_VOICE_MS / 60_000 } } : null);
+      set({ phase: 'idle' });
+    } catch (err) {
+      setNotice(err instanceof ApiRequestError ? { apiError: err } : { key: 'voice.sendFailed', vars: { reason: reasonOf(err) } });
+      if (mounted.current) set({ phase: 'unsent', file, durationMs });
+    }
+  }, [set]);
+
   /** Stops the recorder; with `keep` the recording is sent, otherwise dropped. */
   const finish = useCallback(async (keep: boolean, limitReached = false) => {
     const s = session.current;
@@ -75,17 +92,23 @@ export function useVoiceRecorder(send: (file: File, onProgress: (fraction: numbe
       return set({ phase: 'idle' });
     }
     set({ phase: 'sending', progress: 0 });
+    let file: File;
     try {
-      const file = await voiceNoteFile(new Blob(s.chunks, { type: s.recorder.mimeType }), s.recorder.mimeType, new Date(current.startedAt));
-      await sendRef.current(file, (progress) => set({ phase: 'sending', progress }));
-      setNotice(limitReached ? { key: 'voice.limit', vars: { minutes: MAX_VOICE_MS / 60_000 } } : null);
+      file = await voiceNoteFile(new Blob(s.chunks, { type: s.recorder.mimeType }), s.recorder.mimeType, new Date(current.startedAt));
     } catch (err) {
-      if (err instanceof ApiRequestError) setNotice({ apiError: err });
-      else if (err instanceof WebmRemuxError) setNotice({ key: 'voice.unreadable' });
-      else setNotice({ key: 'voice.failed', vars: { reason: err instanceof Error ? err.message : String(err) } });
+      setNotice(err instanceof WebmRemuxError ? { key: 'voice.unreadable' } : { key: 'voice.failed', vars: { reason: reasonOf(err) } });
+      return set({ phase: 'idle' });
     }
-    set({ phase: 'idle' });
-  }, [release, set]);
+    await upload(file, heldMs, limitReached);
+  }, [release, set, upload]);
+
+  /** Sends again a note whose upload failed. */
+  const retry = useCallback(() => {
+    const current = stateRef.current;
+    if (current.phase !== 'unsent') return;
+    setNotice(null);
+    void upload(current.file, current.durationMs);
+  }, [upload]);
 
   const start = useCallback(async (mode: VoiceMode) => {
     if (stateRef.current.phase !== 'idle') return;
@@ -102,7 +125,7 @@ export function useVoiceRecorder(send: (file: File, onProgress: (fraction: numbe
       const name = err instanceof DOMException ? err.name : '';
       if (name === 'NotAllowedError' || name === 'SecurityError') return setNotice({ key: 'voice.denied' });
       if (name === 'NotFoundError' || name === 'OverconstrainedError') return setNotice({ key: 'voice.noMicrophone' });
-      return setNotice({ key: 'voice.failed', vars: { reason: err instanceof Error ? err.message : String(err) } });
+      return setNotice({ key: 'voice.failed', vars: { reason: reasonOf(err) } });
     }
     // A tap, or the first press, whose release went to the browser's permission prompt: the next hold records.
     if (!mounted.current || releasedWhileAsking.current || (stateRef.current as VoicePhase).phase !== 'asking') {
@@ -116,7 +139,7 @@ export function useVoiceRecorder(send: (file: File, onProgress: (fraction: numbe
     } catch (err) {
       for (const track of stream.getTracks()) track.stop();
       set({ phase: 'idle' });
-      return setNotice({ key: 'voice.failed', vars: { reason: err instanceof Error ? err.message : String(err) } });
+      return setNotice({ key: 'voice.failed', vars: { reason: reasonOf(err) } });
     }
     const s: Session = { stream, recorder, chunks: [], bytes: 0, stopping: false, limitTimer: setTimeout(() => void finish(true, true), MAX_VOICE_MS) };
     recorder.addEventListener('dataavailable', (e) => {
@@ -142,6 +165,10 @@ export function useVoiceRecorder(send: (file: File, onProgress: (fraction: numbe
     const current = stateRef.current;
     if (current.phase === 'asking') set({ phase: 'idle' });
     else if (current.phase === 'recording') void finish(false);
+    else if (current.phase === 'unsent') {
+      setNotice(null);
+      set({ phase: 'idle' });
+    }
   }, [finish, set]);
 
   useEffect(() => {
@@ -156,5 +183,5 @@ export function useVoiceRecorder(send: (file: File, onProgress: (fraction: numbe
     };
   }, [release]);
 
-  return { state, notice, start, stop, cancel };
+  return { state, notice, start, stop, cancel, retry };
 }
