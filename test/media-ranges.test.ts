@@ -73,3 +73,67 @@ for (const kind of databaseKinds()) {
     });
   });
 }
+
+// A customer's voice note lives at Twilio: the player's ranges go on to Twilio's CDN, which sends
+// only those bytes, rather than the whole file being downloaded again for every seek.
+for (const kind of databaseKinds()) {
+  describe(`byte ranges of a customer's media at Twilio (${kind})`, () => {
+    let inbox: TestInbox;
+    let session: TestSession;
+    let file: Buffer;
+    let url: string;
+    const mediaRequests = (from: number) => inbox.local.requests().slice(from).filter((r) => r.method === 'GET' && /\/Media\/ME\w+$/.test(r.path));
+
+    before(async () => {
+      inbox = await startTestInbox({ kind });
+      session = await inbox.login();
+      file = Buffer.concat([Buffer.from('OggS'), randomBytes(20_000)]);
+      const sent = await inbox.local.simulateInbound({
+        from: 'whatsapp:+573170009902', profileName: 'Paciente Audio Largo',
+        media: [{ url: `data:audio/ogg;base64,${file.toString('base64')}`, contentType: 'audio/ogg' }],
+      });
+      const id = await waitFor(async () => (await inbox.db.query<{ id: string }>('SELECT id FROM messages WHERE sid = $1', [sent.sid])).rows[0]?.id, 'the voice note recorded');
+      url = `${inbox.baseUrl}/api/media/${id}/0`;
+    });
+    after(() => inbox?.close());
+
+    const get = (range?: string) => fetch(url, { headers: { cookie: session.cookie, ...(range ? { range } : {}) } });
+
+    test('whole: 200 streamed with its length; a range: 206 with those bytes, and only the range asked of Twilio', async () => {
+      let from = inbox.local.requests().length;
+      const whole = await get();
+      assert.equal(whole.status, 200);
+      assert.equal(whole.headers.get('content-type'), 'audio/ogg');
+      assert.equal(whole.headers.get('accept-ranges'), 'bytes');
+      assert.equal(whole.headers.get('content-length'), String(file.length));
+      assert.deepEqual(Buffer.from(await whole.arrayBuffer()), file);
+      assert.equal(mediaRequests(from)[0]?.range, undefined);
+
+      const size = file.length;
+      for (const [range, start, end] of [['bytes=0-99', 0, 99], ['bytes=-100', size - 100, size - 1], ['bytes=100-', 100, size - 1]] as const) {
+        from = inbox.local.requests().length;
+        const part = await get(range);
+        assert.equal(part.status, 206, range);
+        assert.equal(part.headers.get('content-range'), `bytes ${start}-${end}/${size}`, range);
+        assert.equal(part.headers.get('content-length'), String(end - start + 1), range);
+        assert.deepEqual(Buffer.from(await part.arrayBuffer()), file.subarray(start, end + 1), range);
+        assert.deepEqual(mediaRequests(from).map((r) => r.range), [range], 'Twilio was asked for the range only');
+      }
+    });
+
+    test('past the end: 416 with the size; several ranges or another unit: the whole file, and no range asked', async () => {
+      const past = await get(`bytes=${file.length}-`);
+      assert.equal(past.status, 416);
+      assert.equal(past.headers.get('content-range'), `bytes */${file.length}`);
+      for (const range of ['bytes=0-1,5-6', 'items=0-5']) {
+        const from = inbox.local.requests().length;
+        const answer = await get(range);
+        assert.equal(answer.status, 200, range);
+        assert.deepEqual(Buffer.from(await answer.arrayBuffer()), file, range);
+        assert.equal(mediaRequests(from)[0]?.range, undefined, range);
+      }
+      // The server keeps serving.
+      assert.equal((await get('bytes=0-3')).status, 206);
+    });
+  });
+}

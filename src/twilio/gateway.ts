@@ -3,6 +3,7 @@ import { readTemplateContent } from './content-types.ts';
 import type { TwilioConfig } from '../config/env.ts';
 import type { MessageStatus, TemplateDto } from '../contract/api.ts';
 import { createTwilioHttpClient } from './http-client.ts';
+import { Readable } from 'node:stream';
 
 // Twilio is an outside system: the domain talks to it only through this adapter.
 
@@ -105,9 +106,23 @@ export interface TwilioGateway {
    */
   listMedia(messageSid: string): Promise<{ url: string; contentType: string | null }[]>;
   /** Downloads a Twilio-hosted media file with the account's credentials. */
-  fetchMedia(url: string): Promise<{ status: number; contentType: string | null; body: Buffer }>;
+  /**
+   * A media file, streamed. `range` (one `bytes=` range) is passed on: Twilio's CDN answers 206
+   * with only those bytes, so a player's seeks do not download the whole file each time. The
+   * caller reads or destroys `body`.
+   */
+  fetchMedia(url: string, o?: { range?: string }): Promise<FetchedMedia>;
   /** Whether a URL is Twilio's own (only those ever get our credentials). */
   isTwilioMediaUrl(url: string): boolean;
+}
+
+export interface FetchedMedia {
+  status: number;
+  contentType: string | null;
+  contentLength: number | null;
+  /** On a 206 or 416: which bytes of how many. */
+  contentRange: string | null;
+  body: Readable;
 }
 
 /** A Twilio API error, with Twilio's numeric code (63016, 21211, ...) when it gave one. */
@@ -356,14 +371,40 @@ export function createTwilioGateway(cfg: TwilioConfig): TwilioGateway {
       return u.protocol === 'https:' && (u.hostname === 'api.twilio.com' || u.hostname.endsWith('.twilio.com'));
     },
 
-    async fetchMedia(url) {
+    async fetchMedia(url, o = {}) {
       // Twilio answers media with a redirect to its CDN; fetch follows it and drops the
-      // Authorization header when the origin changes, which is what we want.
-      const res = await fetch(url, {
-        headers: { authorization: 'Basic ' + Buffer.from(`${cfg.accountSid}:${cfg.authToken}`).toString('base64') },
-        signal: AbortSignal.timeout(15_000),
+      // Authorization header when the origin changes, which is what we want (Range is kept).
+      // 15 s for the answer to start; then the body streams at the reader's (a browser's) pace,
+      // for at most 10 minutes, and stops if the reader goes away.
+      const abort = new AbortController();
+      let timer = setTimeout(() => abort.abort(new Error('Twilio media: no answer within 15 s')), 15_000);
+      let res: Response;
+      try {
+        res = await fetch(url, {
+          headers: {
+            authorization: 'Basic ' + Buffer.from(`${cfg.accountSid}:${cfg.authToken}`).toString('base64'),
+            ...(o.range ? { range: o.range } : {}),
+          },
+          signal: abort.signal,
+        });
+      } finally {
+        clearTimeout(timer);
+      }
+      timer = setTimeout(() => abort.abort(new Error('Twilio media: body not read within 10 minutes')), 10 * 60_000);
+      timer.unref();
+      const body = res.body ? Readable.fromWeb(res.body as import('node:stream/web').ReadableStream) : Readable.from([]);
+      body.once('close', () => {
+        clearTimeout(timer);
+        abort.abort();
       });
-      return { status: res.status, contentType: res.headers.get('content-type'), body: Buffer.from(await res.arrayBuffer()) };
+      const length = res.headers.get('content-length');
+      return {
+        status: res.status,
+        contentType: res.headers.get('content-type'),
+        contentLength: length !== null && /^\d+$/.test(length) ? Number(length) : null,
+        contentRange: res.headers.get('content-range'),
+        body,
+      };
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Queryable } from '../../db/database.ts';
 import { messageRepository, type StoredMedia } from '../../db/message-repository.ts';
 import { outgoingMediaRepository, type OutgoingMediaFile } from '../../db/outgoing-media-repository.ts';
 import type { InboxContext } from '../../messages/context.ts';
+import type { FetchedMedia } from '../../twilio/gateway.ts';
 import { isUuid } from '../../messages/inbox-queries.ts';
 import { keptMediaUrl, mediaTypeOf } from '../../messages/media-items.ts';
 import { mediaTokenHash } from '../../messages/send-message.ts';
@@ -28,6 +29,13 @@ const DOCUMENT_EXTENSIONS: Record<string, string> = {
 };
 
 const notFound = 'Media not found';
+const SINGLE_BYTE_RANGE = /^bytes=\d{0,15}-\d{0,15}$/;
+
+async function readWhole(stream: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
+}
 const notFoundEs = 'Archivo no encontrado';
 // A public link's token: base64url of at least 16 random bytes.
 const TOKEN = /^[A-Za-z0-9_-]{22,128}$/;
@@ -105,19 +113,40 @@ export async function mediaRoutes(app: FastifyInstance, opts: { ctx: InboxContex
     if (!media || !url) return sendError(reply, 404, 'not_found', notFound, notFoundEs);
     if (!isTwilioUrl(url)) return reply.redirect(url);
 
-    let file: Awaited<ReturnType<InboxContext['twilio']['fetchMedia']>>;
+    // One range we understand goes on to Twilio, whose CDN sends only those bytes; anything else
+    // (several ranges, another unit) gets the whole file, as our own files do.
+    const asked = request.headers.range?.trim();
+    const range = asked && SINGLE_BYTE_RANGE.test(asked) && asked !== 'bytes=-' ? asked : undefined;
+    let file: FetchedMedia;
     try {
-      file = await opts.ctx.twilio.fetchMedia(url);
+      file = await opts.ctx.twilio.fetchMedia(url, { range });
     } catch (err) {
       request.log.warn({ err }, 'media download from Twilio failed');
       return sendError(reply, 502, 'twilio_error', 'Twilio could not be reached for this media', 'No se pudo contactar a Twilio para este archivo');
     }
-    if (file.status >= 400) return sendError(reply, 502, 'twilio_error', `Twilio answered ${file.status} for this media`, `Twilio respondió ${file.status} para este archivo`);
+    if (file.status === 416 && range) {
+      file.body.destroy();
+      reply.header('accept-ranges', 'bytes');
+      if (file.contentRange) reply.header('content-range', file.contentRange);
+      return reply.code(416).send();
+    }
+    if (file.status >= 400) {
+      file.body.destroy();
+      return sendError(reply, 502, 'twilio_error', `Twilio answered ${file.status} for this media`, `Twilio respondió ${file.status} para este archivo`);
+    }
     reply.header('cache-control', 'private, max-age=3600');
     const type = mediaTypeOf(media.contentType) ?? mediaTypeOf(file.contentType);
-    if (type && INLINE_TYPES.has(type)) return sendBytesWithRanges(request, reply.type(type), file.body);
-    const extension = type ? DOCUMENT_EXTENSIONS[type] : undefined;
-    reply.header('content-disposition', `attachment; filename="whatsapp-${messageId.slice(0, 8)}-${index}${extension ? '.' + extension : ''}"`);
-    return reply.type(extension ? type! : 'application/octet-stream').send(file.body);
+    if (type && INLINE_TYPES.has(type)) reply.type(type);
+    else {
+      const extension = type ? DOCUMENT_EXTENSIONS[type] : undefined;
+      reply.header('content-disposition', `attachment; filename="whatsapp-${messageId.slice(0, 8)}-${index}${extension ? '.' + extension : ''}"`);
+      reply.type(extension ? type! : 'application/octet-stream');
+    }
+    // A server that ignored the range sent it all: answer the range from those bytes.
+    if (range && file.status !== 206) return sendBytesWithRanges(request, reply, await readWhole(file.body));
+    reply.header('accept-ranges', 'bytes');
+    if (file.status === 206 && file.contentRange) reply.code(206).header('content-range', file.contentRange);
+    if (file.contentLength !== null) reply.header('content-length', file.contentLength);
+    return reply.send(file.body);
   });
 }

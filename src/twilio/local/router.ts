@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parseByteRange } from '../../http/byte-range.ts';
 import { badRequest, notFound, TwilioApiError } from './twilio-errors.ts';
 
 // The local Twilio's HTTP plumbing: a route table, the request's body as Twilio APIs take it
@@ -47,13 +48,27 @@ export function hasAccountCredentials(req: IncomingMessage, accountSid: string, 
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export function answer(res: ServerResponse, a: RouteAnswer): void {
+/** `range`: the request's Range header; files answer it as Twilio's media CDN does (206, 416). */
+export function answer(res: ServerResponse, a: RouteAnswer, range?: string): void {
   if (res.headersSent) return;
   res.statusCode = a.status ?? 200;
   if ('bytes' in a) {
     res.setHeader('Content-Type', a.contentType);
-    res.setHeader('Content-Length', a.bytes.length);
-    res.end(a.bytes);
+    res.setHeader('Accept-Ranges', 'bytes');
+    const asked = res.statusCode === 200 ? parseByteRange(range, a.bytes.length) : null;
+    if (asked === 'unsatisfiable') {
+      res.statusCode = 416;
+      res.setHeader('Content-Range', `bytes */${a.bytes.length}`);
+      res.end();
+      return;
+    }
+    const bytes = asked ? a.bytes.subarray(asked.start, asked.end + 1) : a.bytes;
+    if (asked) {
+      res.statusCode = 206;
+      res.setHeader('Content-Range', `bytes ${asked.start}-${asked.end}/${a.bytes.length}`);
+    }
+    res.setHeader('Content-Length', bytes.length);
+    res.end(bytes);
     return;
   }
   const text = JSON.stringify(a.json);

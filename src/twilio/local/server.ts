@@ -84,7 +84,7 @@ export interface LocalTwilio {
   callbacks(): CallbackLog[];
   addTemplate(t: Omit<LocalTemplate, 'sid'>): LocalTemplate;
   /** Every REST request received (not the control API), oldest first: what our server asked Twilio (`query` with its `?`, or ''). */
-  requests(): { method: string; path: string; query: string }[];
+  requests(): { method: string; path: string; query: string; range?: string }[];
   /**
    * Changes a stored message as Twilio's side would (a status reached, dates) without sending any
    * callback: a callback lost on the way. Its date_updated becomes now unless given.
@@ -122,7 +122,7 @@ export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwil
     enforceWindow: o.enforceWindow ?? true,
   });
   const rest = [...restRoutes(account, store), ...eventStreams.routes()];
-  const requestLog: { method: string; path: string; query: string }[] = [];
+  const requestLog: { method: string; path: string; query: string; range?: string }[] = [];
   const control = controlRoutes(account, store, faults);
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
@@ -133,7 +133,8 @@ export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwil
     }
     const isControl = url.pathname.startsWith('/_local/');
     const routes: Route[] = isControl ? control : rest;
-    if (!isControl && requestLog.push({ method: req.method ?? 'GET', path: url.pathname, query: url.search }) > REQUEST_LOG_SIZE) requestLog.shift();
+    const logged = { method: req.method ?? 'GET', path: url.pathname, query: url.search, ...(req.headers.range ? { range: req.headers.range } : {}) };
+    if (!isControl && requestLog.push(logged) > REQUEST_LOG_SIZE) requestLog.shift();
     try {
       // The body is read before any fault holds the request, so a held request is still handled
       // when its client has given up by then, as Twilio would.
@@ -146,7 +147,7 @@ export async function startLocalTwilio(o: LocalTwilioOptions): Promise<LocalTwil
         return;
       }
       if (fault?.retryAfter !== undefined) res.setHeader('Retry-After', String(fault.retryAfter));
-      answer(res, result);
+      answer(res, result, req.headers.range);
     } catch (err) {
       if (err instanceof TwilioApiError) return answer(res, errorAnswer(err));
       o.logger?.error({ err, path: url.pathname }, 'local twilio: request failed');
