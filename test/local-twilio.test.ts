@@ -672,3 +672,24 @@ describe('control API and CLI', () => {
     assert.match(err, /TWILIO_ACCOUNT_SID/);
   });
 });
+
+test('many webhook posts in flight at once (a campaign) share one abort signal without a MaxListeners warning', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on('warning', onWarning);
+  // A webhook target that answers slowly, so all 40 posts are in flight together.
+  const sink = createServer((_req, res) => setTimeout(() => res.writeHead(204).end(), 200));
+  await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+  const { port } = sink.address() as { port: number };
+  const local = await startLocalTwilio({ accountSid: ACCOUNT_SID, authToken: AUTH_TOKEN, port: 0, whatsappFrom: OUR_NUMBER, inboundUrl: `http://127.0.0.1:${port}/in` });
+  try {
+    const sent = await Promise.all(Array.from({ length: 40 }, () => local.simulateInbound({ from: customer(), body: 'Hola' })));
+    assert.deepEqual(sent.map((s) => s.status), Array(40).fill(204));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(warnings.filter((w) => w === 'MaxListenersExceededWarning'), []);
+  } finally {
+    process.off('warning', onWarning);
+    await local.close();
+    await new Promise((resolve) => sink.close(resolve));
+  }
+});

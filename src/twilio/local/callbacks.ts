@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import http from 'node:http';
 import https from 'node:https';
 import twilio from 'twilio';
@@ -89,7 +90,11 @@ export class WebhookSender {
     https: new https.Agent({ keepAlive: true, maxSockets: 64 }),
   };
 
-  constructor(private readonly authToken: string, private readonly logger?: { warn(...a: unknown[]): void }) {}
+  constructor(private readonly authToken: string, private readonly logger?: { warn(...a: unknown[]): void }) {
+    // Every post in flight listens on this one signal (a campaign has hundreds at once); each
+    // request removes its listener when it ends, so no limit is needed and no warning is due.
+    setMaxListeners(0, this.abort.signal);
+  }
 
   /**
    * Posts `params` to `url`, signed with X-Twilio-Signature over the URL and the sorted params.
