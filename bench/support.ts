@@ -3,7 +3,7 @@ import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'n
 import http from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
-import { MEMORY_ENV, MEMORY_NODE_FLAGS } from '../scripts/server-memory.mjs';
+import { memorySettingsFor } from '../scripts/server-memory.mjs';
 import { connectPostgres, type Queryable } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 
@@ -70,9 +70,10 @@ export async function startServerProcess(env: Record<string, string>, port: numb
   // The server's log (warnings and up) goes to tmp/bench-server-<port>.log.
   mkdirSync(`${ROOT}tmp`, { recursive: true });
   const log = openSync(`${ROOT}tmp/bench-server-${port}.log`, 'w');
-  // Started as the systemd unit starts it, with the memory settings (scripts/server-memory.mjs).
-  const child = spawn(process.execPath, [...MEMORY_NODE_FLAGS, ...profile, '--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT, env: { ...process.env, ...MEMORY_ENV, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', log, 'inherit'],
+  // Started as `npm start` starts it: on PGlite with the memory settings (scripts/server-memory.mjs).
+  const memory = memorySettingsFor({ ...process.env, ...env });
+  const child = spawn(process.execPath, [...memory.nodeFlags, ...profile, '--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT, env: { ...process.env, ...memory.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', log, 'inherit'],
   });
   const deadline = Date.now() + startMs;
   for (;;) {

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The `wa-inbox` command: runs the TypeScript CLI through tsx, in a process started with the
-// memory settings (scripts/server-memory.mjs), as its commands may open PGlite.
+// memory settings on PGlite (scripts/server-memory.mjs), as its commands may open it.
+// .env first: whether DATABASE_URL is set decides the memory settings.
+import 'dotenv/config';
 import { restartWithMemorySettings } from '../scripts/server-memory.mjs';
 
 await restartWithMemorySettings();

@@ -1,5 +1,7 @@
 // `npm start`: builds the panel when its files are missing, then runs the server (TypeScript via tsx),
-// in a process started with the memory settings (server-memory.mjs).
+// on PGlite in a process started with the memory settings (server-memory.mjs).
+// .env first: whether DATABASE_URL is set decides the memory settings.
+import 'dotenv/config';
 import { restartWithMemorySettings } from './server-memory.mjs';
 
 await restartWithMemorySettings();
