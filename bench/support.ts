@@ -3,6 +3,7 @@ import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'n
 import http from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
+import { memorySettingsFor } from '../scripts/server-memory.mjs';
 import { connectPostgres, type Queryable } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
 
@@ -69,8 +70,10 @@ export async function startServerProcess(env: Record<string, string>, port: numb
   // The server's log (warnings and up) goes to tmp/bench-server-<port>.log.
   mkdirSync(`${ROOT}tmp`, { recursive: true });
   const log = openSync(`${ROOT}tmp/bench-server-${port}.log`, 'w');
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/server.ts'], {
-    cwd: ROOT, env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', log, 'inherit'],
+  // Started as `npm start` starts it: on PGlite with the memory settings (scripts/server-memory.mjs).
+  const memory = memorySettingsFor({ ...process.env, ...env });
+  const child = spawn(process.execPath, [...memory.nodeFlags, ...profile, '--import', 'tsx', 'src/server.ts'], {
+    cwd: ROOT, env: { ...process.env, ...memory.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', log, 'inherit'],
   });
   const deadline = Date.now() + startMs;
   for (;;) {

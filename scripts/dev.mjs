@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'vite';
+import { memorySettingsFor } from './server-memory.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const port = Number(process.env.PORT ?? 8080);
@@ -25,10 +26,11 @@ function freePort() {
 
 const serverPort = await freePort();
 const serverUrl = `http://127.0.0.1:${serverPort}`;
-const server = spawn(process.execPath, ['--import', 'tsx', '--watch', '--watch-preserve-output', 'src/server.ts'], {
+const memory = memorySettingsFor(process.env);
+const server = spawn(process.execPath, [...memory.nodeFlags, '--import', 'tsx', '--watch', '--watch-preserve-output', 'src/server.ts'], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, PORT: String(serverPort), HOST: '127.0.0.1', BASE_URL: process.env.BASE_URL ?? `http://localhost:${port}` },
+  env: { ...process.env, ...memory.env, PORT: String(serverPort), HOST: '127.0.0.1', BASE_URL: process.env.BASE_URL ?? `http://localhost:${port}` },
 });
 
 process.env.WA_DEV_SERVER_URL = serverUrl;

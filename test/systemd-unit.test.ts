@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { MEMORY_ENV, MEMORY_NODE_FLAGS } from '../scripts/server-memory.mjs';
 import { startChildServer } from './support/child-server.ts';
 import { freePort } from './support/inbox.ts';
 
@@ -37,6 +38,10 @@ function serviceSettings(text: string): Map<string, string[]> {
 
 const unitText = readFileSync(UNIT, 'utf8');
 const service = serviceSettings(unitText);
+/** Environment='s variables, from all its lines. */
+const environment: Record<string, string> = Object.fromEntries(
+  (service.get('Environment') ?? []).flatMap((v) => v.split(' ')).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+);
 const one = (key: string) => {
   const values = service.get(key);
   assert.equal(values?.length, 1, `${key}= once in the unit`);
@@ -79,11 +84,17 @@ describe('deploy/wa-inbox.service', () => {
     assert.equal(one('NoNewPrivileges'), 'yes');
     assert.equal(one('PrivateTmp'), 'yes');
     assert.equal(one('EnvironmentFile'), '/etc/wa-inbox/env');
-    const dataDir = /^DATA_DIR=(\S+)$/.exec(one('Environment'))?.[1];
+    const dataDir = environment.DATA_DIR;
     assert.ok(dataDir, 'the unit names a DATA_DIR');
     assert.ok(one('ReadWritePaths').split(/\s+/).includes(dataDir), `${dataDir} is writable under ProtectSystem=strict`);
     assert.equal(`/var/lib/${one('StateDirectory')}`, dataDir, 'StateDirectory creates it, owned by the service user');
     assert.ok(!service.has('MemoryDenyWriteExecute'), "V8's JIT needs writable executable memory");
+  });
+
+  test('it starts the server with the memory settings npm start gives it', () => {
+    for (const [name, value] of Object.entries(MEMORY_ENV)) assert.equal(environment[name], value, name);
+    const [, ...args] = one('ExecStart').split(' ');
+    assert.deepEqual(args.slice(0, MEMORY_NODE_FLAGS.length), MEMORY_NODE_FLAGS);
   });
 
   test('its ExecStart, from its WorkingDirectory, starts the server without building the panel and ends on SIGTERM in time', async () => {
@@ -93,7 +104,7 @@ describe('deploy/wa-inbox.service', () => {
     // Environment=, then the env file over it (as systemd reads them), then what no developer's
     // .env in the checkout may change (dotenv never overrides a variable that is set, even empty).
     const env: Record<string, string> = {
-      ...Object.fromEntries(service.get('Environment')!.flatMap((v) => v.split(' ')).map((kv) => kv.split('=') as [string, string])),
+      ...environment,
       PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, BASE_URL: `http://127.0.0.1:${port}`,
       ADMIN_PASSWORD: 'una-clave-larga', RECONCILE_INTERVAL: '0', LOG_LEVEL: 'info',
       DATABASE_URL: '', REDIS_URL: '', TWILIO_ACCOUNT_SID: '', TWILIO_AUTH_TOKEN: '', TRUST_PROXY: '',
