@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import type { Database } from '../src/db/database.ts';
 import { ENSURE_CONVERSATIONS } from '../src/db/ensure-conversations.ts';
 import { startPlannerStatistics, type PlannerStatisticsUpkeep } from '../src/db/planner-statistics.ts';
@@ -16,11 +17,12 @@ const silent = { warn() {} };
 for (const kind of databaseKinds()) {
   describe(`planner statistics kept up with the tables' growth (${kind})`, () => {
     let db: Database;
+    let url: string | null;
     let close: () => Promise<void>;
     let upkeep: PlannerStatisticsUpkeep;
     // One connection: the statement prepared on it is the one a server's connection keeps.
     before(async () => {
-      ({ db, close } = await openTestDatabase(kind, { poolSize: 1 }));
+      ({ db, url, close } = await openTestDatabase(kind, { poolSize: 1 }));
       await db.exec(`INSERT INTO senders (address) VALUES ('${OURS}') ON CONFLICT DO NOTHING`);
       upkeep = startPlannerStatistics(db, silent, 3_600_000);
     });
@@ -65,6 +67,25 @@ for (const kind of databaseKinds()) {
       assert.deepEqual(await upkeep.runOnce(), []);
       await db.exec(`INSERT INTO contacts (phone) SELECT '+575' || (100000000 + g) FROM generate_series(1, 15000) g`);
       assert.deepEqual(await upkeep.runOnce(), ['contacts']);
+    });
+
+    // An ANALYZE PostgreSQL skips (here: another session holds the table; also a role that does not
+    // own it) leaves the statistics as they were: it is not asked for again every 2 s.
+    test('a table whose ANALYZE was skipped is tried again only once it has doubled again', { skip: kind !== 'postgres' }, async () => {
+      const other = new pg.Client({ connectionString: url! });
+      await other.connect();
+      try {
+        await db.exec(`CREATE TABLE growth_probe (n int); INSERT INTO growth_probe SELECT g FROM generate_series(1, 10000) g`);
+        await other.query(`BEGIN; LOCK TABLE growth_probe IN SHARE UPDATE EXCLUSIVE MODE`);
+        assert.deepEqual(await upkeep.runOnce(), ['growth_probe']);
+        await other.query('COMMIT');
+        const { rows } = await db.query<{ reltuples: number }>(`SELECT reltuples::float8 AS reltuples FROM pg_class WHERE oid = 'growth_probe'::regclass`);
+        assert.equal(rows[0]!.reltuples, -1, 'skipped: never analysed');
+        assert.deepEqual(await upkeep.runOnce(), []);
+      } finally {
+        await other.end();
+        await db.exec('DROP TABLE IF EXISTS growth_probe');
+      }
     });
   });
 }

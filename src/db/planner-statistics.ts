@@ -24,15 +24,15 @@ export const plannerStatistics = {
    * This schema's tables that have grown GROWTH-fold since they were last analysed (by this or by
    * autovacuum: both record the pages they counted in pg_class.relpages).
    */
-  async outgrown(q: Queryable): Promise<string[]> {
-    const { rows } = await q.query<{ name: string }>(
-      `SELECT c.relname AS name FROM pg_class c
-       WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r'
-         AND pg_relation_size(c.oid) / current_setting('block_size')::int >= greatest($1, $2 * c.relpages)
-       ORDER BY c.relname`,
+  async outgrown(q: Queryable): Promise<{ name: string; pages: number }[]> {
+    const { rows } = await q.query<{ name: string; pages: number }>(
+      `SELECT name, pages FROM (
+         SELECT c.relname AS name, c.relpages, (pg_relation_size(c.oid) / current_setting('block_size')::int)::int AS pages
+         FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r') t
+       WHERE pages >= greatest($1, $2 * relpages) ORDER BY name`,
       [MIN_PAGES, GROWTH],
     );
-    return rows.map((r) => r.name);
+    return rows;
   },
 
   /**
@@ -58,10 +58,16 @@ export interface PlannerStatisticsUpkeep {
 /** Analyses the tables that outgrew their statistics, every CHECK_EVERY_MS. */
 export function startPlannerStatistics(db: Queryable, log: { warn(o: object, msg: string): void }, everyMs = CHECK_EVERY_MS): PlannerStatisticsUpkeep {
   let running: Promise<string[]> | null = null;
+  // The size each table had when this instance last analysed it: an ANALYZE PostgreSQL skipped (a
+  // role that does not own the table only gets a warning) is not asked for again every check.
+  const analysedAt = new Map<string, number>();
   async function check(): Promise<string[]> {
-    const tables = await plannerStatistics.outgrown(db);
-    for (const table of tables) await plannerStatistics.analyze(db, table);
-    return tables;
+    const tables = (await plannerStatistics.outgrown(db)).filter((t) => t.pages >= GROWTH * (analysedAt.get(t.name) ?? 0));
+    for (const t of tables) {
+      await plannerStatistics.analyze(db, t.name);
+      analysedAt.set(t.name, t.pages);
+    }
+    return tables.map((t) => t.name);
   }
   function runOnce() {
     running ??= check()
