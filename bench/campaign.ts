@@ -7,7 +7,7 @@ import type { Database, Queryable } from '../src/db/database.ts';
 import type { LocalTwilio } from '../src/twilio/local/server.ts';
 import type { PanelClientsSetup, PanelReport } from './panel-clients.ts';
 import { encodeRequest, RawConnection } from './raw-http.ts';
-import { commandCpuSeconds, cpuSince, fmt, machineCpuSeconds, percentile, postgresCpu, startGeneratorProfile, type ServerProcess } from './support.ts';
+import { commandCpuSeconds, cpuSince, fmt, machineCpuSeconds, percentile, postgresCpu, startCpuSampler, startGeneratorProfile, type ServerProcess } from './support.ts';
 
 export const OUR_NUMBER = 'whatsapp:+14155238886';
 const FINAL_ORDER = ['sent', 'delivered', 'read', 'undelivered'] as const;
@@ -252,6 +252,8 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
     servers: run.servers.map((s) => s.process.cpuSeconds()), generator: process.cpuUsage(), machine: machineCpuSeconds(),
     postgres: 'db' in run.database ? await postgresCpu(run.database.db) : null, redis: commandCpuSeconds('redis-server'),
   };
+  const databaseName = 'db' in run.database ? (await run.database.db.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name : null;
+  const sampler = startCpuSampler();
   const generatorProfile = process.env.BENCH_PROFILE ? await startGeneratorProfile() : null;
   const started = performance.now();
   await Promise.all(connections.map(async (lane, laneIndex) => {
@@ -283,7 +285,12 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   // Where the machine's CPU went while the callbacks were played: how much each callback costs the server.
   const machine = machineCpuSeconds();
   const postgresAfter = 'db' in run.database ? await postgresCpu(run.database.db) : null;
-  const postgresOurs = cpuBefore.postgres && postgresAfter ? cpuSince(cpuBefore.postgres.ours, postgresAfter.ours) : 0;
+  const processes = sampler.stop();
+  // This database's backends that ended before the last reading (a pool closes its idle
+  // connections), counted up to their last sample.
+  const endedBackends = [...processes].filter(([pid, p]) => databaseName && p.command === 'postgres' && p.args.includes(` ${databaseName} `) && !postgresAfter?.ours.has(pid));
+  const postgresEnded = endedBackends.reduce((sum, [, p]) => sum + p.cpu, 0);
+  const postgresOurs = (cpuBefore.postgres && postgresAfter ? cpuSince(cpuBefore.postgres.ours, postgresAfter.ours) : 0) + postgresEnded;
   const postgresShared = cpuBefore.postgres && postgresAfter ? cpuSince(cpuBefore.postgres.shared, postgresAfter.shared) : 0;
   const redisCpu = commandCpuSeconds('redis-server') - cpuBefore.redis;
   const serverCpu = run.servers.map((s, i) => s.process.cpuSeconds() - cpuBefore.servers[i]!);
@@ -293,6 +300,19 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   // The rest is everything else the machine did meanwhile (the kernel, other work on the machine).
   const serverTotalCpu = serverCpu.reduce((a, b) => a + b, 0);
   const restCpu = machineBusySeconds - serverTotalCpu - generatorCpu - postgresOurs - postgresShared - redisCpu;
+  // The rest, split: the machine's other processes (by command name, the busiest first), and what no
+  // process holds (the kernel's own work, and what processes did between their last sample and their end).
+  const ourPids = new Set([process.pid, ...run.servers.map((s) => s.process.child.pid!), ...endedBackends.map(([pid]) => pid),
+    ...(postgresAfter ? [...postgresAfter.ours.keys(), ...postgresAfter.shared.keys()] : [])]);
+  const otherByCommand = new Map<string, number>();
+  let everyProcess = 0;
+  for (const [pid, p] of processes) {
+    everyProcess += p.cpu;
+    if (ourPids.has(pid) || p.command === 'redis-server' || p.cpu <= 0) continue;
+    otherByCommand.set(p.command, (otherByCommand.get(p.command) ?? 0) + p.cpu);
+  }
+  const otherCpu = [...otherByCommand.values()].reduce((a, b) => a + b, 0);
+  const busiestOthers = [...otherByCommand].sort((a, b) => b[1] - a[1]).slice(0, 3);
 
   // The outside messages' texts are fetched in the background; the run ends when all are in.
   const database = run.database;
@@ -357,9 +377,11 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   console.log(`callback to message event (${watchedSids.size} panels with one chat open): p50 ${fmt(percentile(chatClock.latencies, 50), 1)} ms, p99 ${fmt(percentile(chatClock.latencies, 99), 1)} ms (${chatClock.latencies.length} events)`);
   const perCallback = (seconds: number) => fmt((seconds * 1e6) / campaign.callbacks.length, 0);
   console.log(`CPU while playing: machine ${fmt(machineBusy * 100, 0)}% busy; server ${serverCpu.map((c) => fmt(c)).join(' + ')} s (${perCallback(serverTotalCpu)} µs a callback), ` +
-    `load generator with local Twilio and panels ${fmt(generatorCpu)} s (${perCallback(generatorCpu)} µs), PostgreSQL's backends ${fmt(postgresOurs)} s (${perCallback(postgresOurs)} µs) ` +
+    `load generator with local Twilio and panels ${fmt(generatorCpu)} s (${perCallback(generatorCpu)} µs), PostgreSQL's backends ${fmt(postgresOurs)} s (${perCallback(postgresOurs)} µs; ${endedBackends.length} that ended meanwhile ${fmt(postgresEnded)} s) ` +
     `and its shared processes ${fmt(postgresShared)} s (${perCallback(postgresShared)} µs), ` +
-    `Redis ${fmt(redisCpu)} s (${perCallback(redisCpu)} µs), the rest ${fmt(restCpu)} s (${perCallback(restCpu)} µs); ` +
+    `Redis ${fmt(redisCpu)} s (${perCallback(redisCpu)} µs), the rest ${fmt(restCpu)} s (${perCallback(restCpu)} µs: ` +
+    `the machine's other processes ${fmt(otherCpu)} s, ${perCallback(otherCpu)} µs${busiestOthers.length ? ` (${busiestOthers.map(([c, s]) => `${c} ${fmt(s)} s`).join(', ')})` : ''}; ` +
+    `in no process, the kernel's own work and processes' last moments, ${fmt(machineBusySeconds - everyProcess)} s, ${perCallback(machineBusySeconds - everyProcess)} µs); ` +
     `whole machine ${perCallback(machineBusySeconds)} µs a callback, server + generator + PostgreSQL + Redis ${perCallback(serverTotalCpu + generatorCpu + postgresOurs + postgresShared + redisCpu)} µs`);
   console.log(`machine CPU from the first callback to the last text: ${fmt(machineUntilTexts)} s (${perCallback(machineUntilTexts)} µs a callback)`);
   console.log(`outside texts all fetched ${fmt(textsDoneAfter)} s after the last callback` + (outside.size

@@ -159,6 +159,54 @@ export function commandCpuSeconds(command: string): number {
   return sum;
 }
 
+/** What a process used while a CPU sampler ran: its command name, command line, and CPU seconds. */
+export interface SampledProcess {
+  command: string;
+  /** Its command line; PostgreSQL's backends show their database there. */
+  args: string;
+  cpu: number;
+}
+
+/**
+ * Samples every process on the machine (kernel threads too) each second while a campaign plays:
+ * processes that end meanwhile (a pool's connections closed when idle, so their backends exit)
+ * still count up to their last sample, and other work on a shared machine is named rather than
+ * left as "the rest". `stop()` returns the CPU each used since the sampler started (a process
+ * started meanwhile counts whole).
+ */
+export function startCpuSampler(everyMs = 1_000): { stop(): Map<number, SampledProcess> } {
+  const first = new Map<number, number>();
+  const last = new Map<number, SampledProcess>();
+  const sample = (initial: boolean) => {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const pid = Number(entry);
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const cpu = processCpuSeconds(pid);
+        if (initial) first.set(pid, cpu);
+        const known = last.get(pid);
+        const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+        const args = known?.args ?? readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+        last.set(pid, { command, args, cpu });
+      } catch {
+        // gone meanwhile
+      }
+    }
+  };
+  sample(true);
+  const timer = setInterval(() => sample(false), everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample(false);
+      const used = new Map<number, SampledProcess>();
+      for (const [pid, p] of last) used.set(pid, { ...p, cpu: p.cpu - (first.get(pid) ?? 0) });
+      return used;
+    },
+  };
+}
+
 /** The whole machine's busy and total CPU seconds so far (all cores), from /proc/stat. */
 export function machineCpuSeconds(): { busy: number; total: number } {
   const [, ...values] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);

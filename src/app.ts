@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { createLoginLimits, DEFAULT_LOGIN_LIMITS, type LoginLimitSettings } from './auth/login-limits.ts';
 import type { Config, TwilioConfig } from './config/env.ts';
 import type { Database } from './db/database.ts';
+import { startPlannerStatistics } from './db/planner-statistics.ts';
 import { checkpointRepository } from './db/settings-repository.ts';
 import { enforceBodyTypes } from './http/body-types.ts';
 import { registerErrorHandler, sendError } from './http/error-handler.ts';
@@ -213,7 +214,9 @@ export async function buildApp(c: AppComponents): Promise<App> {
     reconciler = startReconciler(ctx, c.config.reconcileIntervalSeconds, c.config.reconcileRecheck);
     const unconfirmed = startUnconfirmedSendSweep(ctx, c.config.unconfirmedSendSeconds);
     const mediaCleanup = startMediaCleanup(ctx);
+    const statistics = startPlannerStatistics(c.db, ctx.log);
     app.addHook('onClose', async () => {
+      await statistics.stop();
       await fetcher?.stop();
       await reconciler?.stop();
       await unconfirmed.stop();
