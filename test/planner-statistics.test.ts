@@ -70,8 +70,9 @@ for (const kind of databaseKinds()) {
     });
 
     // An ANALYZE PostgreSQL skips (here: another session holds the table; also a role that does not
-    // own it) leaves the statistics as they were: it is not asked for again every 2 s.
-    test('a table whose ANALYZE was skipped is tried again only once it has doubled again', { skip: kind !== 'postgres' }, async () => {
+    // own it) leaves the statistics as they were: it is not asked for again every 2 s. PostgreSQL
+    // only: PGlite has one connection, so no other session can hold the table.
+    if (kind === 'postgres') test('a table whose ANALYZE was skipped is tried again only once it has doubled again', async () => {
       const other = new pg.Client({ connectionString: url! });
       await other.connect();
       try {
