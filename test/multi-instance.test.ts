@@ -46,6 +46,33 @@ describe('two instances sharing PostgreSQL and Redis', { skip }, () => {
   });
 });
 
+// A rolling restart: the instance that stops closes its own panels' sockets, not the others'.
+describe('an instance stopping beside others', { skip }, () => {
+  test('leaves the panels connected to the other instances open', async () => {
+    const a = await startTestInbox({ kind: 'postgres', startWorkers: false, redisUrl: REDIS_URL });
+    const [b, c] = [await startSecondInstance(a, REDIS_URL), await startSecondInstance(a, REDIS_URL)];
+    try {
+      const cookie = await a.loginCookie();
+      const socket = connectClient(b.url, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });
+      await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+      const disconnects: string[] = [];
+      socket.on('disconnect', (reason) => disconnects.push(reason));
+      const panel = record(socket);
+      await c.close();
+      // Raised on A after C had stopped: Redis hands B C's last words before this.
+      const sid = newSid();
+      assert.equal((await a.postSigned(STATUS, statusParams(sid, 'sent'))).status, 204);
+      await waitFor(() => panel.conversationOf(sid), 'the list entry on B, after C stopped');
+      assert.deepEqual(disconnects, [], 'B\'s panel still connected');
+      assert.equal(socket.connected, true);
+      socket.close();
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+});
+
 // Background work with both instances' workers running: each outside message's text is fetched
 // from Twilio exactly once, whichever instance took its callback.
 describe('two instances share the background jobs', { skip }, () => {

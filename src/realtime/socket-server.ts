@@ -187,7 +187,8 @@ export function attachRealtime(
     closing = true;
     clearInterval(recheck);
     unsubscribe.forEach((off) => off());
-    io.disconnectSockets(true);
+    // This instance's sockets only: through the adapter it would close every panel on every instance.
+    io.local.disconnectSockets(true);
     io.engine.close();
     const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
     sweep.unref();
