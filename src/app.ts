@@ -37,7 +37,7 @@ import { loadSenders } from './messages/senders.ts';
 import { createSettingsStore } from './messages/settings-store.ts';
 import { createTemplateCatalog } from './messages/template-catalog.ts';
 import { followRealtimeLink } from './realtime/realtime-link-events.ts';
-import type { RealtimeLink } from './realtime/redis-adapter.ts';
+import type { InstanceRelay, RealtimeLink } from './realtime/redis-adapter.ts';
 import { attachRealtime, type InboxSocketServer } from './realtime/socket-server.ts';
 import type { TwilioGateway } from './twilio/gateway.ts';
 
@@ -53,6 +53,8 @@ export interface AppComponents {
   demo?: DemoTwilio | null;
   /** Socket.IO adapter shared by several instances (Redis). */
   realtimeAdapter?: Parameters<InboxSocketServer['adapter']>[0];
+  /** Its relay for the heavy traffic between instances (message events, list updates); required with the adapter. */
+  realtimeRelay?: InstanceRelay;
   /** The Redis link behind `realtimeAdapter`: its outages are logged, shown in /api/health, and resynced. */
   realtimeLink?: RealtimeLink;
   /** Background workers (the message fetcher); tests may switch them off to drive them by hand. */
@@ -168,7 +170,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
       if (request.url.startsWith('/api/')) reply.header('x-demo-mode', 'true');
     });
   }
-  const io = attachRealtime(app, { db: c.db, events, publicOrigin, adapter: c.realtimeAdapter, sessionRecheckMs: c.sessionRecheckMs });
+  const io = attachRealtime(app, { db: c.db, events, publicOrigin, adapter: c.realtimeAdapter, relay: c.realtimeRelay, sessionRecheckMs: c.sessionRecheckMs });
   app.addHook('onClose', () => conversations.close());
   if (c.realtimeLink) {
     const unfollow = followRealtimeLink(io, c.realtimeLink, app.log);

@@ -86,7 +86,7 @@ async function main() {
   const realtimeAdapter = config.redisUrl ? connectRedisAdapter(config.redisUrl) : undefined;
   const { app } = await buildApp({
     config, twilioConfig, db, twilio: createTwilioGateway(twilioConfig), demo: local,
-    realtimeAdapter: realtimeAdapter?.adapter, realtimeLink: realtimeAdapter?.link,
+    realtimeAdapter: realtimeAdapter?.adapter, realtimeRelay: realtimeAdapter?.relay, realtimeLink: realtimeAdapter?.link,
   });
   log = app.log;
 

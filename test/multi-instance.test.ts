@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { io as connectClient } from 'socket.io-client';
 import twilio from 'twilio';
+import { connectRedisAdapter } from '../src/realtime/redis-adapter.ts';
 import { databaseKinds } from './support/databases.ts';
-import { newSid, startSecondInstance, startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';
+import { newSid, OUR_NUMBER, startSecondInstance, startTestInbox, statusParams, waitFor, type TestInbox } from './support/inbox.ts';
 import { record, watch } from './support/realtime.ts';
 
 const STATUS = '/api/whatsapp/status';
@@ -43,6 +44,79 @@ describe('two instances sharing PostgreSQL and Redis', { skip }, () => {
     assert.equal((await a.postSigned('/api/whatsapp/status', statusParams(sid, 'delivered'))).status, 204);
     await waitFor(() => panel.messages.find((e) => e.message.sid === sid && e.message.status === 'delivered'), 'the message event on B');
     socket.close();
+  });
+
+  test('a message whose text has line breaks and tabs reaches B whole; B gets only the events of the chat it has open', async () => {
+    const cookie = await a.loginCookie();
+    const socket = connectClient(bUrl, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });
+    await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+    const panel = record(socket);
+    const inbound = (from: string, body: string) => a.postSigned('/api/whatsapp/incoming', {
+      MessageSid: newSid(), AccountSid: 'AC' + '0'.repeat(32), From: from, To: OUR_NUMBER, Body: body, NumMedia: '0', ProfileName: 'Rosa',
+    });
+    const [watched, other] = ['whatsapp:+573185551001', 'whatsapp:+573185551002'];
+    assert.equal((await inbound(watched, 'hola')).status, 200);
+    const entry = await waitFor(() => panel.batches.flatMap((x) => x.update.conversations).find((c) => c.contact.phone === watched.slice('whatsapp:'.length)), 'the list entry on B');
+    assert.equal(await watch(socket, entry.id), true);
+    // Raised together on A (one relay message): the other chat's event, then the watched one's.
+    const body = 'línea 1\n\tlínea 2\t"fin"\r\n';
+    await Promise.all([inbound(other, 'otra\nconversación'), inbound(watched, body)]);
+    const got = await waitFor(() => panel.messages.find((e) => e.message.body === body), 'the text on B, line breaks and tabs included');
+    assert.equal(got.event, 'new');
+    await waitFor(() => panel.batches.flatMap((x) => x.update.conversations).find((c) => c.contact.phone === other.slice('whatsapp:'.length)), 'the other chat in B\'s list');
+    assert.deepEqual(panel.messages.filter((e) => e.message.conversationId !== entry.id), [], 'no event of a chat not open on B');
+    socket.close();
+  });
+});
+
+// A rolling restart: the instance that stops closes its own panels' sockets, not the others'.
+describe('an instance stopping beside others', { skip }, () => {
+  test('leaves the panels connected to the other instances open', async () => {
+    const a = await startTestInbox({ kind: 'postgres', startWorkers: false, redisUrl: REDIS_URL });
+    const [b, c] = [await startSecondInstance(a, REDIS_URL), await startSecondInstance(a, REDIS_URL)];
+    try {
+      const cookie = await a.loginCookie();
+      const socket = connectClient(b.url, { transports: ['websocket'], extraHeaders: { cookie }, reconnection: false, forceNew: true });
+      await new Promise<void>((resolve, reject) => { socket.once('connect', resolve); socket.once('connect_error', reject); });
+      const disconnects: string[] = [];
+      socket.on('disconnect', (reason) => disconnects.push(reason));
+      const panel = record(socket);
+      await c.close();
+      // Raised on A after C had stopped: Redis hands B C's last words before this.
+      const sid = newSid();
+      assert.equal((await a.postSigned(STATUS, statusParams(sid, 'sent'))).status, 204);
+      await waitFor(() => panel.conversationOf(sid), 'the list entry on B, after C stopped');
+      assert.deepEqual(disconnects, [], 'B\'s panel still connected');
+      assert.equal(socket.connected, true);
+      socket.close();
+    } finally {
+      await b.close();
+      await a.close();
+    }
+  });
+});
+
+// The relay carries the heavy traffic between instances; Redis hands each message to its sender
+// too, which skips it unread.
+describe('the relay between instances', { skip }, () => {
+  test('delivers each message to the other instances, never back to its sender', async () => {
+    const key = `wa-relay-${newSid()}`;
+    const [x, y] = [connectRedisAdapter(REDIS_URL, { key }), connectRedisAdapter(REDIS_URL, { key })];
+    try {
+      await waitFor(() => x.link.state === 'up' && y.link.state === 'up', 'both linked');
+      const [atX, atY]: string[][] = [[], []];
+      x.relay.onMessage((m) => atX.push(m));
+      y.relay.onMessage((m) => atY.push(m));
+      x.relay.send('from x\nsecond line');
+      await waitFor(() => atY.length === 1, 'x\'s message at y');
+      // Published after x's message reached y, so Redis has handed x's own copy to x before this.
+      y.relay.send('from y');
+      await waitFor(() => atX.length === 1, 'y\'s message at x');
+      assert.deepEqual(atX, ['from y']);
+      assert.deepEqual(atY, ['from x\nsecond line']);
+    } finally {
+      await Promise.all([x.close(), y.close()]);
+    }
   });
 });
 

@@ -183,6 +183,17 @@ for (const kind of databaseKinds()) {
       assert.equal(Number(rows[0]!.n), 200);
     });
 
+    test('an instance\'s share of a burst behind a load balancer (batches of a dozen) is a burst too', async () => {
+      const batcher = createStatusBatcher(inbox.ctx);
+      const report = (sid: string): StatusReport => ({
+        messageSid: sid, status: 'sent', from: OUR_NUMBER, to: 'whatsapp:+573160000002', errorCode: null, errorMessage: null,
+        messagingServiceSid: null, messageId: null, at: new Date(),
+      });
+      // What each of two instances batched during the campaign bench: about 15 callbacks a batch.
+      for (let i = 0; i < 12; i++) await Promise.all(Array.from({ length: 12 }, () => batcher.record(report(newSid()))));
+      assert.equal(batcher.underLoad(), true, 'under load: the text fetcher gives way, and a backlog goes to the list fill');
+    });
+
     test('a callback with ?mid= that beats the send\'s answer lands on the panel\'s own row', async () => {
       const conversationId = await conversationRepository.ensureForPhone(inbox.db, '+573151234567');
       const admin = await inbox.db.query<{ id: string }>('SELECT id FROM users LIMIT 1');

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createAdapter } from '@socket.io/redis-adapter';
 import { createClient } from 'redis';
 
@@ -12,6 +13,19 @@ export interface RealtimeLink {
    * after an outage (not on the first connection of a start that saw none).
    */
   onChange(listener: (state: RealtimeLinkState, o: { cause?: unknown; recovered: boolean }) => void): () => void;
+}
+
+/**
+ * Messages between instances on a Redis channel of their own, for the heavy traffic (a campaign's
+ * message events and list updates). Redis hands a message to every subscriber, its sender too:
+ * each message starts with its sender's id, so an instance skips its own without reading them
+ * (through the adapter's serverSideEmit and broadcasts, every instance parsed all of them,
+ * its own included). Same delivery as the adapter's: while Redis is down a message is dropped,
+ * and the panels resync once the link is back.
+ */
+export interface InstanceRelay {
+  send(message: string): void;
+  onMessage(listener: (message: string) => void): void;
 }
 
 /** Commands a publishing client may have waiting for Redis's answer; past it a publish is dropped. */
@@ -100,6 +114,21 @@ export function connectRedisAdapter(url: string, o: { key?: string } = {}) {
     off: sub.off.bind(sub),
   };
 
+  const relayChannel = `${o.key ?? 'socket.io'}-relay#`;
+  const ownPrefix = `${randomBytes(8).toString('hex')}\n`;
+  const ownPrefixBytes = Buffer.from(ownPrefix);
+  const relayListeners: ((message: string) => void)[] = [];
+  // Queued until the subscriber connects, and renewed by node-redis after every reconnect (before 'ready').
+  sub.subscribe(relayChannel, (message: Buffer) => {
+    if (message.length >= ownPrefixBytes.length && message.compare(ownPrefixBytes, 0, ownPrefixBytes.length, 0, ownPrefixBytes.length) === 0) return;
+    const text = message.toString('utf8', message.indexOf(10) + 1);
+    for (const listener of relayListeners) listener(text);
+  }, true).catch(noop);
+  const relay: InstanceRelay = {
+    send: (message) => void publisher.publish(relayChannel, ownPrefix + message),
+    onMessage: (listener) => void relayListeners.push(listener),
+  };
+
   // Not awaited: connect() resolves only once Redis answers, retrying for as long as it takes.
   // It rejects only when close() ends it first.
   pub.connect().catch(noop);
@@ -118,6 +147,7 @@ export function connectRedisAdapter(url: string, o: { key?: string } = {}) {
   return {
     adapter: createAdapter(publisher, subscriber, o.key ? { key: o.key } : {}),
     link,
+    relay,
     /** Publishes dropped because Redis was down or not answering (since start). */
     droppedPublishes: () => dropped,
     async close() {

@@ -4,8 +4,9 @@ import { hashToken, userForSession } from '../auth/sessions.ts';
 import type { Database } from '../db/database.ts';
 import { originOf, sentFromAnotherSite, sessionToken } from '../http/session-plugin.ts';
 import type { EndedSessions, InboxEvents } from '../messages/inbox-events.ts';
+import type { InstanceRelay } from './redis-adapter.ts';
 import { recentSessionEnds } from './recent-session-ends.ts';
-import { CLIENT_EVENT_ARGS, conversationRoom, type ClientToServerEvents, type MessageDto, type NoteDto, type ServerToClientEvents, type UserDto } from '../contract/api.ts';
+import { CLIENT_EVENT_ARGS, conversationRoom, type ClientToServerEvents, type ListUpdateDto, type MessageDto, type NoteDto, type ServerToClientEvents, type UserDto } from '../contract/api.ts';
 
 export const INBOX_ROOM = 'inbox';
 /**
@@ -16,13 +17,14 @@ export const INBOX_ROOM = 'inbox';
  */
 export const SOCKET_MESSAGE_LIMIT = 4096;
 const CONVERSATION_ROOM_PREFIX = conversationRoom('');
+/** What a relay message between instances holds: chat events (a line each), or a list update. */
+const CHAT_EVENTS = 'chat';
+const LIST_UPDATE = 'list';
 
 /** The events that go to the panels with one chat open (its room). */
 type ChatEvent = ['message:new' | 'message:updated', MessageDto] | ['note:new', NoteDto];
 /** What instances tell each other (through the adapter), besides the broadcasts to browsers. */
 interface InterServerEvents {
-  /** Chat events (messages, notes) raised on one instance, for the chats open on the others. */
-  'messages:changed': (changes: ChatEvent[]) => void;
   /** Sessions ended on one instance, whose sockets on the others close too. */
   'sessions:ended': (ended: EndedSessions) => void;
   /** An instance is back on Redis: what it published meanwhile never arrived here. */
@@ -68,8 +70,13 @@ export const SESSION_RECHECK_MS = 30_000;
  */
 export function attachRealtime(
   app: FastifyInstance,
-  deps: { db: Database; events: InboxEvents; publicOrigin: string; adapter?: Parameters<InboxSocketServer['adapter']>[0]; sessionRecheckMs?: number },
+  deps: {
+    db: Database; events: InboxEvents; publicOrigin: string; sessionRecheckMs?: number;
+    /** Several instances: the adapter shares rooms, the relay carries message events and list updates. */
+    adapter?: Parameters<InboxSocketServer['adapter']>[0]; relay?: InstanceRelay;
+  },
 ): InboxSocketServer {
+  if (deps.adapter && !deps.relay) throw new Error('an adapter between instances needs its relay');
   let closing = false;
   const io: InboxSocketServer = new Server(app.server, {
     serveClient: false,
@@ -118,14 +125,15 @@ export function attachRealtime(
   // Message events go to the panels showing that chat. A campaign raises thousands a second, nearly
   // all for chats nobody has open: those raised together are delivered here only to rooms with a
   // socket on this instance (nothing is encoded for the others), and reach the other instances as
-  // one message, not one adapter broadcast each (measured: with two instances, the broadcasts cost
-  // the instance holding the panels more CPU than its own callbacks).
+  // one relay message, a line per event led by its chat, so a receiver decodes only the events of
+  // chats open on it (measured: with two instances, each parsing every event of both cost more
+  // than the callbacks' own writes).
   let pending: ChatEvent[] = [];
+  const rooms = () => io.of('/').adapter.rooms;
   const deliverHere = (changes: ChatEvent[]) => {
-    const rooms = io.of('/').adapter.rooms;
     for (const change of changes) {
       const room = conversationRoom(change[1].conversationId);
-      if (!rooms.has(room)) continue;
+      if (!rooms().has(room)) continue;
       if (change[0] === 'note:new') io.local.to(room).emit(change[0], change[1]);
       else io.local.to(room).emit(change[0], change[1]);
     }
@@ -134,13 +142,40 @@ export function attachRealtime(
     const changes = pending;
     pending = [];
     deliverHere(changes);
-    if (deps.adapter) io.serverSideEmit('messages:changed', changes);
+    deps.relay?.send(CHAT_EVENTS + changes.map(([kind, dto]) => `\n${dto.conversationId}\t${kind}\t${JSON.stringify(dto)}`).join(''));
   };
   const raise = (change: ChatEvent) => {
     if (!pending.length) queueMicrotask(flush);
     pending.push(change);
   };
-  io.on('messages:changed', deliverHere);
+  const deliverRelayedChatEvents = (message: string) => {
+    // JSON.stringify never writes a raw newline: each line is one event.
+    for (let start = message.indexOf('\n'); start !== -1;) {
+      const end = message.indexOf('\n', start + 1);
+      const line = message.slice(start + 1, end === -1 ? undefined : end);
+      start = end;
+      const [conversationId, kind] = line.split('\t', 2) as [string, ChatEvent[0]];
+      const room = conversationRoom(conversationId);
+      if (!rooms().has(room)) continue;
+      const dto = JSON.parse(line.slice(conversationId.length + kind.length + 2));
+      if (kind === 'note:new') io.local.to(room).emit(kind, dto);
+      else if (kind === 'message:new' || kind === 'message:updated') io.local.to(room).emit(kind, dto);
+    }
+  };
+  // The conversation list goes to every panel: here directly, to the others' through the relay
+  // (only an instance with panels decodes it).
+  const sendListUpdate = (update: ListUpdateDto) => {
+    io.local.to(INBOX_ROOM).emit('list:updated', update);
+    deps.relay?.send(LIST_UPDATE + JSON.stringify(update));
+  };
+  deps.relay?.onMessage((message) => {
+    try {
+      if (message.startsWith(CHAT_EVENTS)) deliverRelayedChatEvents(message);
+      else if (message.startsWith(LIST_UPDATE) && rooms().has(INBOX_ROOM)) io.local.to(INBOX_ROOM).emit('list:updated', JSON.parse(message.slice(LIST_UPDATE.length)));
+    } catch (err) {
+      app.log.warn({ err }, 'could not read a message from another instance');
+    }
+  });
 
   // Sockets of ended sessions close at once, here and (one message through the adapter) on the
   // other instances; locally first, so this instance's close does not wait on Redis.
@@ -160,7 +195,7 @@ export function attachRealtime(
     deps.events.on('message:new', (m) => raise(['message:new', m])),
     deps.events.on('message:updated', (m) => raise(['message:updated', m])),
     deps.events.on('note:new', (n) => raise(['note:new', n])),
-    deps.events.on('list:updated', (update) => io.to(INBOX_ROOM).emit('list:updated', update)),
+    deps.events.on('list:updated', sendListUpdate),
     // Rare (an admin edits the list): one adapter broadcast reaches the panels on every instance.
     deps.events.on('quickReplies:changed', (change) => io.to(INBOX_ROOM).emit('quickReplies:changed', change)),
     deps.events.on('senders:changed', (change) => io.to(INBOX_ROOM).emit('senders:changed', change)),
@@ -187,7 +222,8 @@ export function attachRealtime(
     closing = true;
     clearInterval(recheck);
     unsubscribe.forEach((off) => off());
-    io.disconnectSockets(true);
+    // This instance's sockets only: through the adapter it would close every panel on every instance.
+    io.local.disconnectSockets(true);
     io.engine.close();
     const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
     sweep.unref();

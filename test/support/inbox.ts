@@ -106,7 +106,7 @@ export async function startTestInbox(o: {
   if (redis) await waitFor(() => redis.link.state === 'up', 'the Redis link', 10_000);
   const start = async (startWorkers = o.startWorkers) => {
     built = await buildApp({
-      config, twilioConfig: config.twilio!, db: database.db, twilio: createTwilioGateway(config.twilio!), startWorkers, realtimeAdapter: redis?.adapter, realtimeLink: redis?.link,
+      config, twilioConfig: config.twilio!, db: database.db, twilio: createTwilioGateway(config.twilio!), startWorkers, realtimeAdapter: redis?.adapter, realtimeRelay: redis?.relay, realtimeLink: redis?.link,
       ...(o.logStream ? { logStream: o.logStream, logLevel: 'trace' } : {}),
       sessionRecheckMs: o.sessionRecheckMs,
     });
@@ -261,7 +261,7 @@ export async function startSecondInstance(a: TestInbox, redisUrl: string, o: { s
   await waitFor(() => redis.link.state === 'up', 'the Redis link', 10_000);
   const built = await buildApp({
     config, twilioConfig: config.twilio!, db, twilio: createTwilioGateway(config.twilio!), startWorkers: o.startWorkers ?? false,
-    realtimeAdapter: redis.adapter, realtimeLink: redis.link,
+    realtimeAdapter: redis.adapter, realtimeRelay: redis.relay, realtimeLink: redis.link,
   });
   await built.app.listen({ port, host: '127.0.0.1' });
   return {
