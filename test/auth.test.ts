@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import argon2 from 'argon2';
 import { createUser } from '../src/auth/users.ts';
 import { auditRepository } from '../src/db/audit-repository.ts';
 import type { AuditEntryDto, PageDto, UserDto } from '../src/contract/api.ts';
@@ -45,7 +46,22 @@ for (const kind of databaseKinds()) {
 
     test('the stored password is an argon2id hash', async () => {
       const { rows } = await inbox.db.query<{ password_hash: string }>('SELECT password_hash FROM users');
-      assert.ok(rows.every((r) => r.password_hash.startsWith('$argon2id$')), 'argon2id hashes');
+      assert.ok(rows.every((r) => r.password_hash.startsWith('$argon2id$v=19$m=19456,p=1,t=2$')), 'argon2id hashes at 19 MiB, 2 passes, 1 lane');
+    });
+
+    test('a password hashed with an older release\'s settings still logs in, and is hashed again at the current ones', async () => {
+      const email = 'rehash@clinica.test';
+      const user = await createUser(inbox.db, { email, name: 'Agente Antiguo', role: 'agent', password: 'old-settings-password-1' });
+      // The library's defaults, as releases before this one stored them (64 MiB, 3 passes, 4 lanes).
+      const oldHash = await argon2.hash('old-settings-password-1', { type: argon2.argon2id });
+      assert.match(oldHash, /\$m=65536,p=4,t=3\$/);
+      await inbox.db.query('UPDATE users SET password_hash = $1 WHERE id = $2', [oldHash, user.id]);
+      assert.equal((await login(email, 'wrong-password')).status, 401);
+      const stored = async () => (await inbox.db.query<{ password_hash: string }>('SELECT password_hash FROM users WHERE id = $1', [user.id])).rows[0]!.password_hash;
+      assert.equal(await stored(), oldHash, 'a wrong password changes nothing');
+      assert.equal((await login(email, 'old-settings-password-1')).status, 200);
+      assert.match(await stored(), /^\$argon2id\$v=19\$m=19456,p=1,t=2\$/);
+      assert.equal((await login(email, 'old-settings-password-1')).status, 200, 'the new hash logs in');
     });
 
     test('admins manage agents; agents cannot; a disabled agent loses its session', async () => {

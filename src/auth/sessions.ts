@@ -3,7 +3,7 @@ import type { Database } from '../db/database.ts';
 import { sessionRepository, userRepository } from '../db/user-repository.ts';
 import type { InboxEvents } from '../messages/inbox-events.ts';
 import type { UserDto } from '../contract/api.ts';
-import { burnPasswordCheck, verifyPassword } from './passwords.ts';
+import { burnPasswordCheck, hashPassword, passwordNeedsRehash, verifyPassword } from './passwords.ts';
 
 export const SESSION_COOKIE = 'wa_session';
 export const SESSION_DAYS = 7;
@@ -20,6 +20,7 @@ export async function login(db: Database, email: string, password: string): Prom
     return null;
   }
   if (!(await verifyPassword(user.passwordHash, password)) || user.disabled) return null;
+  if (passwordNeedsRehash(user.passwordHash)) await userRepository.update(db, user.id, { passwordHash: await hashPassword(password) });
   const token = randomBytes(32).toString('base64url');
   const expiresAt = new Date(Date.now() + SESSION_DAYS * 86400_000);
   await sessionRepository.insert(db, hashToken(token), user.id, expiresAt);
