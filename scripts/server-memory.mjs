@@ -21,9 +21,12 @@ export const MEMORY_ENV = { MALLOC_MMAP_THRESHOLD_: '32768', MALLOC_TRIM_THRESHO
 /**
  * V8's young generation at two 4 MB semi-spaces instead of two of 16 MB; the old generation may
  * grow 30% past what a full collection leaves, instead of doubling: under a campaign it filled
- * with garbage to twice its live size before a full collection came.
+ * with garbage to twice its live size before a full collection came. One WebAssembly compilation
+ * task at a time: PGlite's hot functions compiled in parallel set the server's peak while it
+ * started (287 and 289 MB against 239 and 240 with one task, the bench's PGlite part; the
+ * campaign's rate did not move beyond its noise).
  */
-export const MEMORY_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=30'];
+export const MEMORY_NODE_FLAGS = ['--max-semi-space-size=4', '--heap-growing-percent=30', '--wasm-num-compilation-tasks=1'];
 
 export const hasMemorySettings = (env = process.env) => Object.entries(MEMORY_ENV).every(([name, value]) => env[name] === value);
 
