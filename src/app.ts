@@ -8,7 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { createLoginLimits, DEFAULT_LOGIN_LIMITS, type LoginLimitSettings } from './auth/login-limits.ts';
 import type { Config, TwilioConfig } from './config/env.ts';
 import type { Database } from './db/database.ts';
-import { startPlannerStatistics } from './db/planner-statistics.ts';
+import { startPlannerStatistics } from './messages/planner-statistics-upkeep.ts';
 import { checkpointRepository } from './db/settings-repository.ts';
 import { enforceBodyTypes } from './http/body-types.ts';
 import { registerErrorHandler, sendError } from './http/error-handler.ts';

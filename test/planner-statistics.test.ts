@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import type { Database } from '../src/db/database.ts';
 import { ENSURE_CONVERSATIONS } from '../src/db/ensure-conversations.ts';
-import { startPlannerStatistics, type PlannerStatisticsUpkeep } from '../src/db/planner-statistics.ts';
+import { startPlannerStatistics, type PlannerStatisticsUpkeep } from '../src/messages/planner-statistics-upkeep.ts';
 import { databaseKinds, openTestDatabase } from './support/databases.ts';
 
 // The bench's campaign all from outside started its server on empty tables: the status batch,

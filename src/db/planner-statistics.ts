@@ -17,11 +17,11 @@ import type { Queryable } from './database.ts';
 /** A table is analysed when it has at least this many pages (8 kB each) ... */
 const MIN_PAGES = 8;
 /** ... and at least this many times the pages its statistics last counted (0 when never analysed). */
-const GROWTH = 2;
+export const PLANNER_STATISTICS_GROWTH = 2;
 
 export const plannerStatistics = {
   /**
-   * This schema's tables that have grown GROWTH-fold since they were last analysed (by this or by
+   * This schema's tables that have grown PLANNER_STATISTICS_GROWTH-fold since they were last analysed (by this or by
    * autovacuum: both record the pages they counted in pg_class.relpages).
    */
   async outgrown(q: Queryable): Promise<{ name: string; pages: number }[]> {
@@ -30,7 +30,7 @@ export const plannerStatistics = {
          SELECT c.relname AS name, c.relpages, (pg_relation_size(c.oid) / current_setting('block_size')::int)::int AS pages
          FROM pg_class c WHERE c.relnamespace = current_schema()::regnamespace AND c.relkind = 'r') t
        WHERE pages >= greatest($1, $2 * relpages) ORDER BY name`,
-      [MIN_PAGES, GROWTH],
+      [MIN_PAGES, PLANNER_STATISTICS_GROWTH],
     );
     return rows;
   },
@@ -45,48 +45,3 @@ export const plannerStatistics = {
 };
 
 const quoteIdentifier = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-/** How often table sizes are compared with their statistics: a catalog read, well under a millisecond. */
-const CHECK_EVERY_MS = 2_000;
-
-export interface PlannerStatisticsUpkeep {
-  /** One check; resolves with the tables it analysed. */
-  runOnce(): Promise<string[]>;
-  stop(): Promise<void>;
-}
-
-/** Analyses the tables that outgrew their statistics, every CHECK_EVERY_MS. */
-export function startPlannerStatistics(db: Queryable, log: { warn(o: object, msg: string): void }, everyMs = CHECK_EVERY_MS): PlannerStatisticsUpkeep {
-  let running: Promise<string[]> | null = null;
-  // The size each table had when this instance last analysed it: an ANALYZE PostgreSQL skipped (a
-  // role that does not own the table only gets a warning) is not asked for again every check.
-  const analysedAt = new Map<string, number>();
-  async function check(): Promise<string[]> {
-    const tables = (await plannerStatistics.outgrown(db)).filter((t) => t.pages >= GROWTH * (analysedAt.get(t.name) ?? 0));
-    for (const t of tables) {
-      await plannerStatistics.analyze(db, t.name);
-      analysedAt.set(t.name, t.pages);
-    }
-    return tables.map((t) => t.name);
-  }
-  function runOnce() {
-    running ??= check()
-      .catch((err) => {
-        log.warn({ err }, 'analysing grown tables failed; will retry');
-        return [];
-      })
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  }
-  const timer = setInterval(() => void runOnce(), everyMs);
-  timer.unref();
-  return {
-    runOnce,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
-}

@@ -1,6 +1,7 @@
 import { outgoingMediaRepository } from '../db/outgoing-media-repository.ts';
 import type { InboxContext } from './context.ts';
 import { publishMessages } from './publish.ts';
+import { startPeriodicPass, type PeriodicPass } from './periodic-pass.ts';
 
 /** How long after its link expired a sent file's bytes are kept (the panel still opens it meanwhile). */
 export const KEEP_BYTES_AFTER_EXPIRY_HOURS = 30 * 24;
@@ -12,11 +13,8 @@ const FIRST_AFTER_MS = 60_000;
 // Files per statement: a first pass over a large backlog is many short statements, not one long one.
 const BATCH = 100;
 
-export interface MediaCleanup {
-  /** One pass; resolves with how many files lost their bytes and how many abandoned uploads went. */
-  runOnce(): Promise<{ removed: number; abandoned: number }>;
-  stop(): Promise<void>;
-}
+/** A pass removes what is due and resolves with how many files' bytes and abandoned uploads went. */
+export type MediaCleanup = PeriodicPass<{ removed: number; abandoned: number }>;
 
 /**
  * Removes the bytes of files sent long ago (their rows stay: the chat shows the name and size, and
@@ -36,33 +34,11 @@ export async function cleanUpOutgoingMedia(ctx: InboxContext, keepAfterExpiryHou
 }
 
 export function startMediaCleanup(ctx: InboxContext): MediaCleanup {
-  let running: Promise<{ removed: number; abandoned: number }> | null = null;
-  function runOnce() {
-    running ??= cleanUpOutgoingMedia(ctx)
-      .then((done) => {
-        if (done.removed || done.abandoned) ctx.log.info(done, 'old sent files and abandoned uploads removed');
-        return done;
-      })
-      .catch((err) => {
-        ctx.log.warn({ err }, 'cleanup of sent files failed; will retry');
-        return { removed: 0, abandoned: 0 };
-      })
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  }
-  // A first pass soon after start too: a server restarted more often than hourly still sweeps.
-  const first = setTimeout(() => void runOnce(), FIRST_AFTER_MS);
-  const timer = setInterval(() => void runOnce(), EVERY_MS);
-  first.unref();
-  timer.unref();
-  return {
-    runOnce,
-    async stop() {
-      clearTimeout(first);
-      clearInterval(timer);
-      await running;
-    },
+  const pass = async () => {
+    const done = await cleanUpOutgoingMedia(ctx);
+    if (done.removed || done.abandoned) ctx.log.info(done, 'old sent files and abandoned uploads removed');
+    return done;
   };
+  // A first pass soon after start too: a server restarted more often than hourly still sweeps.
+  return startPeriodicPass({ pass, everyMs: EVERY_MS, firstAfterMs: FIRST_AFTER_MS, failed: { removed: 0, abandoned: 0 }, what: 'cleanup of sent files', log: ctx.log });
 }

@@ -3,6 +3,7 @@ import { checkpointRepository, leaseRepository } from '../db/settings-repository
 import type { InboxContext } from './context.ts';
 import { reconcileRange, type ReconcileCounts } from './reconcile.ts';
 import { recheckStatuses, type RecheckCounts } from './status-recheck.ts';
+import { startPeriodicPass, type PeriodicPass } from './periodic-pass.ts';
 
 const CHECKPOINT = 'reconcile_since';
 /** What the last pass of any instance did (JSON of LastReconcilePass), for `doctor`. */
@@ -22,11 +23,8 @@ export interface LastReconcilePass extends ReconcilePass {
 
 const NO_RECHECK: RecheckCounts = { checked: 0, advanced: 0, gone: 0, failed: 0 };
 
-export interface Reconciler {
-  /** One pass now; null when another instance holds the lease or the pass failed. */
-  runOnce(): Promise<ReconcilePass | null>;
-  stop(): Promise<void>;
-}
+/** A pass resolves with what it did; null when another instance holds the lease or the pass failed. */
+export type Reconciler = PeriodicPass<ReconcilePass | null>;
 
 /**
  * Every `intervalSeconds`, lists Twilio's messages since the last checkpoint and records what
@@ -41,7 +39,6 @@ export function startReconciler(
   recheck: { perPass: number; maxAgeDays: number } = { perPass: 100, maxAgeDays: 30 },
 ): Reconciler {
   const holder = randomUUID();
-  let running: Promise<ReconcilePass | null> | null = null;
 
   async function pass(): Promise<ReconcilePass | null> {
     const leaseSeconds = Math.max(intervalSeconds * 2, 120);
@@ -72,26 +69,9 @@ export function startReconciler(
     }
   }
 
-  function runOnce() {
-    running ??= pass()
-      .catch((err) => {
-        ctx.log.warn({ err }, 'reconciliation failed; will try again');
-        return null;
-      })
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  }
-
-  const timer = intervalSeconds > 0 ? setInterval(() => void runOnce(), intervalSeconds * 1000) : null;
-  timer?.unref();
-  if (intervalSeconds > 0) setTimeout(() => void runOnce(), 1_000).unref();
-  return {
-    runOnce,
-    async stop() {
-      if (timer) clearInterval(timer);
-      await running;
-    },
-  };
+  // A first pass a second after start: what arrived while the server was down comes in at once.
+  return startPeriodicPass({
+    pass, everyMs: intervalSeconds > 0 ? intervalSeconds * 1000 : null, firstAfterMs: intervalSeconds > 0 ? 1_000 : undefined,
+    failed: null, what: 'reconciliation', log: ctx.log,
+  });
 }

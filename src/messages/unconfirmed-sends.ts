@@ -1,13 +1,11 @@
 import { messageRepository } from '../db/message-repository.ts';
 import { SEND_NOTES } from '../contract/twilio-error-texts.ts';
 import type { InboxContext } from './context.ts';
+import { startPeriodicPass, type PeriodicPass } from './periodic-pass.ts';
 import { publishMessages } from './publish.ts';
 
-export interface UnconfirmedSendSweep {
-  /** Marks failed what has waited too long; resolves with how many. */
-  runOnce(): Promise<number>;
-  stop(): Promise<void>;
-}
+/** A pass marks failed what has waited too long and resolves with how many. */
+export type UnconfirmedSendSweep = PeriodicPass<number>;
 
 /**
  * Panel sends whose answer from Twilio never came wait for a callback that would confirm them
@@ -17,37 +15,15 @@ export interface UnconfirmedSendSweep {
  * Every instance may run it: the UPDATE settles each row once.
  */
 export function startUnconfirmedSendSweep(ctx: InboxContext, afterSeconds: number): UnconfirmedSendSweep {
-  let running: Promise<number> | null = null;
-
-  function runOnce(): Promise<number> {
-    running ??= messageRepository
-      .failUnconfirmedSends(ctx.db, afterSeconds, SEND_NOTES.neverConfirmed.en)
-      .then((failed) => {
-        if (failed.length) {
-          ctx.log.warn({ count: failed.length, afterSeconds }, 'panel sends Twilio never confirmed were marked failed');
-          publishMessages(ctx, [], failed);
-        }
-        return failed.length;
-      })
-      .catch((err) => {
-        ctx.log.warn({ err }, 'sweep of unconfirmed sends failed; will retry');
-        return 0;
-      })
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  }
-
+  const pass = async () => {
+    const failed = await messageRepository.failUnconfirmedSends(ctx.db, afterSeconds, SEND_NOTES.neverConfirmed.en);
+    if (failed.length) {
+      ctx.log.warn({ count: failed.length, afterSeconds }, 'panel sends Twilio never confirmed were marked failed');
+      publishMessages(ctx, [], failed);
+    }
+    return failed.length;
+  };
   // A few passes per allowed age, at most one a minute: a row is failed soon after its time.
   const everyMs = Math.min(60_000, Math.max(1_000, (afterSeconds * 1000) / 4));
-  const timer = setInterval(() => void runOnce(), everyMs);
-  timer.unref();
-  return {
-    runOnce,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+  return startPeriodicPass({ pass, everyMs, failed: 0, what: 'sweep of unconfirmed sends', log: ctx.log });
 }
