@@ -6,13 +6,24 @@ export interface ByteRange {
   end: number;
 }
 
+const SINGLE_BYTE_RANGE = /^bytes=(\d{0,15})-(\d{0,15})$/;
+
+/**
+ * The Range header when it is one range of the forms parseByteRange takes (`bytes=a-b`, `a-`,
+ * `-n`), trimmed; undefined otherwise (several ranges, another unit, none): what a proxy passes on.
+ */
+export function singleByteRange(header: string | undefined): string | undefined {
+  const range = header?.trim();
+  return range && range !== 'bytes=-' && SINGLE_BYTE_RANGE.test(range) ? range : undefined;
+}
+
 /**
  * One range of `bytes=a-b`, `bytes=a-` or `bytes=-n` over a file of `size` bytes (players seek
  * with these). null: the whole file (no header, or one we do not take: several ranges, another
  * unit; a server may ignore Range). 'unsatisfiable': it starts past the end (416).
  */
 export function parseByteRange(header: string | undefined, size: number): ByteRange | null | 'unsatisfiable' {
-  const m = header ? /^bytes=(\d{0,15})-(\d{0,15})$/.exec(header.trim()) : null;
+  const m = header ? SINGLE_BYTE_RANGE.exec(header.trim()) : null;
   if (!m || (m[1] === '' && m[2] === '')) return null;
   if (m[1] === '') {
     const suffix = Number(m[2]);

@@ -8,7 +8,7 @@ import { isUuid } from '../../messages/inbox-queries.ts';
 import { keptMediaUrl, mediaTypeOf } from '../../messages/media-items.ts';
 import { mediaTokenHash } from '../../messages/send-message.ts';
 import { storedFileStream } from '../../messages/stored-file-stream.ts';
-import { parseByteRange, sendBytesWithRanges } from '../byte-range.ts';
+import { parseByteRange, sendBytesWithRanges, singleByteRange } from '../byte-range.ts';
 import { sendError } from '../error-handler.ts';
 
 // Served inline from the panel's origin: only the pictures, voice notes and videos WhatsApp carries,
@@ -29,13 +29,6 @@ const DOCUMENT_EXTENSIONS: Record<string, string> = {
 };
 
 const notFound = 'Media not found';
-const SINGLE_BYTE_RANGE = /^bytes=\d{0,15}-\d{0,15}$/;
-
-async function readWhole(stream: AsyncIterable<Buffer>): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return Buffer.concat(chunks);
-}
 const notFoundEs = 'Archivo no encontrado';
 // A public link's token: base64url of at least 16 random bytes.
 const TOKEN = /^[A-Za-z0-9_-]{22,128}$/;
@@ -47,6 +40,12 @@ async function mediaSafetyHeaders(_request: unknown, reply: FastifyReply, payloa
   reply.header('content-security-policy', 'sandbox');
   reply.header('x-content-type-options', 'nosniff');
   return payload;
+}
+
+async function readWhole(stream: AsyncIterable<Buffer>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks);
 }
 
 /** `filename="..."` for every client (ASCII only) and `filename*` with the real name. */
@@ -115,8 +114,7 @@ export async function mediaRoutes(app: FastifyInstance, opts: { ctx: InboxContex
 
     // One range we understand goes on to Twilio, whose CDN sends only those bytes; anything else
     // (several ranges, another unit) gets the whole file, as our own files do.
-    const asked = request.headers.range?.trim();
-    const range = asked && SINGLE_BYTE_RANGE.test(asked) && asked !== 'bytes=-' ? asked : undefined;
+    const range = singleByteRange(request.headers.range);
     let file: FetchedMedia;
     try {
       file = await opts.ctx.twilio.fetchMedia(url, { range });
