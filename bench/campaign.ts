@@ -29,7 +29,6 @@ export interface Campaign {
   callbacks: { sid: string; to: string; status: CampaignStatus }[];
 }
 
-/** Creates the campaign's messages in the local Twilio (so text fetches find them) and its callbacks. */
 /**
  * Dates the campaign's messages at the local Twilio as sent now. A campaign is planned once and
  * played several times; Twilio's date_sent comes just before a message's first callback, and the
@@ -41,6 +40,7 @@ export function markSentNow(local: LocalTwilio, campaign: Campaign): void {
   for (const m of campaign.messages) local.updateMessage(m.sid, { dateCreated: now, dateSent: now });
 }
 
+/** Creates the campaign's messages in the local Twilio (so text fetches find them) and its callbacks. */
 export async function planCampaign(local: LocalTwilio, size: number, o: { externalShare?: number; undeliveredShare?: number } = {}): Promise<Campaign> {
   const messages: CampaignMessage[] = [];
   const callbacks: Campaign['callbacks'] = [];

@@ -109,7 +109,11 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
 /** CPU seconds (user + system) a process has used, from /proc/<pid>/stat. */
 function processCpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return cpuSecondsOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+}
+
+/** The CPU seconds (user + system) in the text of a /proc/<pid>/stat already read. */
+function cpuSecondsOfStat(stat: string): number {
   // Fields after the command name (which may hold spaces) closed by ')': utime and stime are 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
@@ -183,7 +187,7 @@ export function startCpuSampler(everyMs = 1_000): { stop(): Map<number, SampledP
       const pid = Number(entry);
       try {
         const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        const cpu = processCpuSeconds(pid);
+        const cpu = cpuSecondsOfStat(stat);
         if (initial) first.set(pid, cpu);
         const known = last.get(pid);
         const command = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));

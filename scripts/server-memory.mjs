@@ -42,9 +42,10 @@ export function memorySettingsFor(env) {
  * kill) is passed on; a terminal's Ctrl-C already reaches the child, as it is in the same group.
  */
 export async function restartWithMemorySettings() {
-  if (process.platform !== 'linux' || process.env.DATABASE_URL || hasMemorySettings()) return;
-  const child = spawn(process.execPath, [...MEMORY_NODE_FLAGS, ...process.execArgv, ...process.argv.slice(1)], {
-    stdio: 'inherit', env: { ...process.env, ...MEMORY_ENV },
+  const settings = memorySettingsFor(process.env);
+  if (process.platform !== 'linux' || !settings.nodeFlags.length || hasMemorySettings()) return;
+  const child = spawn(process.execPath, [...settings.nodeFlags, ...process.execArgv, ...process.argv.slice(1)], {
+    stdio: 'inherit', env: { ...process.env, ...settings.env },
   });
   const ignore = () => {};
   const passOn = () => child.kill('SIGTERM');
