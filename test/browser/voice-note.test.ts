@@ -151,8 +151,9 @@ describe('voice notes from the composer in Chromium', { skip, timeout: 300_000 }
       await composerIdle();
       assert.equal(await unsent.count(), 0);
       assert.equal(await s.page.getByTestId('voice-notice').count(), 0, 'the failure notice is gone');
-      const { rows } = await s.inbox.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages m JOIN outgoing_media o ON o.message_id = m.id WHERE o.content_type = 'audio/ogg' AND m.status IN ('sent', 'delivered')`);
-      assert.equal(rows[0]!.n, before + 1, 'the retried note went to Twilio');
+      // Stored at the upload, sent once Twilio answers: wait for its status to reach sent.
+      const atTwilio = async () => (await s.inbox.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM messages m JOIN outgoing_media o ON o.message_id = m.id WHERE o.content_type = 'audio/ogg' AND m.status IN ('sent', 'delivered')`)).rows[0]!.n;
+      await waitFor(async () => (await atTwilio()) === before + 1, 'the retried note went to Twilio', 60_000);
 
       // Failed again, then discarded with the bin: nothing is sent.
       await s.page.route(upload, (route) => (route.request().method() === 'POST' ? route.abort('connectionreset') : route.continue()));
