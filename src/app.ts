@@ -9,6 +9,7 @@ import { createLoginLimits, DEFAULT_LOGIN_LIMITS, type LoginLimitSettings } from
 import type { Config, TwilioConfig } from './config/env.ts';
 import type { Database } from './db/database.ts';
 import { startPlannerStatistics } from './messages/planner-statistics-upkeep.ts';
+import { startChangeLogUpkeep } from './messages/change-log-upkeep.ts';
 import { checkpointRepository } from './db/settings-repository.ts';
 import { enforceBodyTypes } from './http/body-types.ts';
 import { registerErrorHandler, sendError } from './http/error-handler.ts';
@@ -217,8 +218,10 @@ export async function buildApp(c: AppComponents): Promise<App> {
     const unconfirmed = startUnconfirmedSendSweep(ctx, c.config.unconfirmedSendSeconds);
     const mediaCleanup = startMediaCleanup(ctx);
     const statistics = startPlannerStatistics(c.db, ctx.log);
+    const changeLog = startChangeLogUpkeep(c.db, ctx.log);
     app.addHook('onClose', async () => {
       await statistics.stop();
+      await changeLog.stop();
       await fetcher?.stop();
       await reconciler?.stop();
       await unconfirmed.stop();

@@ -173,6 +173,11 @@ export interface NewCapturedMessage {
   location?: MessageDto['location'];
 }
 
+// The re-check queue (migration 015's partial index, whose predicate these words repeat so the
+// planner can use it), and the statuses that can still advance.
+const IN_RECHECK_QUEUE = `direction = 'outbound' AND sid IS NOT NULL AND (status_checked_at IS NULL OR status_checked_at < 'infinity')`;
+const RECHECKABLE = `status IN ('accepted', 'scheduled', 'queued', 'sending', 'sent', 'delivered')`;
+
 /**
  * Statements that write several messages lock them first, in id order. Unordered, a callback
  * batch (by SID) and the text fetcher's batch (by id) locked shared rows in opposite orders and
@@ -423,9 +428,15 @@ export const messageRepository = {
     return rows.map((r) => ({ item: toMessageDto(r), cursorAt: r.cursor_at }));
   },
 
+  /**
+   * Messages changed after `seq`, in seq order, each once. Read through the change log (messages'
+   * own seq is not indexed, so a status update stays on its page): only a log row that is still
+   * its message's latest change counts.
+   */
   async changedSince(q: Queryable, seq: number, limit: number): Promise<MessageDto[]> {
     const { rows } = await q.query<MessageRow>(
-      `SELECT ${MESSAGE_COLUMNS} FROM ${MESSAGE_FROM} WHERE m.seq > $1 ORDER BY m.seq LIMIT $2`,
+      `SELECT ${MESSAGE_COLUMNS} FROM message_changes c JOIN ${MESSAGE_FROM} ON m.id = c.message_id AND m.seq = c.seq
+       WHERE c.seq > $1 ORDER BY c.seq LIMIT $2`,
       [seq, limit],
     );
     return rows.map(toMessageDto);
@@ -466,8 +477,7 @@ export const messageRepository = {
       `UPDATE messages SET status_checked_at = now()
        WHERE id IN (
          SELECT id FROM messages
-         WHERE direction = 'outbound' AND sid IS NOT NULL
-           AND status IN ('accepted', 'scheduled', 'queued', 'sending', 'sent', 'delivered')
+         WHERE ${IN_RECHECK_QUEUE} AND ${RECHECKABLE}
            AND created_at > $2 AND created_at < $3
            AND (status_checked_at IS NULL OR status_checked_at < now() - make_interval(secs => $4))
          ORDER BY status_checked_at NULLS FIRST, created_at
@@ -476,6 +486,27 @@ export const messageRepository = {
       [o.limit, o.createdAfter, o.createdBefore, o.gapSeconds],
     );
     return rows;
+  },
+
+  /**
+   * Takes out of the re-check queue up to `limit` messages that no longer need re-checking: final
+   * ones, and those created before `createdAfter` (too old to be checked). Status callbacks leave
+   * the queue alone, so that their updates stay on the row's page (migration 015); this does it
+   * later, in batches. Resolves with how many were taken out.
+   */
+  async retireStatusRechecks(q: Queryable, o: { limit: number; createdAfter: Date }): Promise<number> {
+    const { rows } = await q.query<{ n: number }>(
+      `WITH retired AS (UPDATE messages SET status_checked_at = 'infinity'
+       WHERE id IN (
+         SELECT id FROM messages
+         WHERE ${IN_RECHECK_QUEUE} AND (NOT ${RECHECKABLE} OR created_at <= $2)
+         ORDER BY status_checked_at NULLS FIRST, created_at
+         LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING 1)
+       SELECT count(*)::int AS n FROM retired`,
+      [o.limit, o.createdAfter],
+    );
+    return rows[0]!.n;
   },
 
   /**

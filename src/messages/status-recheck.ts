@@ -28,6 +28,10 @@ export interface RecheckOptions {
 // A message re-checked this recently is not taken again: it bounds how often one message is
 // fetched when few are waiting, and keeps a second instance's claim off a message just claimed.
 const RECHECK_GAP_SECONDS = 300;
+// Messages taken out of the re-check queue per statement, and at most per pass (a 100,000-message
+// campaign's read ones leave it within a pass).
+const RETIRE_BATCH = 5_000;
+const RETIRE_PER_PASS = 200_000;
 
 /**
  * Fetches again, one by one, outbound messages whose status can still advance but that Twilio's
@@ -38,9 +42,15 @@ const RECHECK_GAP_SECONDS = 300;
 export async function recheckStatuses(ctx: InboxContext, o: RecheckOptions): Promise<RecheckCounts> {
   const counts: RecheckCounts = { checked: 0, advanced: 0, gone: 0, failed: 0 };
   if (o.limit <= 0) return counts;
+  const createdAfter = new Date(Date.now() - o.maxAgeDays * 86_400_000);
+  for (let retired = 0; retired < RETIRE_PER_PASS; ) {
+    const n = await messageRepository.retireStatusRechecks(ctx.db, { limit: RETIRE_BATCH, createdAfter });
+    retired += n;
+    if (n < RETIRE_BATCH) break;
+  }
   const claimed = await messageRepository.claimStatusRechecks(ctx.db, {
     limit: o.limit,
-    createdAfter: new Date(Date.now() - o.maxAgeDays * 86_400_000),
+    createdAfter,
     createdBefore: o.createdBefore,
     gapSeconds: RECHECK_GAP_SECONDS,
   });
