@@ -1,0 +1,124 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import type { ChangesDto } from '../src/contract/api.ts';
+import { messageChangeLog } from '../src/db/message-change-log.ts';
+import { messageRepository } from '../src/db/message-repository.ts';
+import { recheckStatuses } from '../src/messages/status-recheck.ts';
+import { databaseKinds } from './support/databases.ts';
+import { newSid, OUR_NUMBER, startTestInbox, statusParams, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
+
+const DAY_MS = 86_400_000;
+
+for (const kind of databaseKinds()) {
+  describe(`status updates stay on their page, the change log answers /api/changes (${kind})`, () => {
+    let inbox: TestInbox;
+    let session: TestSession;
+    before(async () => {
+      inbox = await startTestInbox({ kind, lifecycle: { delayMs: 5 }, reconcileIntervalSeconds: 0 });
+      session = await inbox.login();
+    });
+    after(() => inbox.close());
+
+    /** An outside send to a customer who wrote first (the window is open), recorded through its `sent` callback, its text fetched. */
+    async function recordedOutside(phone: string, body: string): Promise<{ sid: string; id: string }> {
+      await inbox.local.simulateInbound({ from: `whatsapp:${phone}`, body: 'hola' });
+      inbox.local.setLifecycle({ delayMs: 5, statuses: ['sent'] });
+      const { sid } = await inbox.local.simulateExternalSend({ to: `whatsapp:${phone}`, body });
+      await inbox.local.idle();
+      const id = await waitFor(async () => {
+        const { rows } = await inbox.db.query<{ id: string }>(`SELECT id FROM messages WHERE sid = $1 AND status = 'sent' AND NOT body_pending AND body IS NOT NULL`, [sid]);
+        return rows[0]?.id;
+      }, 'the outside send with its text', 20_000);
+      return { sid, id };
+    }
+
+    const changesAfter = async (after: number) => {
+      const res = await fetch(`${inbox.baseUrl}/api/changes?after=${after}`, { headers: session.headers });
+      assert.equal(res.status, 200);
+      return (await res.json()) as ChangesDto;
+    };
+
+    test('a callback that advances a stored message updates it in place: no index gains an entry', async () => {
+      const { sid } = await recordedOutside('+573185551001', 'Su cita es mañana a las 8:00 en la sede norte');
+      const hot = await inbox.db.transaction(async (tx) => {
+        // The counters hold this backend's updates not yet reported, so the test reads their difference.
+        const counters = async () => {
+          const { rows } = await tx.query<{ updated: string; hot: string }>(
+            `SELECT pg_stat_get_xact_tuples_updated('messages'::regclass) AS updated, pg_stat_get_xact_tuples_hot_updated('messages'::regclass) AS hot`,
+          );
+          return { updated: Number(rows[0]!.updated), hot: Number(rows[0]!.hot) };
+        };
+        const before = await counters();
+        const r = await messageRepository.advanceManyBySid(tx, [{
+          sid, phone: '+573185551001', senderAddress: OUR_NUMBER, u: { status: 'delivered', errorCode: null, errorMessage: null, at: new Date() },
+        }]);
+        assert.equal(r.changed.length, 1);
+        const now = await counters();
+        return { updated: now.updated - before.updated, hot: now.hot - before.hot };
+      });
+      assert.deepEqual(hot, { updated: 1, hot: 1 });
+    });
+
+    test('/api/changes gives each changed message once, as it is now, and still does after the log is pruned', async () => {
+      const start = (await changesAfter(0)).seq;
+      const a = await recordedOutside('+573185551002', 'Recuerde traer su documento');
+      const b = await recordedOutside('+573185551003', 'Resultados listos');
+      for (const status of ['delivered', 'read']) {
+        const res = await inbox.postSigned('/api/whatsapp/status', statusParams(a.sid, status, { to: 'whatsapp:+573185551002' }));
+        assert.equal(res.status, 204);
+      }
+      const seen = await waitFor(async () => {
+        const c = await changesAfter(start);
+        return c.messages.find((m) => m.id === a.id)?.status === 'read' && c;
+      }, 'the read status in /api/changes');
+      assert.deepEqual(seen.messages.filter((m) => m.id === a.id || m.id === b.id).map((m) => [m.id, m.status]).sort(), [[a.id, 'read'], [b.id, 'sent']].sort());
+      assert.equal(new Set(seen.messages.map((m) => m.id)).size, seen.messages.length, 'no message twice');
+
+      const logged = async (id: string) => Number((await inbox.db.query<{ n: string }>('SELECT count(*) AS n FROM message_changes WHERE message_id = $1', [id])).rows[0]!.n);
+      assert.ok((await logged(a.id)) >= 3, 'the log holds a row for each change');
+      let removed = 0;
+      for (let cursor = 0; ; ) {
+        const r = await messageChangeLog.pruneAfter(inbox.db, cursor, 2);
+        removed += r.removed;
+        if (r.last === null) break;
+        cursor = r.last;
+      }
+      assert.ok(removed >= 2);
+      assert.equal(await logged(a.id), 1, 'only the latest row of a message stays');
+      assert.equal(await logged(b.id), 1);
+      const { rows } = await inbox.db.query<{ n: string }>('SELECT count(*) AS n FROM messages m WHERE NOT EXISTS (SELECT 1 FROM message_changes c WHERE c.seq = m.seq AND c.message_id = m.id)');
+      assert.equal(Number(rows[0]!.n), 0, 'every message keeps its latest change');
+
+      const again = await changesAfter(start);
+      assert.deepEqual(again.messages.map((m) => [m.id, m.status, m.seq]), seen.messages.map((m) => [m.id, m.status, m.seq]));
+    });
+
+    test('the re-check pass takes final and too-old messages out of its queue and re-checks the rest', async () => {
+      const read = await recordedOutside('+573185551004', 'Ya leído');
+      const waiting = await recordedOutside('+573185551005', 'Aún sin leer');
+      const old = await recordedOutside('+573185551006', 'Muy antiguo');
+      const res = await inbox.postSigned('/api/whatsapp/status', statusParams(read.sid, 'read', { to: 'whatsapp:+573185551004' }));
+      assert.equal(res.status, 204);
+      await waitFor(async () => (await inbox.db.query('SELECT 1 FROM messages WHERE id = $1 AND status = $2', [read.id, 'read'])).rows.length > 0, 'read stored');
+      const twoDays = new Date(Date.now() - 2 * DAY_MS);
+      const fortyDays = new Date(Date.now() - 40 * DAY_MS);
+      await inbox.db.query('UPDATE messages SET created_at = $2 WHERE id = ANY($1)', [[read.id, waiting.id], twoDays]);
+      await inbox.db.query('UPDATE messages SET created_at = $2 WHERE id = $1', [old.id, fortyDays]);
+
+      const counts = await recheckStatuses(inbox.ctx, { limit: 10, maxAgeDays: 30, createdBefore: new Date(Date.now() - DAY_MS) });
+      assert.equal(counts.checked, 1, 'only the message that can still advance was fetched');
+      const checked = async (id: string) => (await inbox.db.query<{ at: string | null }>(`SELECT status_checked_at::text AS at FROM messages WHERE id = $1`, [id])).rows[0]!.at;
+      assert.equal(await checked(read.id), 'infinity');
+      assert.equal(await checked(old.id), 'infinity');
+      assert.notEqual(await checked(waiting.id), null);
+      assert.notEqual(await checked(waiting.id), 'infinity');
+
+      // The queue's index no longer holds them: its predicate leaves out what was retired.
+      const { rows } = await inbox.db.query<{ id: string }>(
+        `SELECT id FROM messages WHERE direction = 'outbound' AND sid IS NOT NULL AND (status_checked_at IS NULL OR status_checked_at < 'infinity') AND id = ANY($1)`,
+        [[read.id, waiting.id, old.id]],
+      );
+      assert.deepEqual(rows.map((r) => r.id), [waiting.id]);
+    });
+  });
+}
