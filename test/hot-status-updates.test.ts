@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { ChangesDto } from '../src/contract/api.ts';
 import { messageChangeLog } from '../src/db/message-change-log.ts';
 import { messageRepository } from '../src/db/message-repository.ts';
+import { startChangeLogUpkeep } from '../src/messages/change-log-upkeep.ts';
 import { recheckStatuses } from '../src/messages/status-recheck.ts';
 import { databaseKinds } from './support/databases.ts';
 import { newSid, OUR_NUMBER, startTestInbox, statusParams, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
@@ -91,6 +92,28 @@ for (const kind of databaseKinds()) {
 
       const again = await changesAfter(start);
       assert.deepEqual(again.messages.map((m) => [m.id, m.status, m.seq]), seen.messages.map((m) => [m.id, m.status, m.seq]));
+    });
+
+    test('the upkeep pass prunes what callbacks superseded and vacuums the log, leaving a row a message', async () => {
+      const c = await recordedOutside('+573185551007', 'Control anual');
+      for (const status of ['delivered', 'read']) {
+        assert.equal((await inbox.postSigned('/api/whatsapp/status', statusParams(c.sid, status, { to: 'whatsapp:+573185551007' }))).status, 204);
+      }
+      await waitFor(async () => (await inbox.db.query('SELECT 1 FROM messages WHERE id = $1 AND status = $2', [c.id, 'read'])).rows.length > 0, 'read stored');
+      const warnings: object[] = [];
+      const upkeep = startChangeLogUpkeep(inbox.db, { warn: (o) => warnings.push(o) }, null);
+      try {
+        await upkeep.runOnce();
+        const { rows } = await inbox.db.query<{ n: string }>('SELECT count(*) AS n FROM message_changes WHERE message_id = $1', [c.id]);
+        assert.equal(Number(rows[0]!.n), 1, 'the read row alone stays');
+        assert.equal(await upkeep.runOnce(), 0, 'nothing left to prune');
+      } finally {
+        await upkeep.stop();
+      }
+      assert.deepEqual(warnings, []);
+      await messageChangeLog.vacuum(inbox.db);
+      const { rows } = await inbox.db.query<{ logged: string; messages: string }>('SELECT (SELECT count(*) FROM message_changes) AS logged, (SELECT count(*) FROM messages) AS messages');
+      assert.equal(Number(rows[0]!.logged), Number(rows[0]!.messages));
     });
 
     test('the re-check pass takes final and too-old messages out of its queue and re-checks the rest', async () => {

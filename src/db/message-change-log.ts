@@ -25,4 +25,13 @@ export const messageChangeLog = {
     const r = rows[0]!;
     return { last: r.last === null ? null : Number(r.last), looked: r.looked, removed: r.removed };
   },
+
+  /**
+   * Makes the space of removed rows reusable. Autovacuum does it where it runs; PGlite has none,
+   * and without it the log's table would keep every row it ever held. SKIP_LOCKED: another
+   * instance's vacuum of it is under way.
+   */
+  async vacuum(q: Queryable): Promise<void> {
+    await q.query('VACUUM (SKIP_LOCKED) message_changes');
+  },
 };

@@ -7,6 +7,8 @@ const EVERY_MS = 10_000;
 // and never holds its locks long; a first pass after start walks the whole log over several passes.
 const CHUNK = 5_000;
 const CHUNKS_PER_PASS = 100;
+// Removed rows between two vacuums of the log: about a campaign's worth.
+const VACUUM_AFTER_REMOVED = 50_000;
 
 /** A pass resolves with how many superseded log rows it removed. */
 export type ChangeLogUpkeep = PeriodicPass<number>;
@@ -16,8 +18,9 @@ export type ChangeLogUpkeep = PeriodicPass<number>;
  * row it supersedes is removed here. Every instance runs it (each keeps its own cursor; two
  * removing the same rows is harmless), so none of them has to be the one that stays up.
  */
-export function startChangeLogUpkeep(db: Queryable, log: { warn(o: object, msg: string): void }, everyMs = EVERY_MS): ChangeLogUpkeep {
+export function startChangeLogUpkeep(db: Queryable, log: { warn(o: object, msg: string): void }, everyMs: number | null = EVERY_MS): ChangeLogUpkeep {
   let cursor = 0;
+  let removedSinceVacuum = 0;
   async function pass(): Promise<number> {
     let removed = 0;
     for (let i = 0; i < CHUNKS_PER_PASS; i++) {
@@ -27,6 +30,11 @@ export function startChangeLogUpkeep(db: Queryable, log: { warn(o: object, msg: 
       // looks at it again with what was written since.
       if (r.last === null || r.looked < CHUNK) break;
       cursor = r.last;
+    }
+    removedSinceVacuum += removed;
+    if (removedSinceVacuum >= VACUUM_AFTER_REMOVED) {
+      removedSinceVacuum = 0;
+      await messageChangeLog.vacuum(db);
     }
     return removed;
   }
