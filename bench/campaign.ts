@@ -170,6 +170,7 @@ export interface CampaignFigures {
   perSecond: number;
   /** Answer latency after the first seconds, ms. */
   answerP99: number;
+  answerP50: number;
   listP99: number;
   chatP99: number;
   /** CPU per callback, µs. */
@@ -396,6 +397,7 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   return {
     perSecond: campaign.callbacks.length / elapsed,
     answerP99: percentile(warm, 99),
+    answerP50: percentile(warm, 50),
     listP99: percentile(listClock.latencies, 99),
     chatP99: percentile(chatClock.latencies, 99),
     serverUs: us(serverTotalCpu),
