@@ -5,7 +5,8 @@ import { messageChangeLog } from '../src/db/message-change-log.ts';
 import { messageRepository } from '../src/db/message-repository.ts';
 import { startChangeLogUpkeep } from '../src/messages/change-log-upkeep.ts';
 import { recheckStatuses } from '../src/messages/status-recheck.ts';
-import { databaseKinds } from './support/databases.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { databaseKinds, openTestDatabase } from './support/databases.ts';
 import { newSid, OUR_NUMBER, startTestInbox, statusParams, waitFor, type TestInbox, type TestSession } from './support/inbox.ts';
 
 const DAY_MS = 86_400_000;
@@ -143,5 +144,29 @@ for (const kind of databaseKinds()) {
       );
       assert.deepEqual(rows.map((r) => r.id), [waiting.id]);
     });
+  });
+
+  test(`upgrading: every stored message is in the change log with its seq, and a read message can be retired (${kind})`, async () => {
+    const { db, close } = await openTestDatabase(kind, { empty: true });
+    try {
+      await migrate(db, { before: '015' });
+      await db.query(`INSERT INTO senders (address) VALUES ($1)`, [OUR_NUMBER]);
+      await db.query(`INSERT INTO contacts (phone) VALUES ('+573185551010')`);
+      await db.query(`INSERT INTO conversations (contact_id, sender_id) SELECT k.id, s.id FROM contacts k, senders s`);
+      await db.query(`INSERT INTO messages (sid, conversation_id, direction, source, captured_via, status, body)
+        SELECT $1 || g, (SELECT id FROM conversations), 'outbound', 'external', 'callback', CASE WHEN g % 2 = 0 THEN 'read' ELSE 'delivered' END, 'texto ' || g
+        FROM generate_series(1, 6) g`, [newSid().slice(0, 20)]);
+      assert.deepEqual(await migrate(db), ['015.hot-status-updates.sql']);
+      const { rows } = await db.query<{ logged: string; matching: string }>(
+        `SELECT (SELECT count(*) FROM message_changes) AS logged,
+                (SELECT count(*) FROM messages m JOIN message_changes c ON c.message_id = m.id AND c.seq = m.seq) AS matching`,
+      );
+      assert.deepEqual({ logged: Number(rows[0]!.logged), matching: Number(rows[0]!.matching) }, { logged: 6, matching: 6 });
+      assert.equal(await messageRepository.retireStatusRechecks(db, { limit: 100, createdAfter: new Date(Date.now() - 30 * DAY_MS) }), 3, 'the three read ones');
+      const changed = await messageRepository.changedSince(db, 0, 100);
+      assert.equal(changed.length, 6, 'a retirement is no change a panel needs; each message still once');
+    } finally {
+      await close();
+    }
   });
 }
