@@ -218,7 +218,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
     const unconfirmed = startUnconfirmedSendSweep(ctx, c.config.unconfirmedSendSeconds);
     const mediaCleanup = startMediaCleanup(ctx);
     const statistics = startPlannerStatistics(c.db, ctx.log);
-    const changeLog = startChangeLogUpkeep(c.db, ctx.log);
+    const changeLog = startChangeLogUpkeep(c.db, ctx.log, { underLoad: statuses.underLoad });
     app.addHook('onClose', async () => {
       await statistics.stop();
       await changeLog.stop();

@@ -102,7 +102,7 @@ for (const kind of databaseKinds()) {
       }
       await waitFor(async () => (await inbox.db.query('SELECT 1 FROM messages WHERE id = $1 AND status = $2', [c.id, 'read'])).rows.length > 0, 'read stored');
       const warnings: object[] = [];
-      const upkeep = startChangeLogUpkeep(inbox.db, { warn: (o) => warnings.push(o) }, null);
+      const upkeep = startChangeLogUpkeep(inbox.db, { warn: (o) => warnings.push(o) }, { everyMs: null });
       try {
         await upkeep.runOnce();
         const { rows } = await inbox.db.query<{ n: string }>('SELECT count(*) AS n FROM message_changes WHERE message_id = $1', [c.id]);
@@ -165,6 +165,30 @@ for (const kind of databaseKinds()) {
       assert.equal(await messageRepository.retireStatusRechecks(db, { limit: 100, createdAfter: new Date(Date.now() - 30 * DAY_MS) }), 3, 'the three read ones');
       const changed = await messageRepository.changedSince(db, 0, 100);
       assert.equal(changed.length, 6, 'a retirement is no change a panel needs; each message still once');
+    } finally {
+      await close();
+    }
+  });
+
+  test(`during a burst the change log's upkeep waits, but not forever (${kind})`, async () => {
+    const { db, close } = await openTestDatabase(kind);
+    try {
+      await db.query(`INSERT INTO senders (address) VALUES ($1)`, [OUR_NUMBER]);
+      await db.query(`INSERT INTO contacts (phone) VALUES ('+573185551011')`);
+      await db.query(`INSERT INTO conversations (contact_id, sender_id) SELECT k.id, s.id FROM contacts k, senders s`);
+      await db.query(`INSERT INTO messages (sid, conversation_id, direction, source, captured_via, status) VALUES ($1, (SELECT id FROM conversations), 'outbound', 'external', 'callback', 'sent')`, [newSid()]);
+      for (const status of ['delivered', 'read']) await db.query(`UPDATE messages SET status = $1, seq = nextval('change_seq')`, [status]);
+      const logged = async () => Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM message_changes')).rows[0]!.n);
+      assert.equal(await logged(), 3);
+      const upkeep = startChangeLogUpkeep(db, { warn: () => {} }, { everyMs: null, underLoad: () => true });
+      try {
+        for (let i = 0; i < 30; i++) assert.equal(await upkeep.runOnce(), 0);
+        assert.equal(await logged(), 3, 'nothing pruned while under load');
+        assert.equal(await upkeep.runOnce(), 2, 'the 31st pass in a row prunes anyway');
+        assert.equal(await logged(), 1);
+      } finally {
+        await upkeep.stop();
+      }
     } finally {
       await close();
     }
