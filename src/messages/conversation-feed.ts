@@ -7,6 +7,13 @@ import type { InboxEvents } from './inbox-events.ts';
 /** At most this often (per instance) the conversation list is sent to browsers. */
 export const LIST_UPDATE_INTERVAL_MS = 250;
 const RETRY_AFTER_FAILURE_MS = 2_000;
+/**
+ * Entries (conversations and message changes) per `list:updated`. A campaign's interval holds
+ * hundreds; encoded and written to every panel at once, they held the event loop up to 16 ms every
+ * 250 ms, and callbacks arriving meanwhile waited for their answers. Larger batches go out as
+ * several, a turn of the event loop apart.
+ */
+export const LIST_UPDATE_MAX_ENTRIES = 150;
 
 /**
  * Conversation list updates, coalesced. A campaign brings thousands of status callbacks a second;
@@ -52,7 +59,16 @@ export function createConversationFeed(deps: { db: Database; events: InboxEvents
     pendingMessages.clear();
     try {
       const conversations = ids.length ? await conversationRepository.findManyDto(deps.db, ids) : [];
-      if (conversations.length || messages.length) deps.events.emit('list:updated', { conversations, messages: messages.map(messageChangeOf) });
+      const changes = messages.map(messageChangeOf);
+      for (let c = 0, m = 0; c < conversations.length || m < changes.length;) {
+        if (c || m) await new Promise((resolve) => setImmediate(resolve));
+        if (closed) return;
+        const take = Math.min(conversations.length - c, LIST_UPDATE_MAX_ENTRIES);
+        const update = { conversations: conversations.slice(c, c + take), messages: changes.slice(m, m + LIST_UPDATE_MAX_ENTRIES - take) };
+        c += update.conversations.length;
+        m += update.messages.length;
+        deps.events.emit('list:updated', update);
+      }
     } catch (err) {
       // The writes are committed; only their announcement failed. Try again a little later
       // (a reconnecting panel catches up through /api/changes in any case).
