@@ -28,10 +28,11 @@ export interface RecheckOptions {
 // A message re-checked this recently is not taken again: it bounds how often one message is
 // fetched when few are waiting, and keeps a second instance's claim off a message just claimed.
 const RECHECK_GAP_SECONDS = 300;
-// Messages taken out of the re-check queue per statement, and at most per pass (a 100,000-message
-// campaign's read ones leave it within a pass).
+// Messages taken out of the re-check queue per statement, and at most per pass: 600,000 an hour
+// at the default interval, and an upgraded history's final messages (all still in the queue after
+// migration 015) leave it over several passes rather than in one long one.
 const RETIRE_BATCH = 5_000;
-const RETIRE_PER_PASS = 200_000;
+const RETIRE_PER_PASS = 50_000;
 
 /**
  * Fetches again, one by one, outbound messages whose status can still advance but that Twilio's
