@@ -44,3 +44,20 @@ test('a key named __proto__ is a plain key, not the prototype', () => {
   assert.equal(Object.getPrototypeOf(parsed), Object.prototype);
   assert.equal(Object.getOwnPropertyDescriptor(parsed, '__proto__')?.value, 'x');
 });
+
+test('random bodies read alike on both paths: repeated keys, numeric keys, escapes, empty pairs', () => {
+  let seed = 7;
+  const r = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const pieces = ['a', 'B', '0', '12', '__proto__', 'constructor', '%41', '%2B', '+', '%C3%A9', '%E2%9C%85', '%F0%9F%87%A8', '~', '.', '-', '*', '%25', '%26', '%3D'];
+  const part = () => Array.from({ length: Math.floor(r() * 4) }, () => pieces[Math.floor(r() * pieces.length)]).join('');
+  for (let i = 0; i < 5_000; i++) {
+    const body = Array.from({ length: Math.floor(r() * 8) }, () => (r() < 0.1 ? '' : r() < 0.15 ? part() : `${part()}=${part()}`)).join('&');
+    const parsed = parseForm(Buffer.from(body, 'latin1'));
+    assert.deepEqual(bytePath(body), parsed, body);
+    assert.equal(Object.getPrototypeOf(parsed), Object.prototype, body);
+    // As URLSearchParams reads it, the last of a repeated key kept.
+    const expected: Record<string, string> = {};
+    for (const [k, v] of new URLSearchParams(body)) Object.defineProperty(expected, k, { value: v, writable: true, enumerable: true, configurable: true });
+    assert.deepEqual(parsed, expected, body);
+  }
+});

@@ -26,14 +26,17 @@ const hasBody = (request: FastifyRequest) =>
  * the matched route's config; unknown routes keep their 404.
  */
 export function enforceBodyTypes(app: FastifyInstance): void {
-  app.addHook('onRequest', async (request, reply) => {
-    if (!request.routeOptions.url || !hasBody(request)) return;
-    const wanted = request.routeOptions.config.bodyType ?? 'json';
-    if (wanted === 'any') return;
-    const types = (typeof wanted === 'string' ? [wanted] : wanted).map((t) => MEDIA_TYPES[t]);
+  // A callback hook, not an async one: it runs for every request (Twilio's callbacks too), and
+  // one that lets the request through then costs no promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    const config = request.routeOptions.config;
+    if (!config.url || !hasBody(request)) return done();
+    const wanted = config.bodyType ?? 'json';
+    if (wanted === 'any') return done();
     const essence = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if ((types as string[]).includes(essence)) return;
+    if (typeof wanted === 'string' ? MEDIA_TYPES[wanted] === essence : wanted.some((t) => MEDIA_TYPES[t] === essence)) return done();
+    const types = (typeof wanted === 'string' ? [wanted] : wanted).map((t) => MEDIA_TYPES[t]);
     const named = types.join(' or ');
-    return sendError(reply, 415, 'unsupported_media_type', `This route takes only ${named} bodies`, `Esta ruta solo acepta cuerpos ${types.join(' o ')}`);
+    sendError(reply, 415, 'unsupported_media_type', `This route takes only ${named} bodies`, `Esta ruta solo acepta cuerpos ${types.join(' o ')}`);
   });
 }

@@ -51,33 +51,49 @@ function decodeComponent(raw: Buffer): string {
 }
 
 /**
- * A key or value of an all-ASCII body, as Twilio sends them: %-escapes are decoded by
- * decodeURIComponent, which refuses broken escapes and invalid UTF-8 alike (as the byte path does).
+ * The key or value at text[start, end) of an all-ASCII body, as Twilio sends them: %-escapes are
+ * decoded by decodeURIComponent, which refuses broken escapes and invalid UTF-8 alike (as the byte
+ * path does). A raw NUL was refused for the whole body already; only an escaped one is looked for.
  */
-function decodeAsciiComponent(raw: string): string {
-  if (raw.indexOf('%') === -1 && raw.indexOf('+') === -1) return checkText(raw);
+function decodeAsciiComponent(text: string, start: number, end: number): string {
+  const raw = text.slice(start, end);
+  const escaped = raw.indexOf('%') !== -1;
+  if (!escaped && raw.indexOf('+') === -1) return raw;
+  let decoded: string;
   try {
-    return checkText(decodeURIComponent(raw.replaceAll('+', ' ')));
-  } catch (err) {
-    if (err instanceof MalformedBodyError) throw err;
+    decoded = decodeURIComponent(raw.replaceAll('+', ' '));
+  } catch {
     throw new MalformedBodyError('a %-escape is broken or not valid UTF-8');
   }
+  return escaped ? checkText(decoded) : decoded;
+}
+
+/** Sets a parsed key; `__proto__` becomes an own key, as everywhere else, not the prototype. */
+function setKey(result: Record<string, string>, key: string, value: string): void {
+  if (key === '__proto__') Object.defineProperty(result, key, { value, writable: true, enumerable: true, configurable: true });
+  else result[key] = value;
 }
 
 /** Parses a form body; repeated keys keep their last value (Twilio sends each key once). */
 export function parseForm(body: Buffer | string): Record<string, string> {
   const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  const result = new Map<string, string>();
-  // Twilio's bodies are %-encoded, so all ASCII: parsed as one string (measured: a third of the
-  // byte path's cost per callback). Raw non-ASCII bytes take the byte path, which checks them.
+  const out: Record<string, string> = {};
+  // Twilio's bodies are %-encoded, so all ASCII: scanned as one string, in place (measured: a
+  // third of the byte path's cost per callback, and this scan half the cost of splitting it into
+  // pairs first). Raw non-ASCII bytes take the byte path, which checks them.
   if (isAscii(buf)) {
-    const text = buf.toString('latin1');
-    for (const pair of text.split('&')) {
-      if (!pair) continue;
-      const eq = pair.indexOf('=');
-      result.set(decodeAsciiComponent(eq === -1 ? pair : pair.slice(0, eq)), eq === -1 ? '' : decodeAsciiComponent(pair.slice(eq + 1)));
+    const text = checkText(buf.toString('latin1'));
+    for (let start = 0; start <= text.length;) {
+      let end = text.indexOf('&', start);
+      if (end === -1) end = text.length;
+      if (end > start) {
+        let eq = text.indexOf('=', start);
+        if (eq === -1 || eq > end) eq = end;
+        setKey(out, decodeAsciiComponent(text, start, eq), eq === end ? '' : decodeAsciiComponent(text, eq + 1, end));
+      }
+      start = end + 1;
     }
-    return Object.fromEntries(result);
+    return out;
   }
   let start = 0;
   while (start <= buf.length) {
@@ -87,9 +103,9 @@ export function parseForm(body: Buffer | string): Record<string, string> {
     if (pair.length) {
       const eq = pair.indexOf(EQ);
       const key = decodeComponent(eq === -1 ? pair : pair.subarray(0, eq));
-      result.set(key, eq === -1 ? '' : decodeComponent(pair.subarray(eq + 1)));
+      setKey(out, key, eq === -1 ? '' : decodeComponent(pair.subarray(eq + 1)));
     }
     start = end + 1;
   }
-  return Object.fromEntries(result);
+  return out;
 }

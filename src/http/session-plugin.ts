@@ -76,28 +76,47 @@ export const sessionPlugin = fp(
   async (app: FastifyInstance, opts: { db: Database; cookieSecret: string; publicOrigin: string }) => {
     app.decorateRequest('user', null);
     app.decorateRequest('csrfToken', null);
-    app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    // A callback hook: on public routes (Twilio's callbacks among them) it decides at once and
+    // costs no promise; a session is read (asynchronously) only where one is needed.
+    app.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
       const config = request.routeOptions.config;
       // The matched route, never the raw URL: the router decodes the path, so `/%61pi/users`
       // reaches `/api/users` while its URL does not start with `/api/`.
-      if (!request.routeOptions.url?.startsWith('/api/')) return;
+      if (!config.url?.startsWith('/api/')) return done();
       const write = UNSAFE_METHODS.has(request.method);
       if (write && (config.sameOriginOnly || !config.public) && isCrossSite(request, opts.publicOrigin)) {
-        return refuseForgery(reply, 'Requests from another site are refused', 'Se rechazan las solicitudes desde otro sitio');
+        refuseForgery(reply, 'Requests from another site are refused', 'Se rechazan las solicitudes desde otro sitio');
+        return;
       }
-      if (config.public) return;
+      if (config.public) return done();
+      checkSession(request, reply, write).then((allowed) => {
+        if (allowed) done();
+      }, done);
+    });
+
+    /** Whether the request goes on to its handler; when not, it has been answered. */
+    async function checkSession(request: FastifyRequest, reply: FastifyReply, write: boolean): Promise<boolean> {
       const token = sessionToken(app, request.headers.cookie);
-      if (!token) return sendError(reply, 401, 'unauthenticated', 'Log in first', 'Inicie sesión primero');
+      if (!token) {
+        sendError(reply, 401, 'unauthenticated', 'Log in first', 'Inicie sesión primero');
+        return false;
+      }
       if (write && !csrfTokenMatches(opts.cookieSecret, token, request.headers[CSRF_HEADER])) {
-        return refuseForgery(reply, 'Missing or wrong CSRF token; reload the page', 'Falta el token CSRF o no es válido; recargue la página');
+        refuseForgery(reply, 'Missing or wrong CSRF token; reload the page', 'Falta el token CSRF o no es válido; recargue la página');
+        return false;
       }
       request.user = await userForSession(opts.db, token);
-      if (!request.user) return sendError(reply, 401, 'unauthenticated', 'Log in first', 'Inicie sesión primero');
-      request.csrfToken = csrfTokenFor(opts.cookieSecret, token);
-      if (config.adminOnly && request.user.role !== 'admin') {
-        return sendError(reply, 403, 'forbidden', 'Only admins can do this', 'Solo los administradores pueden hacer esto');
+      if (!request.user) {
+        sendError(reply, 401, 'unauthenticated', 'Log in first', 'Inicie sesión primero');
+        return false;
       }
-    });
+      request.csrfToken = csrfTokenFor(opts.cookieSecret, token);
+      if (request.routeOptions.config.adminOnly && request.user.role !== 'admin') {
+        sendError(reply, 403, 'forbidden', 'Only admins can do this', 'Solo los administradores pueden hacer esto');
+        return false;
+      }
+      return true;
+    }
   },
   { name: 'wa-session', dependencies: ['@fastify/cookie'] },
 );

