@@ -89,13 +89,13 @@ export const sessionPlugin = fp(
         return;
       }
       if (config.public) return done();
-      checkSession(request, reply, write).then((allowed) => {
+      checkSession(request, reply, write, config.adminOnly === true).then((allowed) => {
         if (allowed) done();
       }, done);
     });
 
     /** Whether the request goes on to its handler; when not, it has been answered. */
-    async function checkSession(request: FastifyRequest, reply: FastifyReply, write: boolean): Promise<boolean> {
+    async function checkSession(request: FastifyRequest, reply: FastifyReply, write: boolean, adminOnly: boolean): Promise<boolean> {
       const token = sessionToken(app, request.headers.cookie);
       if (!token) {
         sendError(reply, 401, 'unauthenticated', 'Log in first', 'Inicie sesión primero');
@@ -111,7 +111,7 @@ export const sessionPlugin = fp(
         return false;
       }
       request.csrfToken = csrfTokenFor(opts.cookieSecret, token);
-      if (request.routeOptions.config.adminOnly && request.user.role !== 'admin') {
+      if (adminOnly && request.user.role !== 'admin') {
         sendError(reply, 403, 'forbidden', 'Only admins can do this', 'Solo los administradores pueden hacer esto');
         return false;
       }

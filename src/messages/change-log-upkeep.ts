@@ -18,8 +18,9 @@ export type ChangeLogUpkeep = PeriodicPass<number>;
 
 /**
  * Keeps the message change log about one row a message: each status callback adds a row, and the
- * row it supersedes is removed here, after a burst rather than during it. Every instance runs it (each keeps its own cursor; two
- * removing the same rows is harmless), so none of them has to be the one that stays up.
+ * row it supersedes is removed here, after a burst rather than during it. Every instance runs it
+ * (each keeps its own cursor; two removing the same rows is harmless), so none of them has to be
+ * the one that stays up.
  */
 export function startChangeLogUpkeep(
   db: Queryable,
