@@ -61,7 +61,10 @@ describe('deadlock retry (postgres)', { skip: !databaseKinds().includes('postgre
          FROM generate_series(1, 200) RETURNING id, sid`,
       );
       const at = new Date();
-      const advance = (status: 'sent' | 'delivered', order: typeof rows) => messageRepository.advanceManyBySid(db, order.map((r) => ({ sid: r.sid, phone, senderAddress: 'whatsapp:+14155238886', u: { status, errorCode: null, errorMessage: null, at } })));
+      const advance = (status: 'sent' | 'delivered', order: typeof rows) => messageRepository.recordStatusBatch(db, order.map((r) => ({
+        sid: r.sid, phone, senderAddress: 'whatsapp:+14155238886', u: { status, errorCode: null, errorMessage: null, at },
+        messageId: null, businessAddress: 'whatsapp:+14155238886', messagingServiceSid: null, body: null, bodyPending: true, createdAt: at, fetchJob: null,
+      })), { via: 'callback', raise: true });
       const reversed = [...rows].reverse();
       const results = await Promise.allSettled([
         advance('sent', rows),

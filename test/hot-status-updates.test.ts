@@ -51,9 +51,10 @@ for (const kind of databaseKinds()) {
           return { updated: Number(rows[0]!.updated), hot: Number(rows[0]!.hot) };
         };
         const before = await counters();
-        const r = await messageRepository.advanceManyBySid(tx, [{
+        const r = await messageRepository.recordStatusBatch(tx, [{
           sid, phone: '+573185551001', senderAddress: OUR_NUMBER, u: { status: 'delivered', errorCode: null, errorMessage: null, at: new Date() },
-        }]);
+          messageId: null, businessAddress: OUR_NUMBER, messagingServiceSid: null, body: null, bodyPending: true, createdAt: new Date(), fetchJob: null,
+        }], { via: 'callback', raise: true });
         assert.equal(r.changed.length, 1);
         const now = await counters();
         return { updated: now.updated - before.updated, hot: now.hot - before.hot };

@@ -1,5 +1,5 @@
 import type { CapturedVia, MessageDto, MessageSource, MessageStatus } from '../contract/api.ts';
-import { ENSURE_CONVERSATIONS } from './ensure-conversations.ts';
+import { ensureConversationsOrLeave } from './ensure-conversations.ts';
 import type { Queryable } from './database.ts';
 import { exactTimeText } from './exact-time.ts';
 import { containsPattern } from './search-sql.ts';
@@ -187,13 +187,63 @@ const RECHECKABLE = `status IN ('accepted', 'scheduled', 'queued', 'sending', 's
 const LOCK_IN_ID_ORDER = (where: string) => `SELECT m.id, m.sid FROM messages m WHERE ${where} ORDER BY m.id FOR UPDATE`;
 const dtoOrNull = (rows: MessageRow[]) => (rows[0] ? toMessageDto(rows[0]) : null);
 
+/**
+ * CTEs that make new messages their conversations' latest activity. `source` selects the new
+ * messages: (conversation_id, id, created_at, raise, unread, inbound). The conversations are locked
+ * in id order first, so writers touching the same ones (two instances, a batch and the inbound
+ * webhook) wait for each other in one order and never deadlock.
+ */
+const touchConversations = (source: string) => `
+  activity AS (
+    -- One row per conversation: several new messages of one conversation in a batch.
+    SELECT s.conversation_id,
+      (array_agg(s.id ORDER BY s.created_at DESC) FILTER (WHERE s.raise))[1] AS raised_id,
+      max(s.created_at) FILTER (WHERE s.raise) AS raised_at,
+      (array_agg(s.id ORDER BY s.created_at DESC))[1] AS any_id,
+      count(*) FILTER (WHERE s.unread) AS unread,
+      max(s.created_at) FILTER (WHERE s.inbound) AS inbound_at
+    FROM (${source}) s GROUP BY s.conversation_id
+  ),
+  touch_order AS (SELECT c.id FROM conversations c WHERE c.id IN (SELECT conversation_id FROM activity) ORDER BY c.id FOR NO KEY UPDATE),
+  touched AS (
+    UPDATE conversations c SET
+      last_message_id = CASE
+        WHEN a.raised_id IS NOT NULL AND (c.last_message_at IS NULL OR c.last_message_at <= a.raised_at) THEN a.raised_id
+        WHEN c.last_message_id IS NULL THEN a.any_id
+        ELSE c.last_message_id END,
+      last_message_at = GREATEST(c.last_message_at, a.raised_at),
+      unread_count = c.unread_count + a.unread,
+      last_inbound_at = GREATEST(c.last_inbound_at, a.inbound_at),
+      -- A customer who writes again reopens a resolved conversation (its assignee kept); an
+      -- older message brought in late (reconcile, backfill) does not.
+      status = CASE WHEN a.inbound_at > c.last_inbound_at OR (a.inbound_at IS NOT NULL AND c.last_inbound_at IS NULL)
+        THEN 'open' ELSE c.status END,
+      seq = nextval('change_seq')
+    FROM touch_order l JOIN activity a ON a.conversation_id = l.id WHERE c.id = l.id
+  )`;
+
 export interface NewCapturedItem extends NewCapturedMessage {
   u: StatusUpdate;
   activity: { unread: boolean; inbound: boolean; raise: boolean; fetchJob: string | null };
 }
 
-/** How advanceManyBySid keys the conversations it ensured: the customer's phone and our sender's address. */
-export const conversationKey = (phone: string, senderAddress: string) => `${phone} ${senderAddress}`;
+/** A merged status report as recordStatusBatch writes it: the advance, and the row should its SID be new. */
+export interface NewStatusItem {
+  sid: string;
+  u: StatusUpdate;
+  /** The customer's phone and our sender's address: the conversation of a new SID. */
+  phone: string;
+  senderAddress: string;
+  /** Our own id (`?mid=`): a new SID with one is a panel send, never recorded as from outside. */
+  messageId: string | null;
+  businessAddress: string | null;
+  messagingServiceSid: string | null;
+  body: string | null;
+  bodyPending: boolean;
+  createdAt: Date;
+  /** The job queued for a new message (its text, its media), if any. */
+  fetchJob: string | null;
+}
 
 export const messageRepository = {
   async findRaw(q: Queryable, id: string) {
@@ -221,41 +271,89 @@ export const messageRepository = {
   },
 
   /**
-   * Advances many messages by SID in one statement (a batch of callbacks, each SID at most once).
-   * Returns the messages that changed and every SID of the batch already stored. For the SIDs not
-   * stored, the same statement also finds or creates their conversations (by customer phone and
-   * our sender's address, see conversationKey),
-   * so recording them (insertOrAdvanceMany) is one more statement, not two: a batch costs one or
-   * two round trips.
+   * A batch of status reports in one statement, so one round trip and one commit: stored messages
+   * advance (locked in id order), and new SIDs are recorded as sent from outside (in SID order), in
+   * their conversations, created with their contacts when new, with the fetch of their text queued
+   * and their conversations' activity. Locks are taken in those fixed orders within the one
+   * statement, so two instances' batches never hold one lock while waiting for another across
+   * statements (as the former two statements in a transaction did, which PostgreSQL had to break
+   * as a deadlock after a second). Each SID at most once.
+   *
+   * Left to the caller: `unclaimed`, the new SIDs of panel sends (`messageId` set) whose callback
+   * beat Twilio's answer, to be matched to our row by id; and `leftOut`, new SIDs of a customer
+   * whose contact or conversation another writer was creating at the same instant (see
+   * ensureConversationsOrLeave), to be written again: the next statement sees that writer's rows.
    */
-  async advanceManyBySid(
+  async recordStatusBatch(
     q: Queryable,
-    items: { sid: string; u: StatusUpdate; phone: string; senderAddress: string }[],
-  ): Promise<{ changed: MessageDto[]; known: Set<string>; conversationsOfNew: Map<string, string> }> {
-    const { rows } = await q.query<{ changed: MessageRow[]; known: string[]; conversations: { phone: string; address: string; id: string }[] }>(
+    items: NewStatusItem[],
+    o: { via: CapturedVia; raise: boolean },
+  ): Promise<{ changed: MessageDto[]; saved: { message: MessageDto; inserted: boolean }[]; unclaimed: Set<string>; leftOut: Set<string> }> {
+    const col = <T>(f: (i: NewStatusItem) => T) => items.map(f);
+    const { rows } = await q.query<{ changed: MessageRow[]; saved: (MessageRow & { inserted: boolean })[]; unclaimed: string[]; left_out: string[] }>(
       `WITH v AS (
-         SELECT * FROM unnest($1::text[], $2::text[], $10::text[], ${advanceUnnestArgs(3)})
-           AS i(sid, phone, address, ${ADVANCE_COLUMN_NAMES})
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[],
+           $9::timestamptz[], $10::text[], ${advanceUnnestArgs(11)})
+         AS i(sid, phone, address, message_id, business_address, messaging_service_sid, body, body_pending, created_at, fetch_job,
+           ${ADVANCE_COLUMN_NAMES})
        ),
        locked AS (${LOCK_IN_ID_ORDER('m.sid IN (SELECT sid FROM v)')}),
-       known AS (SELECT sid FROM locked),
        changed AS (
          UPDATE messages AS m SET ${advanceSet(fromRow('v'))} FROM v JOIN locked l ON l.sid = v.sid
          WHERE m.id = l.id AND ${advanceChanges(fromRow('v'))}
          RETURNING ${MESSAGE_COLUMNS}
        ),
-       wanted AS (SELECT DISTINCT phone, address FROM v WHERE sid NOT IN (SELECT sid FROM known)),
-       ${ENSURE_CONVERSATIONS}
+       -- New SIDs, each with its id now: a conversation created for it can name it as its latest.
+       fresh AS MATERIALIZED (
+         SELECT gen_random_uuid() AS id, v.* FROM v WHERE v.message_id IS NULL AND v.sid NOT IN (SELECT sid FROM locked)
+       ),
+       wanted AS (SELECT DISTINCT phone, address FROM fresh),
+       opening AS (
+         SELECT phone, address, (array_agg(id ORDER BY created_at DESC))[1] AS last_message_id,
+           CASE WHEN $18::boolean THEN max(created_at) END AS last_message_at,
+           CASE WHEN $18::boolean THEN count(*) ELSE 0 END AS unread_count
+         FROM fresh GROUP BY phone, address
+       ),
+       ${ensureConversationsOrLeave('opening')},
+       saved AS (
+         INSERT INTO messages AS m (id, sid, conversation_id, direction, source, captured_via, status, body, body_pending,
+           business_address, messaging_service_sid, created_at, error_code, error_message, sent_at, delivered_at, read_at, failed_at)
+         SELECT f.id, f.sid, e.id, 'outbound', 'external', $19::text, f.status, f.body, f.body_pending,
+           f.business_address, f.messaging_service_sid, f.created_at, f.error_code, f.error_message, f.sent_at, f.delivered_at, f.read_at, f.failed_at
+         FROM fresh f JOIN ensured e ON e.phone = f.phone AND e.address = f.address
+         -- Every contact and conversation is written before the first message (a one-time filter,
+         -- run before any row), so the statement's locks come in phases, each in its own order.
+         WHERE (SELECT count(*) FROM ensured) >= 0
+         ORDER BY f.sid
+         ON CONFLICT (sid) DO UPDATE SET ${advanceSet(fromRow('EXCLUDED'))} WHERE ${advanceChanges(fromRow('EXCLUDED'))}
+         RETURNING ${MESSAGE_COLUMNS}, (xmax = 0) AS inserted
+       ),
+       job AS (
+         INSERT INTO jobs (kind, message_id)
+         SELECT f.fetch_job, s.id FROM saved s JOIN fresh f ON f.sid = s.sid WHERE s.inserted AND f.fetch_job IS NOT NULL
+         ON CONFLICT (kind, message_id) DO NOTHING
+       ),
+       -- Conversations found above; the ones created here got their activity with them.
+       ${touchConversations(`SELECT s.conversation_id, s.id, s.created_at, $18::boolean AS raise, $18::boolean AS unread, false AS inbound
+         FROM saved s WHERE s.inserted AND s.conversation_id IN (SELECT id FROM found)`)}
        SELECT (SELECT coalesce(json_agg(changed), '[]') FROM changed) AS changed,
-              (SELECT coalesce(array_agg(sid), '{}') FROM known) AS known,
-              (SELECT coalesce(json_agg(ensured), '[]') FROM ensured) AS conversations`,
-      [items.map((i) => i.sid), items.map((i) => i.phone), ...advanceColumns(items.map((i) => i.u)), items.map((i) => i.senderAddress)],
+              (SELECT coalesce(json_agg(saved), '[]') FROM saved) AS saved,
+              (SELECT coalesce(array_agg(v.sid), '{}') FROM v WHERE v.message_id IS NOT NULL AND v.sid NOT IN (SELECT sid FROM locked)) AS unclaimed,
+              (SELECT coalesce(array_agg(f.sid), '{}') FROM fresh f
+                WHERE NOT EXISTS (SELECT 1 FROM ensured e WHERE e.phone = f.phone AND e.address = f.address)) AS left_out`,
+      [
+        col((i) => i.sid), col((i) => i.phone), col((i) => i.senderAddress), col((i) => i.messageId), col((i) => i.businessAddress),
+        col((i) => i.messagingServiceSid), col((i) => i.body), col((i) => i.bodyPending), col((i) => i.createdAt), col((i) => i.fetchJob),
+        ...advanceColumns(col((i) => i.u)), o.raise, o.via,
+      ],
       { prepare: true },
     );
     const r = rows[0]!;
     return {
-      changed: r.changed.map(toMessageDto), known: new Set(r.known),
-      conversationsOfNew: new Map(r.conversations.map((c) => [conversationKey(c.phone, c.address), c.id])),
+      changed: r.changed.map(toMessageDto),
+      saved: r.saved.map((m) => ({ message: toMessageDto(m), inserted: m.inserted })),
+      unclaimed: new Set(r.unclaimed),
+      leftOut: new Set(r.left_out),
     };
   },
 
@@ -284,7 +382,7 @@ export const messageRepository = {
          SELECT sid, conversation_id, direction, source, captured_via, status, body, body_pending, media, business_address,
            messaging_service_sid, created_at, reply_to_sid, button_payload, location, error_code, error_message,
            sent_at, delivered_at, read_at, failed_at
-         FROM input
+         FROM input ORDER BY sid
          ON CONFLICT (sid) DO UPDATE SET ${advanceSet(fromRow('EXCLUDED'))} WHERE ${advanceChanges(fromRow('EXCLUDED'))}
          RETURNING ${MESSAGE_COLUMNS}, (xmax = 0) AS inserted
        ),
@@ -293,32 +391,7 @@ export const messageRepository = {
          SELECT i.fetch_job, s.id FROM saved s JOIN input i ON i.sid = s.sid WHERE s.inserted AND i.fetch_job IS NOT NULL
          ON CONFLICT (kind, message_id) DO NOTHING
        ),
-       activity AS (
-         -- One row per conversation: several new messages of one conversation in a batch.
-         SELECT s.conversation_id,
-           (array_agg(s.id ORDER BY s.created_at DESC) FILTER (WHERE i.raise))[1] AS raised_id,
-           max(s.created_at) FILTER (WHERE i.raise) AS raised_at,
-           (array_agg(s.id ORDER BY s.created_at DESC))[1] AS any_id,
-           count(*) FILTER (WHERE i.unread) AS unread,
-           max(s.created_at) FILTER (WHERE i.inbound) AS inbound_at
-         FROM saved s JOIN input i ON i.sid = s.sid WHERE s.inserted GROUP BY s.conversation_id
-       ),
-       touched AS (
-         UPDATE conversations c SET
-           last_message_id = CASE
-             WHEN a.raised_id IS NOT NULL AND (c.last_message_at IS NULL OR c.last_message_at <= a.raised_at) THEN a.raised_id
-             WHEN c.last_message_id IS NULL THEN a.any_id
-             ELSE c.last_message_id END,
-           last_message_at = GREATEST(c.last_message_at, a.raised_at),
-           unread_count = c.unread_count + a.unread,
-           last_inbound_at = GREATEST(c.last_inbound_at, a.inbound_at),
-           -- A customer who writes again reopens a resolved conversation (its assignee kept); an
-           -- older message brought in late (reconcile, backfill) does not.
-           status = CASE WHEN a.inbound_at > c.last_inbound_at OR (a.inbound_at IS NOT NULL AND c.last_inbound_at IS NULL)
-             THEN 'open' ELSE c.status END,
-           seq = nextval('change_seq')
-         FROM activity a WHERE c.id = a.conversation_id
-       )
+       ${touchConversations(`SELECT s.conversation_id, s.id, s.created_at, i.raise, i.unread, i.inbound FROM saved s JOIN input i ON i.sid = s.sid WHERE s.inserted`)}
        SELECT * FROM saved`,
       [
         col((i) => i.sid), col((i) => i.conversationId), col((i) => i.direction), col((i) => i.source), col((i) => i.capturedVia),

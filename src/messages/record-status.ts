@@ -1,5 +1,5 @@
 import { withDeadlockRetry, type Queryable } from '../db/database.ts';
-import { conversationKey, messageRepository, type StatusUpdate } from '../db/message-repository.ts';
+import { messageRepository, type NewStatusItem, type StatusUpdate } from '../db/message-repository.ts';
 import type { CapturedVia, MessageDto, MessageStatus } from '../contract/api.ts';
 import { phoneFromAddress } from './addresses.ts';
 import type { InboxContext } from './context.ts';
@@ -42,9 +42,9 @@ export async function recordStatus(ctx: InboxContext, r: StatusReport, via: Capt
  * Status reports, many at once: each advances the message it names, or, when its SID is new,
  * records the message as sent from outside and queues the fetch of its text. Every path is a
  * conditional write keyed by the unique SID, so replays, reordering and races (here or on another
- * instance) leave exactly one row with the highest status. Each statement commits on its own
- * (measured: wrapping a batch in one transaction was slower here, the round trips cost more than
- * the commits saved); events go out after the writes.
+ * instance) leave exactly one row with the highest status. A batch is one statement, so one round
+ * trip and one commit (more only in the rare cases recordStatusBatch leaves to the caller); events
+ * go out after the writes.
  */
 export async function recordStatuses(ctx: InboxContext, reports: StatusReport[], via: CapturedVia = 'callback'): Promise<RecordOutcome[]> {
   const written = await writeStatusReports(ctx, reports, via);
@@ -67,10 +67,7 @@ async function writeStatusReports(ctx: InboxContext, reports: StatusReport[], vi
     return address;
   };
   const { externalRaisesConversation } = await ctx.settings.get();
-  // One transaction, so one commit: a batch with new SIDs is two statements, and each commit waits
-  // for the WAL to reach the disk (sampled during a campaign, about a third of a batch's time in
-  // the database was that wait).
-  const written = await withDeadlockRetry(() => ctx.db.transaction((tx) => writeStatuses(tx, reports, via, externalRaisesConversation, senderOf)));
+  const written = await writeStatuses(ctx.db, reports, via, externalRaisesConversation, senderOf);
   const publish = () => {
     publishMessages(ctx, written.created, written.updated);
     if (written.created.length && reports.some((r) => r.body === undefined || r.mediaPending)) ctx.wakeWorker();
@@ -112,54 +109,54 @@ export function mergeBySid(reports: StatusReport[]): { merged: { r: StatusReport
 
 async function writeStatuses(q: Queryable, reports: StatusReport[], via: CapturedVia, raise: boolean, senderOf: (r: StatusReport) => string): Promise<Written> {
   const w: Written = { outcomes: new Array(reports.length), created: [], updated: [] };
-  // One write per message: stored ones advance, and the conversations of new ones are ensured, in
-  // one statement; the new ones are recorded in a second.
   const { merged, of } = mergeBySid(reports);
-  const { changed, known, conversationsOfNew } = await messageRepository.advanceManyBySid(
-    q, merged.map(({ r, u }) => ({ sid: r.messageSid, u, phone: phoneFromAddress(r.to)!, senderAddress: senderOf(r) })),
-  );
-  w.updated.push(...changed);
-  const changedSids = new Set(changed.map((m) => m.sid));
+  const items = merged.map(({ r, u }): NewStatusItem => {
+    const fetchText = r.body === undefined;
+    return {
+      sid: r.messageSid, u, phone: phoneFromAddress(r.to)!, senderAddress: senderOf(r), messageId: r.messageId,
+      businessAddress: r.from, messagingServiceSid: r.messagingServiceSid,
+      body: r.body || null,
+      // Media still to come with no text: the panel shows it is loading, not an empty message.
+      bodyPending: fetchText || (!!r.mediaPending && !r.body),
+      createdAt: r.createdAt ?? r.at,
+      fetchJob: fetchText || r.mediaPending ? FETCH_MESSAGE_JOB : null,
+    };
+  });
   const outcomeOf = new Map<string, RecordOutcome>();
-  for (const { r } of merged) if (known.has(r.messageSid)) outcomeOf.set(r.messageSid, changedSids.has(r.messageSid) ? 'advanced' : 'unchanged');
+  // One statement for the whole batch: stored messages advance, new ones are recorded. What it
+  // leaves out (a customer another writer was creating at the same instant) goes again.
+  const write = async (items: NewStatusItem[]) => {
+    let batch = await withDeadlockRetry(() => messageRepository.recordStatusBatch(q, items, { via, raise }));
+    const unclaimed = new Set(batch.unclaimed);
+    for (let pass = 1; ; pass++) {
+      w.updated.push(...batch.changed);
+      for (const m of batch.changed) outcomeOf.set(m.sid!, 'advanced');
+      for (const s of batch.saved) {
+        outcomeOf.set(s.message.sid!, s.inserted ? 'recorded' : 'advanced');
+        (s.inserted ? w.created : w.updated).push(s.message);
+      }
+      if (!batch.leftOut.size) return unclaimed;
+      if (pass === 3) throw new Error(`could not record ${batch.leftOut.size} messages: their customers kept being created by another writer`);
+      const again = items.filter((i) => batch.leftOut.has(i.sid));
+      batch = await withDeadlockRetry(() => messageRepository.recordStatusBatch(q, again, { via, raise }));
+    }
+  };
+  const unclaimed = await write(items);
   // A panel send's callback (`?mid=`, our own id) that beat Twilio's answer: its SID is not stored
   // yet, so it claims our row by id rather than becoming an outside message. Rare: usually the
-  // answer attached the SID first and the batch statement above advanced it by SID.
-  for (const { r, u } of merged) {
-    if (!r.messageId || known.has(r.messageSid)) continue;
-    const hit = await messageRepository.advanceByMessageId(q, r.messageId, r.messageSid, u);
-    if (!hit) continue;
-    w.updated.push(hit);
-    known.add(r.messageSid);
-    outcomeOf.set(r.messageSid, 'advanced');
-  }
-  const missing = merged.filter(({ r }) => !known.has(r.messageSid));
-  if (missing.length) {
-    const saved = await messageRepository.insertOrAdvanceMany(q, missing.map(({ r, u }) => {
-      const fetchText = r.body === undefined;
-      const fetchJob = fetchText || r.mediaPending ? FETCH_MESSAGE_JOB : null;
-      return {
-        sid: r.messageSid,
-        conversationId: conversationsOfNew.get(conversationKey(phoneFromAddress(r.to)!, senderOf(r)))!,
-        direction: 'outbound' as const,
-        source: 'external' as const,
-        capturedVia: via,
-        body: r.body || null,
-        // Media still to come with no text: the panel shows it is loading, not an empty message.
-        bodyPending: fetchText || (!!r.mediaPending && !r.body),
-        media: [],
-        businessAddress: r.from,
-        messagingServiceSid: r.messagingServiceSid,
-        createdAt: r.createdAt ?? r.at,
-        u,
-        activity: { unread: raise, inbound: false, raise, fetchJob },
-      };
-    }));
-    for (const s of saved) {
-      outcomeOf.set(s.message.sid!, s.inserted ? 'recorded' : 'advanced');
-      (s.inserted ? w.created : w.updated).push(s.message);
+  // answer attached the SID first and the statement above advanced it by SID.
+  const orphans: NewStatusItem[] = [];
+  for (const i of items.filter((i) => unclaimed.has(i.sid))) {
+    const hit = await messageRepository.advanceByMessageId(q, i.messageId!, i.sid, i.u);
+    if (!hit) {
+      orphans.push({ ...i, messageId: null });
+      continue;
     }
+    w.updated.push(hit);
+    outcomeOf.set(i.sid, 'advanced');
   }
+  // Our id names no row of ours waiting for that SID: recorded as any other new SID.
+  if (orphans.length) await write(orphans);
   // A report merged into an earlier one of its SID changed nothing of its own.
   reports.forEach((r, i) => {
     w.outcomes[i] = merged[of[i]!]!.r === r ? (outcomeOf.get(r.messageSid) ?? 'unchanged') : 'unchanged';
