@@ -150,7 +150,9 @@ export interface CampaignRun {
    * texts are taken as fetched once the local Twilio has had no request for 2 s, and the folder is
    * opened after the server has stopped (which also shows every answered callback survived it).
    */
-  database: { db: Database } | { openAfterStop: () => Promise<Database>; watch: WatchedChat[]; twilio: LocalTwilio };
+  database: { db: Database } | { openAfterStop: () => Promise<Database>; watch: WatchedChat[] };
+  /** The local Twilio the servers talk to: its requests tell how the texts were fetched. */
+  twilio: LocalTwilio;
   servers: { url: string; process: ServerProcess }[];
   accountSid: string;
   authToken: string;
@@ -254,6 +256,7 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
     postgres: 'db' in run.database ? await postgresCpu(run.database.db) : null, redis: commandCpuSeconds('redis-server'),
   };
   const databaseName = 'db' in run.database ? (await run.database.db.query<{ name: string }>('SELECT current_database() AS name')).rows[0]!.name : null;
+  const twilioRequestsBefore = run.twilio.requests().length;
   const sampler = startCpuSampler();
   const generatorProfile = process.env.BENCH_PROFILE ? await startGeneratorProfile() : null;
   const started = performance.now();
@@ -328,7 +331,7 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
     let seen = -1;
     let quietSince = performance.now();
     while (performance.now() - quietSince < TWILIO_QUIET_MS && performance.now() - sentAll < 600_000) {
-      const count = database.twilio.requests().length;
+      const count = run.twilio.requests().length;
       if (count !== seen) [seen, quietSince] = [count, performance.now()];
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -388,6 +391,12 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   console.log(`outside texts all fetched ${fmt(textsDoneAfter)} s after the last callback` + (outside.size
     ? `; shown in the list panel: ${textsShown.size.toLocaleString('en-US')} of ${outside.size.toLocaleString('en-US')}, the last ${fmt(Math.max(0, (lastTextShownAt - (performance.timeOrigin + sentAll)) / 1000))} s after the last callback`
     : ''));
+  // How the texts came: pages of Twilio's list, or one fetch a message (and what else was asked).
+  const twilioRequests = run.twilio.requests().slice(twilioRequestsBefore).filter((r) => r.method === 'GET');
+  const listPages = twilioRequests.filter((r) => r.path.endsWith('/Messages.json')).length;
+  const singleFetches = twilioRequests.filter((r) => /\/Messages\/[^/]+\.json$/.test(r.path)).length;
+  console.log(`Twilio asked while playing and until the last text: ${listPages.toLocaleString('en-US')} list pages, ${singleFetches.toLocaleString('en-US')} single message fetches, ` +
+    `${(twilioRequests.length - listPages - singleFetches).toLocaleString('en-US')} other GETs`);
   console.log(`server memory: peak RSS ${peaks}, ${rssAtEnd} at the end`);
   console.log(
     `database: ${rows.length.toLocaleString('en-US')} messages for ${campaign.messages.length.toLocaleString('en-US')} SIDs — ` +

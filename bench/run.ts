@@ -62,7 +62,7 @@ async function main() {
       });
     }
     try {
-      return await runCampaign(plan, { label, database: { db }, servers, accountSid, authToken, baseUrl, admin: ADMIN, concurrency: o.concurrency ?? CONCURRENCY, rate: o.rate });
+      return await runCampaign(plan, { label, database: { db }, twilio: local, servers, accountSid, authToken, baseUrl, admin: ADMIN, concurrency: o.concurrency ?? CONCURRENCY, rate: o.rate });
     } finally {
       for (const s of servers) await s.process.stop();
       await db.close();
@@ -101,7 +101,7 @@ async function main() {
       try {
         await runCampaign(plan, {
           label: `PGlite (the embedded default), one instance, ${plan.messages.length.toLocaleString('en-US')}-message campaign as fast as it answers`,
-          database: { openAfterStop: () => openPglite(dataDir), watch, twilio: local },
+          database: { openAfterStop: () => openPglite(dataDir), watch }, twilio: local,
           servers: [{ url: baseUrl, process: server }], accountSid, authToken, baseUrl, admin: ADMIN, concurrency: CONCURRENCY,
         });
       } finally {
