@@ -171,6 +171,34 @@ for (const kind of databaseKinds()) {
       }
     });
 
+    test('two instances during a burst: one of them fetches the texts one by one, at one instance\'s pace', async () => {
+      // Each instance's own gateway, counting the single fetches it makes.
+      const fetchesBy = [0, 0];
+      const instance = (k: number) => {
+        const twilio = new Proxy(inbox.ctx.twilio, {
+          get(target, name, receiver) {
+            const value = Reflect.get(target, name, receiver);
+            if (name !== 'fetchMessage' || typeof value !== 'function') return value;
+            return (...args: unknown[]) => {
+              fetchesBy[k]!++;
+              return value.apply(target, args);
+            };
+          },
+        });
+        const ctx = { ...inbox.ctx, twilio };
+        // A backlog too small to list: single fetches only.
+        return startMessageFetcher({ ...ctx, templates: createTemplateCatalog(twilio) }, { underLoad: () => true, listFill: { minBacklog: 500, pageSize: PAGE } });
+      };
+      const sent = await outsideCampaign(60);
+      const fetchers: MessageFetcher[] = [instance(0), instance(1)];
+      try {
+        await allFilled(sent.map((m) => m.sid));
+      } finally {
+        await Promise.all(fetchers.map((f) => f.stop()));
+      }
+      assert.deepEqual([...fetchesBy].sort((a, b) => a - b), [0, 60], 'every single fetch made by one instance');
+    });
+
     test('below the backlog threshold each text is fetched on its own', async () => {
       const sent = await outsideCampaign(60);
       const from = inbox.local.requests().length;

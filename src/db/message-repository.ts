@@ -274,10 +274,12 @@ export const messageRepository = {
    * A batch of status reports in one statement, so one round trip and one commit: stored messages
    * advance (locked in id order), and new SIDs are recorded as sent from outside (in SID order), in
    * their conversations, created with their contacts when new, with the fetch of their text queued
-   * and their conversations' activity. Locks are taken in those fixed orders within the one
-   * statement, so two instances' batches never hold one lock while waiting for another across
-   * statements (as the former two statements in a transaction did, which PostgreSQL had to break
-   * as a deadlock after a second). Each SID at most once.
+   * and their conversations' activity. Its locks come in phases, each in a fixed order (stored
+   * messages by id, new contacts by phone and conversations by key, new messages by SID,
+   * conversations touched by id), and none is held from one statement to the next: the former two
+   * statements in a transaction held the stored messages' locks while the insert waited on another
+   * instance's batch, and PostgreSQL broke that cycle only after deadlock_timeout (1 s). Each SID
+   * at most once.
    *
    * Left to the caller: `unclaimed`, the new SIDs of panel sends (`messageId` set) whose callback
    * beat Twilio's answer, to be matched to our row by id; and `leftOut`, new SIDs of a customer
