@@ -282,17 +282,19 @@ export const messageRepository = {
    * at most once.
    *
    * Left to the caller: `unclaimed`, the new SIDs of panel sends (`messageId` set) whose callback
-   * beat Twilio's answer, to be matched to our row by id; and `leftOut`, new SIDs of a customer
-   * whose contact or conversation another writer was creating at the same instant (see
-   * ensureConversationsOrLeave), to be written again: the next statement sees that writer's rows.
+   * beat Twilio's answer, to be matched to our row by id; and `leftOut`, new SIDs another writer
+   * stored after the statement began, or of a customer whose contact or conversation another writer
+   * was creating at the same instant (see ensureConversationsOrLeave), to be written again: the
+   * next statement sees that writer's rows. So no lock is waited for while others are held, but in
+   * the one order of each phase.
    */
   async recordStatusBatch(
     q: Queryable,
     items: NewStatusItem[],
     o: { via: CapturedVia; raise: boolean },
-  ): Promise<{ changed: MessageDto[]; saved: { message: MessageDto; inserted: boolean }[]; unclaimed: Set<string>; leftOut: Set<string> }> {
+  ): Promise<{ changed: MessageDto[]; created: MessageDto[]; unclaimed: Set<string>; leftOut: Set<string> }> {
     const col = <T>(f: (i: NewStatusItem) => T) => items.map(f);
-    const { rows } = await q.query<{ changed: MessageRow[]; saved: (MessageRow & { inserted: boolean })[]; unclaimed: string[]; left_out: string[] }>(
+    const { rows } = await q.query<{ changed: MessageRow[]; saved: MessageRow[]; unclaimed: string[]; left_out: string[] }>(
       `WITH v AS (
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::boolean[],
            $9::timestamptz[], $10::text[], ${advanceUnnestArgs(11)})
@@ -327,22 +329,24 @@ export const messageRepository = {
          -- run before any row), so the statement's locks come in phases, each in its own order.
          WHERE (SELECT count(*) FROM ensured) >= 0
          ORDER BY f.sid
-         ON CONFLICT (sid) DO UPDATE SET ${advanceSet(fromRow('EXCLUDED'))} WHERE ${advanceChanges(fromRow('EXCLUDED'))}
-         RETURNING ${MESSAGE_COLUMNS}, (xmax = 0) AS inserted
+         -- A SID another writer stored after this statement began: left for the next statement,
+         -- which advances it with the stored ones (in id order), rather than waiting here for its
+         -- row's lock while holding the others'.
+         ON CONFLICT (sid) DO NOTHING
+         RETURNING ${MESSAGE_COLUMNS}
        ),
        job AS (
          INSERT INTO jobs (kind, message_id)
-         SELECT f.fetch_job, s.id FROM saved s JOIN fresh f ON f.sid = s.sid WHERE s.inserted AND f.fetch_job IS NOT NULL
+         SELECT f.fetch_job, s.id FROM saved s JOIN fresh f ON f.sid = s.sid WHERE f.fetch_job IS NOT NULL
          ON CONFLICT (kind, message_id) DO NOTHING
        ),
        -- Conversations found above; the ones created here got their activity with them.
        ${touchConversations(`SELECT s.conversation_id, s.id, s.created_at, $18::boolean AS raise, $18::boolean AS unread, false AS inbound
-         FROM saved s WHERE s.inserted AND s.conversation_id IN (SELECT id FROM found)`)}
+         FROM saved s WHERE s.conversation_id IN (SELECT id FROM found)`)}
        SELECT (SELECT coalesce(json_agg(changed), '[]') FROM changed) AS changed,
               (SELECT coalesce(json_agg(saved), '[]') FROM saved) AS saved,
               (SELECT coalesce(array_agg(v.sid), '{}') FROM v WHERE v.message_id IS NOT NULL AND v.sid NOT IN (SELECT sid FROM locked)) AS unclaimed,
-              (SELECT coalesce(array_agg(f.sid), '{}') FROM fresh f
-                WHERE NOT EXISTS (SELECT 1 FROM ensured e WHERE e.phone = f.phone AND e.address = f.address)) AS left_out`,
+              (SELECT coalesce(array_agg(f.sid), '{}') FROM fresh f WHERE f.sid NOT IN (SELECT sid FROM saved)) AS left_out`,
       [
         col((i) => i.sid), col((i) => i.phone), col((i) => i.senderAddress), col((i) => i.messageId), col((i) => i.businessAddress),
         col((i) => i.messagingServiceSid), col((i) => i.body), col((i) => i.bodyPending), col((i) => i.createdAt), col((i) => i.fetchJob),
@@ -353,7 +357,7 @@ export const messageRepository = {
     const r = rows[0]!;
     return {
       changed: r.changed.map(toMessageDto),
-      saved: r.saved.map((m) => ({ message: toMessageDto(m), inserted: m.inserted })),
+      created: r.saved.map(toMessageDto),
       unclaimed: new Set(r.unclaimed),
       leftOut: new Set(r.left_out),
     };

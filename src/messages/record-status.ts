@@ -124,19 +124,17 @@ async function writeStatuses(q: Queryable, reports: StatusReport[], via: Capture
   });
   const outcomeOf = new Map<string, RecordOutcome>();
   // One statement for the whole batch: stored messages advance, new ones are recorded. What it
-  // leaves out (a customer another writer was creating at the same instant) goes again.
+  // leaves out (a SID or a customer another writer was storing at the same instant) goes again.
   const write = async (items: NewStatusItem[]) => {
     let batch = await withDeadlockRetry(() => messageRepository.recordStatusBatch(q, items, { via, raise }));
     const unclaimed = new Set(batch.unclaimed);
     for (let pass = 1; ; pass++) {
       w.updated.push(...batch.changed);
       for (const m of batch.changed) outcomeOf.set(m.sid!, 'advanced');
-      for (const s of batch.saved) {
-        outcomeOf.set(s.message.sid!, s.inserted ? 'recorded' : 'advanced');
-        (s.inserted ? w.created : w.updated).push(s.message);
-      }
+      w.created.push(...batch.created);
+      for (const m of batch.created) outcomeOf.set(m.sid!, 'recorded');
       if (!batch.leftOut.size) return unclaimed;
-      if (pass === 3) throw new Error(`could not record ${batch.leftOut.size} messages: their customers kept being created by another writer`);
+      if (pass === 3) throw new Error(`could not record ${batch.leftOut.size} messages: another writer kept storing them or their customers at the same instant`);
       const again = items.filter((i) => batch.leftOut.has(i.sid));
       batch = await withDeadlockRetry(() => messageRepository.recordStatusBatch(q, again, { via, raise }));
     }
