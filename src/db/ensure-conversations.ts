@@ -85,7 +85,6 @@ export const ensureConversationsOrLeave = (opening: string) => `
   ),
   ${ENSURED}`;
 
-
 /**
  * `wanted(phone, address)` from two parallel text arrays; a null address is the oldest sender
  * (the one number of a single-number install).

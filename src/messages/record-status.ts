@@ -125,19 +125,20 @@ async function writeStatuses(q: Queryable, reports: StatusReport[], via: Capture
   const outcomeOf = new Map<string, RecordOutcome>();
   // One statement for the whole batch: stored messages advance, new ones are recorded. What it
   // leaves out (a SID or a customer another writer was storing at the same instant) goes again.
-  const write = async (items: NewStatusItem[]) => {
-    let batch = await withDeadlockRetry(() => messageRepository.recordStatusBatch(q, items, { via, raise }));
-    const unclaimed = new Set(batch.unclaimed);
-    for (let pass = 1; ; pass++) {
+  const write = async (items: NewStatusItem[]): Promise<Set<string>> => {
+    let unclaimed: Set<string> | undefined;
+    for (let pass = 1, pending = items; pending.length; pass++) {
+      if (pass > 3) throw new Error(`could not record ${pending.length} messages: another writer kept storing them or their customers at the same instant`);
+      const these = pending;
+      const batch = await withDeadlockRetry(() => messageRepository.recordStatusBatch(q, these, { via, raise }));
+      unclaimed ??= batch.unclaimed;
       w.updated.push(...batch.changed);
       for (const m of batch.changed) outcomeOf.set(m.sid!, 'advanced');
       w.created.push(...batch.created);
       for (const m of batch.created) outcomeOf.set(m.sid!, 'recorded');
-      if (!batch.leftOut.size) return unclaimed;
-      if (pass === 3) throw new Error(`could not record ${batch.leftOut.size} messages: another writer kept storing them or their customers at the same instant`);
-      const again = items.filter((i) => batch.leftOut.has(i.sid));
-      batch = await withDeadlockRetry(() => messageRepository.recordStatusBatch(q, again, { via, raise }));
+      pending = these.filter((i) => batch.leftOut.has(i.sid));
     }
+    return unclaimed ?? new Set();
   };
   const unclaimed = await write(items);
   // A panel send's callback (`?mid=`, our own id) that beat Twilio's answer: its SID is not stored
