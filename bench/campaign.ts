@@ -1,13 +1,13 @@
 // A template campaign as Twilio calls it back: every SID gets sent/delivered/read (a few
 // sent/undelivered), shuffled within blocks so most arrive out of order, one in ten duplicated.
 // Run through one or several server processes; every figure comes with the database check.
-import { Worker } from 'node:worker_threads';
 import twilio from 'twilio';
 import type { Database, Queryable } from '../src/db/database.ts';
 import type { LocalTwilio } from '../src/twilio/local/server.ts';
 import type { PanelClientsSetup, PanelReport } from './panel-clients.ts';
-import { encodeRequest, RawConnection } from './raw-http.ts';
-import { commandCpuSeconds, cpuSince, fmt, machineCpuSeconds, percentile, postgresCpu, startCpuSampler, startGeneratorProfile, type ServerProcess } from './support.ts';
+import type { CallersReport, CallersSetup } from './callers.ts';
+import { encodeRequest } from './raw-http.ts';
+import { commandCpuSeconds, cpuSince, fmt, machineCpuSeconds, percentile, postgresCpu, startCpuSampler, startGeneratorProfile, startTsWorker, type ServerProcess } from './support.ts';
 
 export const OUR_NUMBER = 'whatsapp:+14155238886';
 const FINAL_ORDER = ['sent', 'delivered', 'read', 'undelivered'] as const;
@@ -96,27 +96,28 @@ export async function insertPanelRows(db: Database, campaign: Campaign): Promise
 /** Answers to callbacks sent before this are also left out of a second set of latency figures. */
 const WARM_AFTER_MS = 5_000;
 
-/** When each callback left, per SID, until a browser event shows its status (or a later one). */
+/**
+ * When a browser event showed each SID's status (or a later one). The callers' thread writes when
+ * each callback left; the latencies are read once the campaign is over.
+ */
 class EventClock {
-  private pending = new Map<string, { rank: number; at: number }[]>();
-  readonly latencies: number[] = [];
-  sent(sid: string, status: string): void {
-    const list = this.pending.get(sid) ?? [];
-    list.push({ rank: rank(status), at: performance.timeOrigin + performance.now() });
-    this.pending.set(sid, list);
-  }
+  private shownBySid = new Map<string, { rank: number; at: number }[]>();
   /** `at`: when the panel saw it, as timeOrigin + now in its own thread. */
   shown(sid: string, status: string, at: number): void {
-    const list = this.pending.get(sid);
-    if (!list) return;
-    const r = rank(status);
-    const rest = list.filter((p) => {
-      if (p.rank > r) return true;
-      this.latencies.push(at - p.at);
-      return false;
-    });
-    if (rest.length) this.pending.set(sid, rest);
-    else this.pending.delete(sid);
+    const list = this.shownBySid.get(sid);
+    if (list) list.push({ rank: rank(status), at });
+    else this.shownBySid.set(sid, [{ rank: rank(status), at }]);
+  }
+  /** For each callback sent at `at` (absolute): until the first event after it that showed its status or a later one; none if no event did. */
+  latencies(sent: Iterable<{ sid: string; status: string; at: number }>): number[] {
+    const out: number[] = [];
+    for (const s of sent) {
+      const r = rank(s.status);
+      let first = Infinity;
+      for (const e of this.shownBySid.get(s.sid) ?? []) if (e.rank >= r && e.at >= s.at && e.at < first) first = e.at;
+      if (first !== Infinity) out.push(first - s.at);
+    }
+    return out.sort((a, b) => a - b);
   }
 }
 
@@ -203,11 +204,7 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   const chats = 'db' in run.database ? await chooseWatchedChats(run.database.db, campaign, run.watchers ?? Number(process.env.BENCH_PANELS ?? 20)) : run.database.watch;
   const watchedSids = new Set(chats.map((c) => c.sid));
   const watch = chats.map((c) => c.conversationId);
-  // A worker's entry is loaded before `--import tsx` could apply: it registers tsx first, then loads the TypeScript.
-  const entry = JSON.stringify(new URL('./panel-clients.ts', import.meta.url).href);
-  const panels = new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${entry}); });`, {
-    eval: true, workerData: { url: last, cookie, watch } satisfies PanelClientsSetup,
-  });
+  const panels = startTsWorker(new URL('./panel-clients.ts', import.meta.url), { url: last, cookie, watch } satisfies PanelClientsSetup);
   const panelsClosed = new Promise<void>((resolve, reject) => {
     panels.on('error', reject);
     panels.on('message', (r: PanelReport) => {
@@ -244,13 +241,24 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
       headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': twilio.getExpectedTwilioSignature(run.authToken, run.baseUrl + path, params) },
     });
   });
-  const ports = run.servers.map((s) => Number(new URL(s.url).port));
-  const connections = Array.from({ length: run.concurrency }, () => ports.map((port) => new RawConnection(port)));
+  // Shared with the callers' thread, which sends them and writes when each left and how it was answered.
+  const ends = new Int32Array(new SharedArrayBuffer(4 * requests.length));
+  requests.reduce((at, r, i) => (ends[i] = at + r.length), 0);
+  const bytes = new Uint8Array(new SharedArrayBuffer(ends.at(-1) ?? 0));
+  requests.forEach((r, i) => bytes.set(r, i ? ends[i - 1]! : 0));
+  const count = campaign.callbacks.length;
+  const setup: CallersSetup = {
+    ports: run.servers.map((s) => Number(new URL(s.url).port)), concurrency: run.concurrency, rate: run.rate, bytes, ends,
+    sentAt: new Float64Array(new SharedArrayBuffer(8 * count)), latency: new Float64Array(new SharedArrayBuffer(8 * count)), status: new Int16Array(new SharedArrayBuffer(2 * count)),
+  };
+  const callers = startTsWorker(new URL('./callers.ts', import.meta.url), setup);
+  const report = (kind: CallersReport['kind']) => new Promise<CallersReport>((resolve, reject) => {
+    callers.once('error', reject);
+    const on = (r: CallersReport) => { if (r.kind === kind) { callers.off('message', on); resolve(r); } };
+    callers.on('message', on);
+  });
+  await report('ready');
 
-  const latencies = new Float64Array(campaign.callbacks.length);
-  const sentAt = new Float64Array(campaign.callbacks.length);
-  let errors = 0;
-  let next = 0;
   const cpuBefore = {
     servers: run.servers.map((s) => s.process.cpuSeconds()), generator: process.cpuUsage(), machine: machineCpuSeconds(),
     postgres: 'db' in run.database ? await postgresCpu(run.database.db) : null, redis: commandCpuSeconds('redis-server'),
@@ -259,31 +267,12 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   const twilioRequestsBefore = run.twilio.requests().length;
   const sampler = startCpuSampler();
   const generatorProfile = process.env.BENCH_PROFILE ? await startGeneratorProfile() : null;
-  const started = performance.now();
-  await Promise.all(connections.map(async (lane, laneIndex) => {
-    // Each lane turns through the instances itself, so they share the callbacks evenly. (Choosing by
-    // the callback's index plus the lane's sent the lanes' first callbacks all to the first instance,
-    // and kept most of them there: the second instance took a small part of the campaign.)
-    let turn = laneIndex;
-    for (;;) {
-      const i = next++;
-      const cb = campaign.callbacks[i];
-      if (!cb) return;
-      if (run.rate) {
-        const wait = started + (i * 1000) / run.rate - performance.now();
-        if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-      }
-      listClock.sent(cb.sid, cb.status);
-      if (watchedSids.has(cb.sid)) chatClock.sent(cb.sid, cb.status);
-      const t0 = performance.now();
-      const status = await lane[turn++ % lane.length]!.send(requests[i]!).catch(() => 0);
-      latencies[i] = performance.now() - t0;
-      sentAt[i] = t0 - started;
-      if (status !== 204) errors++;
-    }
-  }));
-  connections.flat().forEach((c) => c.close());
-  const elapsed = (performance.now() - started) / 1000;
+  const done = report('done');
+  callers.postMessage('go');
+  const { started, ended } = await done as Extract<CallersReport, { kind: 'done' }>;
+  await callers.terminate();
+  const errors = setup.status.filter((status) => status !== 204).length;
+  const elapsed = (ended - started) / 1000;
   await generatorProfile?.stop();
   const sentAll = performance.now();
   // Where the machine's CPU went while the callbacks were played: how much each callback costs the server.
@@ -352,10 +341,11 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   }
   // The first seconds open 50 connections, prepare statements and compile the hot paths: 1% of a
   // campaign's callbacks fall there, enough to set its p99 alone. Both are printed.
-  const warm = latencies.filter((_, i) => sentAt[i]! >= WARM_AFTER_MS).sort();
-  latencies.sort();
-  listClock.latencies.sort((a, b) => a - b);
-  chatClock.latencies.sort((a, b) => a - b);
+  const latencies = setup.latency.slice().sort();
+  const warm = setup.latency.filter((_, i) => setup.sentAt[i]! - started >= WARM_AFTER_MS).sort();
+  const sent = (only?: Set<string>) => campaign.callbacks.flatMap((cb, i) => (!only || only.has(cb.sid) ? [{ sid: cb.sid, status: cb.status, at: setup.sentAt[i]! }] : []));
+  const listLatencies = listClock.latencies(sent());
+  const chatLatencies = chatClock.latencies(sent(watchedSids));
 
   // The database check: exactly one row per SID, each with its final status.
   const { rows } = await db.query<{ sid: string; status: string; error_code: number | null; body: string | null; source: string }>(
@@ -377,8 +367,8 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   console.log(`callbacks: ${campaign.callbacks.length.toLocaleString('en-US')} in ${fmt(elapsed)} s = ${fmt(campaign.callbacks.length / elapsed, 0)}/s; non-204 answers: ${errors}`);
   const spread = (l: Float64Array) => !l.length ? 'none (the run was shorter)' : `p50 ${fmt(percentile(l, 50), 2)}, p90 ${fmt(percentile(l, 90), 2)}, p99 ${fmt(percentile(l, 99), 2)}, max ${fmt(l.at(-1)!, 2)}`;
   console.log(`answer latency ms: ${spread(latencies)}; after the first ${WARM_AFTER_MS / 1000} s: ${spread(warm)}`);
-  console.log(`callback to list batch (${watch.length + 1} panels, ${batches} batches, ${listEntries.toLocaleString('en-US')} entries): p50 ${fmt(percentile(listClock.latencies, 50), 1)} ms, p99 ${fmt(percentile(listClock.latencies, 99), 1)} ms (${listClock.latencies.length.toLocaleString('en-US')} callbacks that changed the list)`);
-  console.log(`callback to message event (${watchedSids.size} panels with one chat open): p50 ${fmt(percentile(chatClock.latencies, 50), 1)} ms, p99 ${fmt(percentile(chatClock.latencies, 99), 1)} ms (${chatClock.latencies.length} events)`);
+  console.log(`callback to list batch (${watch.length + 1} panels, ${batches} batches, ${listEntries.toLocaleString('en-US')} entries): p50 ${fmt(percentile(listLatencies, 50), 1)} ms, p99 ${fmt(percentile(listLatencies, 99), 1)} ms (${listLatencies.length.toLocaleString('en-US')} callbacks that changed the list)`);
+  console.log(`callback to message event (${watchedSids.size} panels with one chat open): p50 ${fmt(percentile(chatLatencies, 50), 1)} ms, p99 ${fmt(percentile(chatLatencies, 99), 1)} ms (${chatLatencies.length} events)`);
   const perCallback = (seconds: number) => fmt((seconds * 1e6) / campaign.callbacks.length, 0);
   console.log(`CPU while playing: machine ${fmt(machineBusy * 100, 0)}% busy; server ${serverCpu.map((c) => fmt(c)).join(' + ')} s (${perCallback(serverTotalCpu)} µs a callback), ` +
     `load generator with local Twilio and panels ${fmt(generatorCpu)} s (${perCallback(generatorCpu)} µs), PostgreSQL's backends ${fmt(postgresOurs)} s (${perCallback(postgresOurs)} µs; ${endedBackends.length} that ended meanwhile ${fmt(postgresEnded)} s) ` +
@@ -407,8 +397,8 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
     perSecond: campaign.callbacks.length / elapsed,
     answerP99: percentile(warm, 99),
     answerP50: percentile(warm, 50),
-    listP99: percentile(listClock.latencies, 99),
-    chatP99: percentile(chatClock.latencies, 99),
+    listP99: percentile(listLatencies, 99),
+    chatP99: percentile(chatLatencies, 99),
     serverUs: us(serverTotalCpu),
     postgresUs: us(postgresOurs + postgresShared),
     attributedUs: us(serverTotalCpu + generatorCpu + postgresOurs + postgresShared + redisCpu),

@@ -3,6 +3,7 @@ import { mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'n
 import http from 'node:http';
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { memorySettingsFor } from '../scripts/server-memory.mjs';
 import { connectPostgres, type Queryable } from '../src/db/database.ts';
 import { migrate } from '../src/db/migrate.ts';
@@ -234,4 +235,12 @@ export async function startGeneratorProfile(): Promise<{ stop(): Promise<void> }
       session.disconnect();
     },
   };
+}
+
+/**
+ * A worker thread running a TypeScript file: its entry is loaded before `--import tsx` could apply
+ * in the new thread, so it registers tsx first, then loads the file.
+ */
+export function startTsWorker(entry: URL, workerData: unknown): Worker {
+  return new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true, workerData });
 }
