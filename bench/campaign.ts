@@ -7,7 +7,7 @@ import type { LocalTwilio } from '../src/twilio/local/server.ts';
 import type { PanelClientsSetup, PanelReport } from './panel-clients.ts';
 import type { CallersReport, CallersSetup } from './callers.ts';
 import { encodeRequest } from './raw-http.ts';
-import { commandCpuSeconds, cpuSince, fmt, machineCpuSeconds, percentile, postgresCpu, startCpuSampler, startGeneratorProfile, startTsWorker, type ServerProcess } from './support.ts';
+import { commandCpuSeconds, cpuSince, fmt, machineCpuSeconds, percentile, postgresCpu, startCpuSampler, startGeneratorProfile, startTsWorker, workerReport, type ServerProcess } from './support.ts';
 
 export const OUR_NUMBER = 'whatsapp:+14155238886';
 const FINAL_ORDER = ['sent', 'delivered', 'read', 'undelivered'] as const;
@@ -205,26 +205,20 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   const watchedSids = new Set(chats.map((c) => c.sid));
   const watch = chats.map((c) => c.conversationId);
   const panels = startTsWorker(new URL('./panel-clients.ts', import.meta.url), { url: last, cookie, watch } satisfies PanelClientsSetup);
-  const panelsClosed = new Promise<void>((resolve, reject) => {
-    panels.on('error', reject);
-    panels.on('message', (r: PanelReport) => {
-      if (r.kind === 'list') {
-        batches++;
-        listEntries += r.entries;
-        for (const [sid, status] of r.shown) listClock.shown(sid, status, r.at);
-        for (const sid of r.texts) {
-          if (!outside.has(sid) || textsShown.has(sid)) continue;
-          textsShown.add(sid);
-          lastTextShownAt = r.at;
-        }
-      } else if (r.kind === 'chat') for (const [sid, status] of r.shown) chatClock.shown(sid, status, r.at);
-      else if (r.kind === 'closed') resolve();
-    });
+  panels.on('message', (r: PanelReport) => {
+    if (r.kind === 'list') {
+      batches++;
+      listEntries += r.entries;
+      for (const [sid, status] of r.shown) listClock.shown(sid, status, r.at);
+      for (const sid of r.texts) {
+        if (!outside.has(sid) || textsShown.has(sid)) continue;
+        textsShown.add(sid);
+        lastTextShownAt = r.at;
+      }
+    } else if (r.kind === 'chat') for (const [sid, status] of r.shown) chatClock.shown(sid, status, r.at);
   });
-  await new Promise<void>((resolve, reject) => {
-    panels.once('error', reject);
-    panels.on('message', (r: PanelReport) => { if (r.kind === 'ready') resolve(); });
-  });
+  const panelsClosed = workerReport<PanelReport, 'closed'>(panels, 'closed');
+  await workerReport<PanelReport, 'ready'>(panels, 'ready');
 
   // Every callback is signed and encoded before the clock starts, as Twilio's own are: out there
   // they cost this machine nothing.
@@ -252,12 +246,7 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
     sentAt: new Float64Array(new SharedArrayBuffer(8 * count)), latency: new Float64Array(new SharedArrayBuffer(8 * count)), status: new Int16Array(new SharedArrayBuffer(2 * count)),
   };
   const callers = startTsWorker(new URL('./callers.ts', import.meta.url), setup);
-  const report = (kind: CallersReport['kind']) => new Promise<CallersReport>((resolve, reject) => {
-    callers.once('error', reject);
-    const on = (r: CallersReport) => { if (r.kind === kind) { callers.off('message', on); resolve(r); } };
-    callers.on('message', on);
-  });
-  await report('ready');
+  await workerReport<CallersReport, 'ready'>(callers, 'ready');
 
   const cpuBefore = {
     servers: run.servers.map((s) => s.process.cpuSeconds()), generator: process.cpuUsage(), machine: machineCpuSeconds(),
@@ -267,9 +256,9 @@ export async function runCampaign(campaign: Campaign, run: CampaignRun): Promise
   const twilioRequestsBefore = run.twilio.requests().length;
   const sampler = startCpuSampler();
   const generatorProfile = process.env.BENCH_PROFILE ? await startGeneratorProfile() : null;
-  const done = report('done');
+  const done = workerReport<CallersReport, 'done'>(callers, 'done');
   callers.postMessage('go');
-  const { started, ended } = await done as Extract<CallersReport, { kind: 'done' }>;
+  const { started, ended } = await done;
   await callers.terminate();
   const errors = setup.status.filter((status) => status !== 204).length;
   const elapsed = (ended - started) / 1000;

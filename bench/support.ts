@@ -244,3 +244,15 @@ export async function startGeneratorProfile(): Promise<{ stop(): Promise<void> }
 export function startTsWorker(entry: URL, workerData: unknown): Worker {
   return new Worker(`import('tsx/esm/api').then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); });`, { eval: true, workerData });
 }
+
+/** The first message of `kind` a worker posts; its error rejects. */
+export function workerReport<R extends { kind: string }, K extends R['kind']>(worker: Worker, kind: K): Promise<Extract<R, { kind: K }>> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (r: R) => {
+      if (r.kind !== kind) return;
+      worker.off('message', onMessage).off('error', reject);
+      resolve(r as Extract<R, { kind: K }>);
+    };
+    worker.on('message', onMessage).once('error', reject);
+  });
+}
