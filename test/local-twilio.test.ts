@@ -28,6 +28,9 @@ interface Received {
   params: Record<string, string>;
   headers: IncomingHttpHeaders;
   signatureValid: boolean;
+  /** When the request came in, and when it was answered (ms since the epoch). */
+  arrivedAt: number;
+  answeredAt: number | null;
 }
 
 interface Receiver {
@@ -42,12 +45,17 @@ async function startReceiver(): Promise<Receiver> {
   const received: Received[] = [];
   let origin = '';
   const server: Server = createServer(async (req, res) => {
+    const arrivedAt = Date.now();
     let raw = '';
     for await (const chunk of req) raw += chunk;
     const params = Object.fromEntries(new URLSearchParams(raw));
     // The URL Twilio called, query included: what the signature covers.
     const signatureValid = twilio.validateRequest(AUTH_TOKEN, String(req.headers['x-twilio-signature'] ?? ''), origin + req.url, params);
-    received.push({ path: req.url!, params, headers: req.headers, signatureValid });
+    const entry: Received = { path: req.url!, params, headers: req.headers, signatureValid, arrivedAt, answeredAt: null };
+    received.push(entry);
+    // A slow server: each answer held 100 ms.
+    if (req.url!.includes('/slow')) await new Promise((r) => setTimeout(r, 100));
+    entry.answeredAt = Date.now();
     res.writeHead(req.url!.includes('/answer500') ? 500 : 200, { 'content-type': 'text/xml' });
     res.end('<Response/>');
   });
@@ -348,6 +356,27 @@ describe('status callbacks', () => {
     assert.equal(fetched.status, 'read');
     assert.ok(fetched.dateSent instanceof Date, 'date_sent is set once sent');
     assert.deepEqual(local.callbacks().filter((c) => c.params.MessageSid === m.sid).map((c) => c.status), [200, 200, 200]);
+  });
+
+  test('one message\'s callbacks arrive in the order announced: each leaves once the previous was answered, even by a slow server', async (t) => {
+    const { local, client } = await startLocal(t, { enforceWindow: false, lifecycle: { delayMs: 5 } });
+    const path = freshPath('slow');
+    const m = await client.messages.create({ from: OUR_NUMBER, to: customer(), body: 'x', statusCallback: receiver.url(path) });
+    await local.idle();
+    const got = receiver.at(path);
+    assert.deepEqual(got.map((r) => r.params.MessageStatus), ['sent', 'delivered', 'read']);
+    for (let i = 1; i < got.length; i++) {
+      assert.ok(got[i - 1]!.answeredAt !== null && got[i]!.arrivedAt >= got[i - 1]!.answeredAt!, `${got[i]!.params.MessageStatus} left before ${got[i - 1]!.params.MessageStatus} was answered`);
+    }
+    assert.equal((await client.messages(m.sid).fetch()).status, 'read');
+
+    local.setLifecycle({ delayMs: 5, reorder: true });
+    const shuffledPath = freshPath('slow-shuffled');
+    await client.messages.create({ from: OUR_NUMBER, to: customer(), body: 'x', statusCallback: receiver.url(shuffledPath) });
+    await local.idle();
+    const shuffled = receiver.at(shuffledPath);
+    assert.equal(shuffled.length, 3);
+    for (let i = 1; i < shuffled.length; i++) assert.ok(shuffled[i]!.arrivedAt >= shuffled[i - 1]!.answeredAt!, 'shuffled, and still one after another');
   });
 
   test('reorder sends the callbacks shuffled while the stored status still ends at read; duplicate sends each twice with one idempotency token', async (t) => {

@@ -76,22 +76,38 @@ function advance(m: LocalMessage, status: string, failWith: number | null, whats
   }
 }
 
-/** Schedules `m`'s lifecycle: step i at (i + 1) × delayMs from now. */
+/**
+ * Schedules `m`'s lifecycle: step i at (i + 1) × delayMs from now. A step's callback leaves once
+ * the previous step's was answered (or given up), so they arrive in the order announced: forward,
+ * or shuffled with `reorder`. Sent side by side, a slow connection let `delivered` overtake `sent`
+ * now and then, and "in order" was only likely.
+ */
 export function playLifecycle(m: LocalMessage, l: Required<LifecycleOptions>, failWith: number | null, deps: LifecycleDeps): void {
   const steps = plannedStatuses(m, l, failWith);
   const announced = l.reorder ? shuffledOrder(steps) : steps;
+  let previousAnnounced: Promise<void> = Promise.resolve();
   steps.forEach((status, i) => {
+    let announcedNow!: () => void;
+    const thisAnnounced = new Promise<void>((resolve) => (announcedNow = resolve));
+    const afterPrevious = previousAnnounced;
+    previousAnnounced = thisAnnounced;
     deps.scheduler.after(l.delayMs * (i + 1), async () => {
-      advance(m, status, failWith, deps.whatsappFrom);
-      const url = deps.statusCallbackUrl(m);
-      const said = announced[i]!;
-      // With reorder, `failed` may be announced before the store reaches it: it still carries its code.
-      const view = said === 'failed' && failWith ? { ...m, errorCode: failWith, errorMessage: failureText(failWith) } : m;
-      // The callbacks leave first, exactly as without Event Streams; then the sinks' delivery.
-      const params = url ? deps.callbackParams(view, said) : null;
-      const token = randomUUID();
-      const callbacks = url && params ? Array.from({ length: l.duplicate ? 2 : 1 }, () => deps.post(url, params, token)) : [];
-      await Promise.all([...callbacks, deps.emit(view, said)]);
+      try {
+        advance(m, status, failWith, deps.whatsappFrom);
+        const url = deps.statusCallbackUrl(m);
+        const said = announced[i]!;
+        // As the message is at this step, whatever it becomes while the previous callback is out.
+        // With reorder, `failed` may be announced before the store reaches it: it still carries its code.
+        const view = said === 'failed' && failWith ? { ...m, errorCode: failWith, errorMessage: failureText(failWith) } : { ...m };
+        const params = url ? deps.callbackParams(view, said) : null;
+        const token = randomUUID();
+        await afterPrevious;
+        // The callbacks leave first, exactly as without Event Streams; then the sinks' delivery.
+        const callbacks = url && params ? Array.from({ length: l.duplicate ? 2 : 1 }, () => deps.post(url, params, token)) : [];
+        await Promise.all([...callbacks, deps.emit(view, said)]);
+      } finally {
+        announcedNow();
+      }
     });
   });
 }
