@@ -40,6 +40,32 @@ describe('an open panel follows changes to its session, in Chromium', { skip, ti
     await page.getByTestId('nav-users').waitFor({ timeout: 10_000 });
   });
 
+  // The panel reads who it is, then opens its live connection: a change in between closes no
+  // socket (none is open yet), so the connection itself must make the panel ask again.
+  test('made an agent again while the live connection was still opening: the Usuarios link goes once it opens', async () => {
+    let release!: () => void;
+    const opened = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    await page.route('**/socket.io/**', async (route) => {
+      held++;
+      await opened;
+      await route.continue();
+    });
+    try {
+      await page.reload();
+      await page.getByTestId('nav-users').waitFor({ timeout: 10_000 });
+      for (const deadline = Date.now() + 10_000; held === 0; await new Promise((r) => setTimeout(r, 20))) {
+        assert.ok(Date.now() < deadline, 'the panel opened no live connection');
+      }
+      assert.equal((await patch({ role: 'agent' })).status, 200);
+      release();
+      await page.getByTestId('nav-users').waitFor({ state: 'detached', timeout: 10_000 });
+    } finally {
+      release();
+      await page.unroute('**/socket.io/**');
+    }
+  });
+
   test('disabled: the panel ends at the login screen', async () => {
     assert.equal((await patch({ disabled: true })).status, 200);
     await page.getByTestId('login-form').waitFor({ timeout: 10_000 });

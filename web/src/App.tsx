@@ -43,13 +43,13 @@ export function App() {
       alerts={state.alerts}
       onAlerts={session.setAlerts}
       onLogout={() => void session.logout()}
-      onUnauthenticated={session.recheck}
+      recheckSession={session.recheck}
       onSettings={session.setSettings}
     />
   );
 }
 
-function Workspace({ user, demoMode, defaultCountry, settings, alerts, onAlerts, onLogout, onUnauthenticated, onSettings }: {
+function Workspace({ user, demoMode, defaultCountry, settings, alerts, onAlerts, onLogout, recheckSession, onSettings }: {
   user: UserDto;
   demoMode: boolean;
   defaultCountry: string;
@@ -57,12 +57,12 @@ function Workspace({ user, demoMode, defaultCountry, settings, alerts, onAlerts,
   alerts: AlertPreferencesDto;
   onAlerts(a: AlertPreferencesDto): void;
   onLogout(): void;
-  onUnauthenticated(): void;
+  recheckSession(): void;
   onSettings(s: Settings): void;
 }) {
   // One store per signed-in user: signing out drops everything the previous user saw.
   const [store] = useState(() => new InboxStore(user));
-  const connection = useRealtime(store, onUnauthenticated, onAlerts);
+  const connection = useRealtime(store, recheckSession, onAlerts);
   useAlerts(store, user, alerts);
   const route = useRoute();
   const openId = route.page === 'inbox' ? route.conversationId : null;

@@ -12,8 +12,9 @@ const WATCH_ACK_TIMEOUT_MS = 5_000;
  * The live connection: events go straight into the store, and every (re)connect asks
  * /api/changes for what was written while the socket was down, so nothing is missed; so does a
  * `sync:resync` from the server (its link to the other instances was down meanwhile).
+ * `recheckSession` asks the server who we are (a role, a disabled user, a session ended).
  */
-export function useRealtime(store: InboxStore, onUnauthenticated: () => void, onAlerts: (alerts: AlertPreferencesDto) => void): ConnectionState {
+export function useRealtime(store: InboxStore, recheckSession: () => void, onAlerts: (alerts: AlertPreferencesDto) => void): ConnectionState {
   const [state, setState] = useState<ConnectionState>('connecting');
   // Read when the event comes: a new callback must not reconnect the socket.
   const alertsHandler = useRef(onAlerts);
@@ -23,7 +24,6 @@ export function useRealtime(store: InboxStore, onUnauthenticated: () => void, on
     const socket: Socket<ServerToClientEvents, ClientToServerEvents> = io({ path: '/socket.io', withCredentials: true });
     let timer: ReturnType<typeof setTimeout> | undefined;
     let attempts = 0;
-    let sessionMayHaveChanged = false;
     const later = (fn: () => void) => {
       clearTimeout(timer);
       timer = setTimeout(fn, RETRY_MS[Math.min(attempts++, RETRY_MS.length - 1)]);
@@ -64,10 +64,10 @@ export function useRealtime(store: InboxStore, onUnauthenticated: () => void, on
     socket.on('connect', () => {
       attempts = 0;
       setState('online');
-      if (sessionMayHaveChanged) {
-        sessionMayHaveChanged = false;
-        onUnauthenticated();
-      }
+      // The server closes a socket when its user or session changes (a new role, a new password,
+      // disabled), but a change made before the socket opened closes nothing: the session read
+      // on load (or before a restart) may be older than this connection. Ask again on every one.
+      recheckSession();
       // Rooms do not survive a reconnect: watch the open chat again, then fetch what was missed.
       tellWatching(store.getWatched())
         .catch(() => {})
@@ -75,16 +75,14 @@ export function useRealtime(store: InboxStore, onUnauthenticated: () => void, on
     });
     socket.on('disconnect', (reason) => {
       setState('offline');
-      // The server closes a socket on purpose when it restarts or when this user's session changed
-      // (a new role, a new password, disabled): once back, ask who we are again.
-      if (reason === 'io server disconnect') sessionMayHaveChanged = true;
-      // The server closed us on purpose (a restart): Socket.IO leaves reconnecting to us.
+      // The server closed us on purpose (a restart, a changed session): Socket.IO leaves
+      // reconnecting to us; once back, `connect` asks who we are.
       if (!socket.active) later(() => socket.connect());
     });
     socket.on('connect_error', (err) => {
       setState('offline');
       // Signed out (expired, disabled)? The session check says; if not, we simply try again.
-      if (err.message === 'unauthenticated') onUnauthenticated();
+      if (err.message === 'unauthenticated') recheckSession();
       // A refusal from the server's middleware is not retried by Socket.IO.
       if (!socket.active) later(() => socket.connect());
     });
@@ -95,7 +93,7 @@ export function useRealtime(store: InboxStore, onUnauthenticated: () => void, on
       socket.removeAllListeners();
       socket.disconnect();
     };
-  }, [store, onUnauthenticated]);
+  }, [store, recheckSession]);
 
   return state;
 }
