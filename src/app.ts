@@ -62,6 +62,8 @@ export interface AppComponents {
   startWorkers?: boolean;
   /** How often open sockets' sessions are checked again; tests shorten it. */
   sessionRecheckMs?: number;
+  /** How often the change log's superseded rows are pruned (null: never by itself); tests that count the rows stop it. */
+  changeLogUpkeepMs?: number | null;
   /** Where log lines go instead of stdout, at `logLevel` (tests read them). */
   logStream?: NodeJS.WritableStream;
   logLevel?: string;
@@ -218,7 +220,7 @@ export async function buildApp(c: AppComponents): Promise<App> {
     const unconfirmed = startUnconfirmedSendSweep(ctx, c.config.unconfirmedSendSeconds);
     const mediaCleanup = startMediaCleanup(ctx);
     const statistics = startPlannerStatistics(c.db, ctx.log);
-    const changeLog = startChangeLogUpkeep(c.db, ctx.log, { underLoad: statuses.underLoad });
+    const changeLog = startChangeLogUpkeep(c.db, ctx.log, { underLoad: statuses.underLoad, everyMs: c.changeLogUpkeepMs });
     app.addHook('onClose', async () => {
       await statistics.stop();
       await changeLog.stop();

@@ -10,6 +10,7 @@ import { senderDirectory } from '../src/messages/senders.ts';
 import { createSettingsStore } from '../src/messages/settings-store.ts';
 import type { TwilioGateway } from '../src/twilio/gateway.ts';
 import { databaseKinds, openTestDatabase } from './support/databases.ts';
+import { waitFor } from './support/inbox.ts';
 
 // A batch of callbacks used to be two statements in a transaction: the advance of stored messages
 // held their locks while the insert of new ones waited on another instance's batch, which waited
@@ -121,7 +122,10 @@ describe('status batches racing on PostgreSQL', { skip: !databaseKinds().include
     const before = statements();
     const outcome = recordStatuses(ctx, [report(sid, phone, 'sent', new Date())]);
     // The batch waits for the other writer's contact, leaves the message out once it commits, and writes it again in that conversation.
-    await new Promise((r) => setTimeout(r, 200));
+    // (Waited for, not slept on: a batch that reached PostgreSQL after the commit found the contact and wrote in one statement.)
+    await waitFor(async () => (await db.query(
+      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event = 'transactionid'`,
+    )).rows.length > 0, 'the batch waiting on the other writer\'s contact');
     release();
     await other;
     assert.deepEqual(await outcome, ['recorded']);

@@ -196,7 +196,14 @@ describe('alerts for new customer messages in Chromium', { skip, timeout: 240_00
     for (const ws of open) await ws.close();
     await waitFor(async () => (await page.getByTestId('connection-banner').count()) > 0, 'the panel knows it is offline', 30_000);
     const customers = [['+573101000001', 'Diana'], ['+573101000002', 'Elena'], ['+573101000003', 'Fabio'], ['+573101000004', 'Gloria']];
+    // The server's list updates leave in batches, up to one interval after a write: the panel must
+    // come back after the last one, or it gets Gloria live (her own alert) before its catch-up.
+    const watcher = await inbox.connectSocket(session.cookie);
+    const listedLive = new Set<string>();
+    watcher.on('list:updated', (u) => u.conversations.forEach((c) => listedLive.add(c.contact.phone)));
     for (const [phone, name] of customers) await writes(phone!, `Hola, soy ${name}`, name!);
+    await waitFor(() => customers.every(([phone]) => listedLive.has(phone!)), 'the server sent the four list updates', 30_000);
+    watcher.disconnect();
     down = false;
     await waitFor(async () => (await shown()).some((n) => n.body === '4 mensajes nuevos de clientes'), 'the summary after the catch-up', 120_000)
       .catch(async (err) => {

@@ -65,7 +65,7 @@ describe('contacts, notes, Reenviar and links in Chromium', { skip, timeout: 180
     await page.getByTestId('send-button').click();
     for (const p of [page, second]) {
       const note = p.getByTestId('note-bubble').filter({ hasText: 'Facturación ya la envió por correo' });
-      await note.waitFor({ timeout: 5_000 });
+      await note.waitFor({ timeout: 10_000 });
       assert.equal(await note.getByTestId('note-author').innerText(), 'Admin');
       assert.match(await note.getByTestId('note-time').innerText(), /\d/);
       const background = await note.locator('.note-bubble').evaluate((el) => getComputedStyle(el).backgroundColor);

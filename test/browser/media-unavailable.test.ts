@@ -33,7 +33,7 @@ describe('media without a usable URL in Chromium', { skip, timeout: 120_000 }, (
     await logIn(page, inbox.baseUrl, ADMIN.email, ADMIN.password);
     await conversationItem(page, 'Media Rota').click();
     const unavailable = page.locator('[data-testid="message-media"][data-kind="unavailable"]');
-    await unavailable.waitFor({ timeout: 5_000 });
+    await unavailable.waitFor({ timeout: 10_000 });
     assert.equal((await unavailable.innerText()).trim().replace(/^📎\s*/, ''), 'Archivo no disponible');
     assert.equal(await unavailable.locator('a, img').count(), 0, 'nothing to open');
     assert.equal(await page.locator('[data-testid="message-media"][data-kind="file"]').count(), 1, 'the other item is still a download');
@@ -53,7 +53,7 @@ describe('media without a usable URL in Chromium', { skip, timeout: 120_000 }, (
     await page.goto(inbox.baseUrl);
     await conversationItem(page, 'Archivo Viejo').click();
     const removed = page.locator('[data-testid="message-media"][data-kind="removed"]');
-    await removed.waitFor({ timeout: 5_000 });
+    await removed.waitFor({ timeout: 10_000 });
     assert.equal((await removed.innerText()).replace(/\s+/g, ' ').trim(), '📄 certificado-aptitud.pdf · 586 KB · ya no disponible');
     assert.equal(await removed.locator('a, img').count(), 0, 'nothing to open');
   });

@@ -53,7 +53,7 @@ describe('the panel in Chromium', { skip, timeout: 180_000 }, () => {
     await page.getByTestId('composer-input').fill('Sí, a las 10 a. m.');
     await page.getByTestId('send-button').click();
     const bubble = page.getByTestId('message-bubble').filter({ hasText: 'Sí, a las 10 a. m.' });
-    await bubble.waitFor({ timeout: 2_000 });
+    await bubble.waitFor({ timeout: 5_000 });
     await page.waitForFunction(() => {
       const b = [...document.querySelectorAll('[data-testid="message-bubble"]')].find((e) => e.textContent?.includes('Sí, a las 10 a. m.'));
       return b && ['delivered', 'read'].includes(b.getAttribute('data-status') ?? '');
@@ -69,7 +69,7 @@ describe('the panel in Chromium', { skip, timeout: 180_000 }, () => {
     await inbox.local.simulateExternalSend({ to: 'whatsapp:+573153369631', body: 'Recordatorio desde la web: traiga su documento' });
     for (const p of [page, second]) {
       const bubble = p.getByTestId('message-bubble').filter({ hasText: 'Recordatorio desde la web' });
-      await bubble.waitFor({ timeout: 5_000 });
+      await bubble.waitFor({ timeout: 10_000 });
       assert.equal(await bubble.getAttribute('data-source'), 'external');
       assert.match(await bubble.getByTestId('message-source').innerText(), /Externo/);
     }
@@ -89,12 +89,12 @@ describe('the panel in Chromium', { skip, timeout: 180_000 }, () => {
     await conversationItem(page, 'Ana María').click();
     await customerWrites('+573185550001', 'Hola, ¿me ayudan con una orden médica?', 'Jorge Ruiz');
     const item = conversationItem(page, 'Jorge Ruiz');
-    await item.getByTestId('unread-badge').waitFor({ timeout: 5_000 });
+    await item.getByTestId('unread-badge').waitFor({ timeout: 10_000 });
     assert.equal(await item.getByTestId('unread-badge').innerText(), '1');
     assert.equal(await page.getByTestId('conversation-item').first().getAttribute('data-conversation-id'), await item.getAttribute('data-conversation-id'), 'raised to the top');
-    await page.waitForFunction(() => /^\(\d+\) /.test(document.title), undefined, { timeout: 5_000 });
+    await page.waitForFunction(() => /^\(\d+\) /.test(document.title), undefined, { timeout: 10_000 });
     await item.click();
-    await item.getByTestId('unread-badge').waitFor({ state: 'detached', timeout: 5_000 });
+    await item.getByTestId('unread-badge').waitFor({ state: 'detached', timeout: 10_000 });
   });
 
   test('a template goes out when the 24-hour window is closed', async () => {
@@ -117,7 +117,7 @@ describe('the panel in Chromium', { skip, timeout: 180_000 }, () => {
     assert.match(await page.getByTestId('template-preview').innerText(), /valor1/);
     await page.getByTestId('template-send').click();
     const bubble = page.getByTestId('message-bubble').filter({ hasText: 'valor1' });
-    await bubble.waitFor({ timeout: 5_000 });
+    await bubble.waitFor({ timeout: 10_000 });
     await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="message-bubble"]')].some((e) => e.textContent?.includes('valor1') && ['sent', 'delivered', 'read'].includes(e.getAttribute('data-status') ?? '')), undefined, { timeout: 10_000 });
     await page.getByTestId('conversation-search').fill('');
   });
@@ -144,7 +144,7 @@ describe('the panel in Chromium', { skip, timeout: 180_000 }, () => {
     await customerWrites('+573112223344', evil, 'Hacker <b>bold</b>');
     await conversationItem(page, 'Hacker').click();
     const bubble = page.getByTestId('message-bubble').filter({ hasText: '<script>' });
-    await bubble.waitFor({ timeout: 5_000 });
+    await bubble.waitFor({ timeout: 10_000 });
     assert.equal(await bubble.getByTestId('message-body').innerText(), evil);
     assert.equal(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
     assert.equal(await page.locator('b', { hasText: 'bold' }).count(), 0);

@@ -47,11 +47,14 @@ describe('voice notes from the composer in Chromium', { skip, timeout: 300_000 }
     await mic().waitFor();
     assert.equal(await s.page.getByTestId('send-button').isVisible(), false);
 
+    const pressed = Date.now();
     await pressMic();
     await s.page.getByTestId('voice-clock').filter({ hasText: '0:01' }).waitFor();
     assert.equal(await s.page.getByTestId('composer-input').isVisible(), false, 'the recording bar takes the text box\'s place');
     await s.page.waitForTimeout(1_000); // keep holding: about 2 s of voice
     await s.page.mouse.up();
+    // How long the button was held, as this side saw it: a slow machine holds it longer than 2 s.
+    const held = (Date.now() - pressed) / 1000;
 
     const bubble = s.page.locator('[data-testid="message-bubble"][data-status="delivered"]', { has: s.page.locator('[data-testid="message-media"][data-kind="audio"]') });
     await bubble.waitFor({ timeout: 60_000 });
@@ -75,7 +78,7 @@ describe('voice notes from the composer in Chromium', { skip, timeout: 300_000 }
     // Its end is read through a byte range (an Ogg's length is in its last page).
     await waitFor(() => audio.evaluate((a: HTMLAudioElement) => a.readyState >= 1 && Number.isFinite(a.duration)), 'the player read the note\'s length', 30_000);
     const seconds = await audio.evaluate((a: HTMLAudioElement) => a.duration);
-    assert.ok(seconds > 1.5 && seconds < 4, `the player shows about 2 s (${seconds})`);
+    assert.ok(seconds > 1.5 && seconds < held + 0.5, `the player shows about the ${held} s held (${seconds})`);
   });
 
   test('slid away from the microphone or Escape: nothing is sent', async () => {

@@ -32,7 +32,9 @@ describe('the panel\'s wording in Chromium', { skip, timeout: 120_000 }, () => {
   test('"sent from outside" is explained once under a run of outside messages, and kept as the label\'s tooltip on each', async () => {
     await conversationItem(page, '+57 300 999 8877').click();
     const bubbles = page.getByTestId('message-bubble').filter({ hasText: 'Recordatorio' });
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid="message-bubble"][data-source="external"]').length === 3, undefined, { timeout: 10_000 });
+    // Their texts come a moment after the bubbles (fetched from Twilio): wait for both.
+    await page.waitForFunction(() => [...document.querySelectorAll('[data-testid="message-bubble"][data-source="external"]')]
+      .filter((b) => b.textContent?.includes('Recordatorio')).length === 3, undefined, { timeout: 10_000 });
     assert.equal(await bubbles.count(), 3);
     assert.equal(await page.getByTestId('external-hint').count(), 1, 'one explanation for the run');
     assert.match(await bubbles.first().getByTestId('external-hint').innerText(), /fuera del panel/);

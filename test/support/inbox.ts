@@ -73,6 +73,8 @@ export async function startTestInbox(o: {
   logStream?: NodeJS.WritableStream;
   /** How often open sockets' sessions are checked again (default the server's). */
   sessionRecheckMs?: number;
+  /** How often the server prunes the change log (default the server's; null: never by itself). */
+  changeLogUpkeepMs?: number | null;
   /** More environment variables for the server's configuration. */
   env?: Record<string, string>;
   /** More WhatsApp numbers of ours besides OUR_NUMBER: at the local Twilio, and in TWILIO_WHATSAPP_FROM. */
@@ -109,6 +111,7 @@ export async function startTestInbox(o: {
       config, twilioConfig: config.twilio!, db: database.db, twilio: createTwilioGateway(config.twilio!), startWorkers, realtimeAdapter: redis?.adapter, realtimeRelay: redis?.relay, realtimeLink: redis?.link,
       ...(o.logStream ? { logStream: o.logStream, logLevel: 'trace' } : {}),
       sessionRecheckMs: o.sessionRecheckMs,
+      changeLogUpkeepMs: o.changeLogUpkeepMs,
     });
     await built.app.listen({ port, host: '127.0.0.1' });
   };
