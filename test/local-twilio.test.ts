@@ -87,6 +87,14 @@ before(async () => {
 });
 after(() => receiver.close());
 
+/** Each webhook came in only once the one before it was answered. */
+function assertOneAfterAnother(got: Received[]) {
+  for (let i = 1; i < got.length; i++) {
+    const [previous, next] = [got[i - 1]!, got[i]!];
+    assert.ok(previous.answeredAt !== null && next.arrivedAt >= previous.answeredAt, `${next.params.MessageStatus} left before ${previous.params.MessageStatus} was answered`);
+  }
+}
+
 let pathCounter = 0;
 /** A fresh path on the receiver, so each test reads only its own webhooks. */
 const freshPath = (name: string) => `/t${++pathCounter}/${name}`;
@@ -365,18 +373,15 @@ describe('status callbacks', () => {
     await local.idle();
     const got = receiver.at(path);
     assert.deepEqual(got.map((r) => r.params.MessageStatus), ['sent', 'delivered', 'read']);
-    for (let i = 1; i < got.length; i++) {
-      assert.ok(got[i - 1]!.answeredAt !== null && got[i]!.arrivedAt >= got[i - 1]!.answeredAt!, `${got[i]!.params.MessageStatus} left before ${got[i - 1]!.params.MessageStatus} was answered`);
-    }
+    assertOneAfterAnother(got);
     assert.equal((await client.messages(m.sid).fetch()).status, 'read');
 
     local.setLifecycle({ delayMs: 5, reorder: true });
     const shuffledPath = freshPath('slow-shuffled');
     await client.messages.create({ from: OUR_NUMBER, to: customer(), body: 'x', statusCallback: receiver.url(shuffledPath) });
     await local.idle();
-    const shuffled = receiver.at(shuffledPath);
-    assert.equal(shuffled.length, 3);
-    for (let i = 1; i < shuffled.length; i++) assert.ok(shuffled[i]!.arrivedAt >= shuffled[i - 1]!.answeredAt!, 'shuffled, and still one after another');
+    assert.equal(receiver.at(shuffledPath).length, 3);
+    assertOneAfterAnother(receiver.at(shuffledPath));
   });
 
   test('reorder sends the callbacks shuffled while the stored status still ends at read; duplicate sends each twice with one idempotency token', async (t) => {
