@@ -66,6 +66,27 @@ describe('an open panel follows changes to its session, in Chromium', { skip, ti
     }
   });
 
+  test('a check that fails for a moment (503) keeps the panel on screen, and is asked again', async () => {
+    let failed = 0;
+    await page.route('**/api/auth/me', (route) => {
+      failed++;
+      return route.fulfill({ status: 503, contentType: 'application/json', body: JSON.stringify({ error: 'unavailable', message: 'Service unavailable' }) });
+    });
+    try {
+      // The role change closes the panel's socket; on reconnecting it asks who it is, and fails.
+      assert.equal((await patch({ role: 'admin' })).status, 200);
+      for (const deadline = Date.now() + 15_000; failed === 0; await new Promise((r) => setTimeout(r, 20))) {
+        assert.ok(Date.now() < deadline, 'the panel did not ask who it is');
+      }
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await page.getByTestId('conversation-list').count(), 1, 'the inbox stays on screen');
+      assert.equal(await page.locator('main.splash').count(), 0, 'no error screen');
+    } finally {
+      await page.unroute('**/api/auth/me');
+    }
+    await page.getByTestId('nav-users').waitFor({ timeout: 15_000 });
+  });
+
   test('disabled: the panel ends at the login screen', async () => {
     assert.equal((await patch({ disabled: true })).status, 200);
     await page.getByTestId('login-form').waitFor({ timeout: 10_000 });

@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiRequestError, setUnauthenticatedHandler, type Session, type Settings } from '../api/client.ts';
 import type { AlertPreferencesDto } from '../api/contract.ts';
 
@@ -19,20 +19,35 @@ export interface SessionApi {
   setAlerts(alerts: AlertPreferencesDto): void;
 }
 
+/** A check that failed for another reason than a 401, while signed in: asked again after this. */
+const RECHECK_RETRY_MS = 5_000;
+
 /** The cookie session: read from /api/auth/me on load, so it survives a reload. */
 export function useSession(): SessionApi {
   const [state, setState] = useState<SessionState>({ status: 'loading' });
+  const retry = useRef<ReturnType<typeof setTimeout>>(undefined);
+  // Read when a check fails (the callback below is made once).
+  const current = useRef(state);
+  current.current = state;
 
   const recheck = useCallback(() => {
+    clearTimeout(retry.current);
     api.me().then(
       (s) => setState({ status: 'authenticated', ...s }),
-      (err) => setState(err instanceof ApiRequestError && err.status === 401 ? { status: 'anonymous' } : { status: 'error', error: err }),
+      (err) => {
+        if (err instanceof ApiRequestError && err.status === 401) return setState({ status: 'anonymous' });
+        // Signed in already (the live connection asks on every connect): a server or network
+        // failure of the moment keeps the workspace on screen, and the question is asked again.
+        if (current.current.status !== 'authenticated') return setState({ status: 'error', error: err });
+        retry.current = setTimeout(recheck, RECHECK_RETRY_MS);
+      },
     );
   }, []);
 
   useEffect(() => {
     recheck();
     setUnauthenticatedHandler(() => setState({ status: 'anonymous' }));
+    return () => clearTimeout(retry.current);
   }, [recheck]);
 
   const login = useCallback(async (email: string, password: string) => {
