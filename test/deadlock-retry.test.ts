@@ -35,7 +35,9 @@ describe('deadlock retry (postgres)', { skip: !databaseKinds().includes('postgre
       }
     }));
     await Promise.all([writer(1, 2), writer(2, 1)]);
-    assert.equal(aborted, 1, 'PostgreSQL aborted one of them once');
+    // Once as a rule. On a loaded machine a retry has met the survivor again (both were applied,
+    // on the third try), so the count is not the point: that a deadlock happened, and both landed.
+    assert.ok(aborted >= 1, 'PostgreSQL aborted one of them');
     const { rows } = await db.query<{ id: number; n: number }>('SELECT id, n FROM counters ORDER BY id');
     assert.deepEqual(rows, [{ id: 1, n: 2 }, { id: 2, n: 2 }], 'both writes applied, once each');
   });

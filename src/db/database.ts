@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { acquireDataDirLock } from './data-dir-lock.ts';
 
@@ -29,11 +30,12 @@ export interface Database extends Transaction {
   close(): Promise<void>;
 }
 
-/** Thrown when the database cannot be reached; routes turn it into 503. */
 /**
  * Runs a write again when PostgreSQL aborted it to break a deadlock (40P01). Writers that touch
  * the same rows in different orders — two callback batches, a batch and the text fetcher, two
- * instances — can meet that way; the one PostgreSQL picks is rolled back and simply retries.
+ * instances — can meet that way; the one PostgreSQL picks is rolled back and retries after a
+ * short random pause. Retried at once, on a busy machine it took the first row back before the
+ * survivor (woken, not yet running) had it, and the two deadlocked again a second later.
  */
 export async function withDeadlockRetry<T>(work: () => Promise<T>, attempts = 3): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -41,10 +43,15 @@ export async function withDeadlockRetry<T>(work: () => Promise<T>, attempts = 3)
       return await work();
     } catch (err) {
       if (attempt >= attempts || (err as { code?: string }).code !== '40P01') throw err;
+      // The deadlock already cost deadlock_timeout (1 s by default): tens of ms more are nothing.
+      await sleep(DEADLOCK_RETRY_PAUSE_MS * attempt * (0.5 + Math.random()));
     }
   }
 }
 
+const DEADLOCK_RETRY_PAUSE_MS = 20;
+
+/** Thrown when the database cannot be reached; routes turn it into 503. */
 export class DatabaseUnavailableError extends Error {
   constructor(cause: unknown) {
     super('database unavailable', { cause });
