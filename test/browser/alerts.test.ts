@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page, WebSocketRoute } from 'playwright-c
 import type { ConversationDto, PageDto } from '../../src/contract/api.ts';
 import { databaseKinds } from '../support/databases.ts';
 import { ADMIN, startTestInbox, waitFor, type TestInbox, type TestSession } from '../support/inbox.ts';
+import { record } from '../support/realtime.ts';
 import { conversationItem, launchChromium, logIn } from './browser.ts';
 
 const skip = process.env.WA_SKIP_BROWSER ? 'no Chromium here' : false;
@@ -199,10 +200,10 @@ describe('alerts for new customer messages in Chromium', { skip, timeout: 240_00
     // The server's list updates leave in batches, up to one interval after a write: the panel must
     // come back after the last one, or it gets Gloria live (her own alert) before its catch-up.
     const watcher = await inbox.connectSocket(session.cookie);
-    const listedLive = new Set<string>();
-    watcher.on('list:updated', (u) => u.conversations.forEach((c) => listedLive.add(c.contact.phone)));
+    const live = record(watcher);
     for (const [phone, name] of customers) await writes(phone!, `Hola, soy ${name}`, name!);
-    await waitFor(() => customers.every(([phone]) => listedLive.has(phone!)), 'the server sent the four list updates', 30_000);
+    const sentLive = (phone: string) => live.batches.some((b) => b.update.conversations.some((c) => c.contact.phone === phone));
+    await waitFor(() => customers.every(([phone]) => sentLive(phone!)), 'the server sent the four list updates', 30_000);
     watcher.disconnect();
     down = false;
     await waitFor(async () => (await shown()).some((n) => n.body === '4 mensajes nuevos de clientes'), 'the summary after the catch-up', 120_000)

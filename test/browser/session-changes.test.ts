@@ -3,7 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import type { UserDto } from '../../src/contract/api.ts';
 import { databaseKinds } from '../support/databases.ts';
-import { startTestInbox, type TestInbox, type TestSession } from '../support/inbox.ts';
+import { startTestInbox, waitFor, type TestInbox, type TestSession } from '../support/inbox.ts';
 import { launchChromium, logIn } from './browser.ts';
 
 const skip = process.env.WA_SKIP_BROWSER ? 'no Chromium here' : false;
@@ -54,9 +54,7 @@ describe('an open panel follows changes to its session, in Chromium', { skip, ti
     try {
       await page.reload();
       await page.getByTestId('nav-users').waitFor({ timeout: 10_000 });
-      for (const deadline = Date.now() + 10_000; held === 0; await new Promise((r) => setTimeout(r, 20))) {
-        assert.ok(Date.now() < deadline, 'the panel opened no live connection');
-      }
+      await waitFor(() => held > 0, 'the panel opening its live connection', 10_000);
       assert.equal((await patch({ role: 'agent' })).status, 200);
       release();
       await page.getByTestId('nav-users').waitFor({ state: 'detached', timeout: 10_000 });
@@ -75,9 +73,7 @@ describe('an open panel follows changes to its session, in Chromium', { skip, ti
     try {
       // The role change closes the panel's socket; on reconnecting it asks who it is, and fails.
       assert.equal((await patch({ role: 'admin' })).status, 200);
-      for (const deadline = Date.now() + 15_000; failed === 0; await new Promise((r) => setTimeout(r, 20))) {
-        assert.ok(Date.now() < deadline, 'the panel did not ask who it is');
-      }
+      await waitFor(() => failed > 0, 'the panel asking who it is', 15_000);
       await new Promise((r) => setTimeout(r, 500));
       assert.equal(await page.getByTestId('conversation-list').count(), 1, 'the inbox stays on screen');
       assert.equal(await page.locator('main.splash').count(), 0, 'no error screen');
